@@ -1,0 +1,84 @@
+"""Errors that users see: each names the file, the field path or row, and the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+MAX_LISTED = 20
+
+
+class SpmsimError(Exception):
+    """Base of every error spmsim raises on bad input; the CLI turns it into exit code 2."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where (field path or row) and what to do about it."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class InputError(SpmsimError):
+    """A file (plan YAML or CSV) that cannot be used as it stands."""
+
+    def __init__(self, file: str | Path, problems: Sequence[Problem] | str):
+        if isinstance(problems, str):
+            problems = [Problem("", problems)]
+        self.file = str(file)
+        self.problems = list(problems)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        shown = self.problems[:MAX_LISTED]
+        lines = [f"{self.file}: {p}" for p in shown]
+        hidden = len(self.problems) - len(shown)
+        if hidden:
+            lines.append(f"{self.file}: ... and {hidden} more problems of the same kind")
+        return "\n".join(lines)
+
+
+def loc_to_path(loc: Iterable[str | int], skip: frozenset[str] = frozenset()) -> str:
+    """Turn a pydantic location tuple into `components[1].tiers[2].upto`.
+
+    `skip` holds the tags of discriminated unions, which pydantic puts in the location
+    after a list index but which are not keys of the user's file.
+    """
+    path = ""
+    previous_was_index = False
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+            previous_was_index = True
+            continue
+        if previous_was_index and part in skip:
+            previous_was_index = False
+            continue
+        path += f".{part}" if path else str(part)
+        previous_was_index = False
+    return path
+
+
+_FIXES = {
+    "extra_forbidden": "unknown key: remove it or correct its spelling",
+    "missing": "required: add this field",
+}
+
+
+def problems_from_validation(err: ValidationError, skip: frozenset[str]) -> list[Problem]:
+    """Pydantic's errors as Problems with user-facing paths and fixes."""
+    problems = []
+    for e in err.errors():
+        where = loc_to_path(e["loc"], skip)
+        message = _FIXES.get(e["type"]) or e["msg"].removeprefix("Value error, ")
+        if e["type"] not in _FIXES and "input" in e and not isinstance(e["input"], dict | list):
+            message = f"{message} (got {e['input']!r})"
+        problems.append(Problem(where, message))
+    return problems

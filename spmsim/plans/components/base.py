@@ -1,0 +1,98 @@
+"""What every plan component shares: the evaluation context and the base model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+MEASURE_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+class Frozen(BaseModel):
+    """Base of every model in a plan file: unknown keys are errors, objects are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cap(Frozen):
+    """A ceiling on earnings: a multiple of the target, or an amount per year or per period."""
+
+    of_target: float | None = Field(None, gt=0, description="cap as a multiple of the target")
+    amount: float | None = Field(None, gt=0, description="cap in currency")
+    per: Literal["year", "period"] = Field(
+        "year", description="with `amount`: per plan year (on YTD earnings) or per payout period"
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Cap:
+        if (self.of_target is None) == (self.amount is None):
+            raise ValueError("give exactly one of `of_target` or `amount`")
+        if self.of_target is not None and self.per != "year":
+            raise ValueError("`per: period` goes with `amount`; `of_target` caps the year")
+        return self
+
+    def apply(self, earned_ytd: np.ndarray, target: np.ndarray | float | None) -> np.ndarray:
+        """Earned YTD with the cap applied (..., periods); never mutates its input."""
+        if self.of_target is not None:
+            return np.minimum(earned_ytd, self.of_target * np.asarray(target)[..., None])
+        if self.per == "year":
+            return np.minimum(earned_ytd, self.amount)
+        increments = np.diff(earned_ytd, axis=-1, prepend=0.0)
+        return np.cumsum(np.minimum(increments, self.amount), axis=-1)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Arrays a component is evaluated on; leading shape (..., reps), periods last.
+
+    ytd: credit to date (..., P); period_credit: credit per period (..., P);
+    quota: annual quota (..., 1) or None; target: TI x weight, prorated (..., 1);
+    counts: deals per period (..., P) or None.
+    """
+
+    ytd: np.ndarray
+    period_credit: np.ndarray
+    quota: np.ndarray | None
+    target: np.ndarray
+    counts: np.ndarray | None = None
+
+    @property
+    def n_periods(self) -> int:
+        return self.ytd.shape[-1]
+
+
+class Component(Frozen):
+    """A plan component: a pure function from credited arrays to earned-to-date arrays."""
+
+    kind: ClassVar[str]
+    name: str = Field(min_length=1)
+    measure: str = Field(pattern=MEASURE_PATTERN, description="the credited measure it pays on")
+    credit: Literal["rep", "team"] = Field(
+        "rep", description="team: pay on the summed credit of the rep's team"
+    )
+    cap: Cap | None = None
+
+    weight: float | None = None
+
+    @property
+    def needs_quota(self) -> bool:
+        return False
+
+    def target_share(self) -> float:
+        """Share of TI this component targets (its weight; 0 when it has none)."""
+        return self.weight or 0.0
+
+    def earned_ytd(self, ctx: Context) -> np.ndarray:
+        """Earnings to date before the component cap, shape (..., P)."""
+        raise NotImplementedError
+
+    def explain(self, ytd: float, quota: float | None, target: float) -> list[str]:
+        """The calculation of earned-to-date for one rep, in words and figures."""
+        raise NotImplementedError
+
+
+def money(x: float) -> str:
+    return f"{x:,.2f}"

@@ -1,0 +1,189 @@
+"""The payout engine: one vectorised evaluation of a plan over arrays of any leading shape.
+
+Arrays are (..., reps, periods) with the plan's payout periods last; the same call serves
+historical replay (reps, periods) and simulation (trials, reps, periods). Commissions and
+bonuses accrue on YTD credit against the annual quota; each period pays the YTD increment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .components import Component, Context
+from .model import Plan
+
+EMPTY: Mapping[str, np.ndarray] = {}
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """What a plan is evaluated on. Every array is (..., reps, periods) unless noted.
+
+    credit: credited amount per measure and period (a rep's share after splits).
+    quota: annual quota per measure, broadcastable to (..., reps).
+    active: share of each period's days the rep is on the plan (None: all of it).
+    cancelled: credit of deals cancelled inside the clawback window, in the cancel period.
+    counts / cancelled_counts: deals per period, for per-deal SPIFs.
+    team: integer team label per rep, shape (reps,), for `credit: team` components.
+    """
+
+    credit: Mapping[str, np.ndarray]
+    quota: Mapping[str, np.ndarray] = field(default_factory=dict)
+    active: np.ndarray | None = None
+    cancelled: Mapping[str, np.ndarray] = field(default_factory=dict)
+    counts: Mapping[str, np.ndarray] = field(default_factory=dict)
+    cancelled_counts: Mapping[str, np.ndarray] = field(default_factory=dict)
+    team: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Payout:
+    """A plan's payouts. Per-component arrays are (components, ..., reps, periods)."""
+
+    plan: Plan
+    components: tuple[str, ...]
+    credit: np.ndarray  # credit each component paid on, per period (team sums for team ones)
+    earned_ytd: np.ndarray  # after component caps and clawback, before the plan cap
+    clawback_ytd: np.ndarray  # amount reversed to date by the clawback
+    plan_cap_ytd: np.ndarray  # (..., P), <= 0: the plan cap's cut to date
+    ti: np.ndarray  # (...,) target incentive prorated by active days
+    base: np.ndarray  # (...,) base salary prorated by active days
+    paid: np.ndarray  # (..., P) increment of total earned YTD, before draws
+    draw: np.ndarray  # (..., P) advanced by the draw guarantee
+    recovered: np.ndarray  # (..., P) earlier draws recovered
+    net_paid: np.ndarray  # (..., P) paid + draw - recovered
+    draw_balance: np.ndarray  # (..., P) recoverable draw still outstanding
+
+    @property
+    def total_earned_ytd(self) -> np.ndarray:
+        return self.earned_ytd.sum(axis=0) + self.plan_cap_ytd
+
+    @property
+    def annual_net_paid(self) -> np.ndarray:
+        return self.net_paid.sum(axis=-1)
+
+
+def team_sum(values: np.ndarray, team: np.ndarray) -> np.ndarray:
+    """Each rep's team total of `values` (..., reps, periods), by a one-hot matrix product."""
+    _, codes = np.unique(team, return_inverse=True)
+    onehot = np.zeros((codes.max() + 1, codes.size))
+    onehot[codes, np.arange(codes.size)] = 1.0
+    return onehot.T @ (onehot @ values)
+
+
+def _lead_shape(inputs: PlanInputs) -> tuple[tuple[int, ...], int]:
+    shapes = {np.shape(a) for a in inputs.credit.values()}
+    if len(shapes) != 1:
+        raise ValueError(f"credit arrays must share one shape, got {sorted(shapes)}")
+    (shape,) = shapes
+    if len(shape) < 2:
+        raise ValueError("credit arrays are (..., reps, periods)")
+    return shape[:-1], shape[-1]
+
+
+class _Evaluator:
+    """Holds the shared arrays of one evaluation so each component is one short call."""
+
+    def __init__(self, plan: Plan, inputs: PlanInputs, lead: tuple[int, ...], ti: np.ndarray):
+        self.plan, self.inputs, self.lead, self.ti = plan, inputs, lead, ti
+        self.n = plan.calendar.n_periods
+        self._zeros = np.zeros(lead + (self.n,))
+
+    def _series(self, source: Mapping[str, np.ndarray], c: Component,
+                minus: Mapping[str, np.ndarray] = EMPTY) -> np.ndarray:
+        values = np.asarray(source.get(c.measure, self._zeros), dtype=float)
+        if c.measure in minus:
+            values = values - minus[c.measure]
+        if c.credit == "team":
+            if self.inputs.team is None:
+                raise ValueError(f"component {c.name!r} pays on team credit: pass `team` labels")
+            values = team_sum(values, np.asarray(self.inputs.team))
+        return values
+
+    def _quota(self, c: Component) -> np.ndarray | None:
+        if c.measure not in self.inputs.quota:
+            if c.needs_quota:
+                raise ValueError(f"component {c.name!r} needs a quota for measure {c.measure!r}")
+            return None
+        q = np.broadcast_to(np.asarray(self.inputs.quota[c.measure], dtype=float), self.lead)
+        return q[..., None]
+
+    def component(self, c: Component, without_cancelled: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(credit per period, earned YTD after the component cap)."""
+        minus = self.inputs.cancelled if without_cancelled else EMPTY
+        minus_counts = self.inputs.cancelled_counts if without_cancelled else EMPTY
+        credit = self._series(self.inputs.credit, c, minus)
+        counts = None
+        if c.measure in self.inputs.counts:
+            counts = self._series(self.inputs.counts, c, minus_counts)
+        target = self.ti * c.target_share()
+        ctx = Context(ytd=np.cumsum(credit, axis=-1), period_credit=credit,
+                      quota=self._quota(c), target=target[..., None], counts=counts)
+        earned = c.earned_ytd(ctx)
+        if c.cap is not None:
+            earned = c.cap.apply(earned, target)
+        return credit, earned
+
+    def all_components(self, without_cancelled: bool) -> tuple[np.ndarray, np.ndarray]:
+        pairs = [self.component(c, without_cancelled) for c in self.plan.components]
+        return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+
+    def plan_capped(self, earned: np.ndarray) -> np.ndarray:
+        total = earned.sum(axis=0)
+        return total if self.plan.cap is None else self.plan.cap.apply(total, self.ti)
+
+
+def _draws(plan: Plan, paid: np.ndarray, active: np.ndarray):
+    """Advance the guarantee where earnings fall short; recover it from earnings above it."""
+    zeros = np.zeros_like(paid)
+    if plan.draw is None:
+        return zeros, zeros, zeros
+    d = plan.draw
+    on = active > 0
+    in_draw = on & (np.cumsum(on, axis=-1) <= d.periods)
+    guarantee = np.where(in_draw, d.per_period * active, 0.0)
+    advanced = np.where(in_draw, np.maximum(guarantee - paid, 0.0), 0.0)
+    if not d.recoverable:
+        return advanced, zeros, zeros
+    recovered, balance = np.zeros_like(paid), np.zeros_like(paid)
+    outstanding = np.zeros(paid.shape[:-1])
+    for t in range(paid.shape[-1]):
+        room = np.maximum(paid[..., t] - guarantee[..., t], 0.0)
+        recovered[..., t] = np.minimum(outstanding, room)
+        outstanding = outstanding + advanced[..., t] - recovered[..., t]
+        balance[..., t] = outstanding
+    return advanced, recovered, balance
+
+
+def evaluate(plan: Plan, inputs: PlanInputs) -> Payout:
+    """Evaluate `plan` on whole arrays; no per-rep Python loops, inputs never mutated."""
+    lead, n = _lead_shape(inputs)
+    if n != plan.calendar.n_periods:
+        raise ValueError(f"plan {plan.plan!r} pays by {plan.payout_period}: the last axis must "
+                         f"have {plan.calendar.n_periods} periods, got {n}")
+    active = np.ones(lead + (n,)) if inputs.active is None else \
+        np.broadcast_to(np.asarray(inputs.active, dtype=float), lead + (n,))
+    year_share = plan.calendar.year_share(active)
+    ti = plan.ti * year_share
+    ev = _Evaluator(plan, inputs, lead, ti)
+
+    credit, earned = ev.all_components(without_cancelled=False)
+    total = ev.plan_capped(earned)
+    clawback = np.zeros_like(earned)
+    if plan.clawback is not None and (inputs.cancelled or inputs.cancelled_counts):
+        share = plan.clawback.share
+        _, earned_without = ev.all_components(without_cancelled=True)
+        clawback = share * (earned - earned_without)
+        total = (1.0 - share) * total + share * ev.plan_capped(earned_without)
+        earned = earned - clawback
+    paid = np.diff(total, axis=-1, prepend=0.0)
+    draw, recovered, balance = _draws(plan, paid, active)
+    return Payout(
+        plan=plan, components=tuple(c.name for c in plan.components), credit=credit,
+        earned_ytd=earned, clawback_ytd=clawback, plan_cap_ytd=total - earned.sum(axis=0),
+        ti=ti, base=plan.base_salary * year_share, paid=paid, draw=draw, recovered=recovered,
+        net_paid=paid + draw - recovered, draw_balance=balance,
+    )

@@ -1,0 +1,96 @@
+"""The plan document: pay mix, payout period, components, plan cap, draw and clawback."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+
+from pydantic import Field, field_validator, model_validator
+
+from ..calendar import PayoutPeriod, PlanCalendar
+from .components import AnyComponent, Cap
+from .components.base import Frozen
+from .components.spiff import Spiff
+
+
+class Draw(Frozen):
+    """A guaranteed minimum payment per period for a rep's first `periods` active periods.
+
+    Recoverable: the advance is recovered later, only from earnings above the guarantee.
+    """
+
+    per_period: float = Field(gt=0)
+    periods: int = Field(ge=1)
+    recoverable: bool = True
+
+
+class Clawback(Frozen):
+    """Reverse `share` of what a deal earned when it is cancelled within `within_days`."""
+
+    within_days: int = Field(ge=0)
+    share: float = Field(1.0, gt=0, le=1)
+
+
+class Plan(Frozen):
+    """A compensation plan as a comp-plan document states it."""
+
+    plan: str = Field(min_length=1, description="the plan's name")
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    ote: float = Field(gt=0, description="on-target earnings per year")
+    base_share: float = Field(ge=0, lt=1, description="pay mix: base / OTE")
+    payout_period: PayoutPeriod = "month"
+    year_start: date
+    components: tuple[AnyComponent, ...] = Field(min_length=1)
+    cap: Cap | None = None
+    draw: Draw | None = None
+    clawback: Clawback | None = None
+
+    @field_validator("year_start")
+    @classmethod
+    def _day_in_every_month(cls, d: date) -> date:
+        if d.day > 28:
+            raise ValueError("start the plan year on day 1-28 so every period has that day")
+        return d
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Plan:
+        names = [c.name for c in self.components]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise ValueError(f"components[{i}].name: {name!r} is used twice; names are unique")
+        n = self.calendar.n_periods
+        for i, c in enumerate(self.components):
+            if isinstance(c, Spiff) and c.periods and max(c.periods) > n:
+                raise ValueError(f"components[{i}].periods: a {self.payout_period} plan has "
+                                 f"periods 1-{n}")
+        if self.draw is not None and self.draw.periods > n:
+            raise ValueError(f"draw.periods: a {self.payout_period} plan has {n} periods")
+        return self
+
+    @cached_property
+    def calendar(self) -> PlanCalendar:
+        return PlanCalendar(self.year_start, self.payout_period)
+
+    @property
+    def ti(self) -> float:
+        """Target incentive per year: OTE x (1 - base share)."""
+        return self.ote * (1.0 - self.base_share)
+
+    @property
+    def base_salary(self) -> float:
+        return self.ote * self.base_share
+
+    @property
+    def measures(self) -> list[str]:
+        return list(dict.fromkeys(c.measure for c in self.components))
+
+    def quota_measures(self) -> list[str]:
+        """Measures for which each rep on this plan needs a quota."""
+        return list(dict.fromkeys(c.measure for c in self.components if c.needs_quota))
+
+    def weight_total(self) -> float:
+        return sum(c.target_share() for c in self.components)
+
+    def is_monotone(self) -> bool:
+        """True when no component's pay can fall as its credit rises."""
+        return all(c.is_monotone() for c in self.components)
