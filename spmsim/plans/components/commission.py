@@ -78,7 +78,7 @@ class Commission(Component):
         return np.array([t.rate for t in self.tiers])
 
     def is_monotone(self) -> bool:
-        """True when earnings never fall as credit rises (any marginal table; rising retro rates)."""
+        """True when earnings never fall as credit rises (marginal, or rising retro rates)."""
         return self.mode == "marginal" or bool(np.all(np.diff(self.rate_values) >= 0))
 
     def _scale(self, quota, target):

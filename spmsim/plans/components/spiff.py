@@ -17,7 +17,9 @@ class Spiff(Component):
     type: Literal["spiff"] = "spiff"
     per_unit: float | None = Field(None, gt=0)
     per_deal: float | None = Field(None, gt=0)
-    periods: tuple[int, ...] | None = Field(None, description="1-based payout periods; all if omitted")
+    periods: tuple[int, ...] | None = Field(
+        None, description="1-based payout periods; all if omitted"
+    )
 
     @field_validator("periods")
     @classmethod
