@@ -15,8 +15,6 @@ import numpy as np
 from .components import Component, Context
 from .model import Plan
 
-EMPTY: Mapping[str, np.ndarray] = {}
-
 
 @dataclass(frozen=True)
 class PlanInputs:
@@ -27,7 +25,9 @@ class PlanInputs:
     active: share of each period's days the rep is on the plan (None: all of it).
     cancelled: credit of deals cancelled inside the clawback window, in the cancel period.
     counts / cancelled_counts: deals per period, for per-deal SPIFs.
-    team: integer team label per rep, shape (reps,), for `credit: team` components.
+    team: integer team label per rep, shape (reps,): team totals summed within these arrays.
+    team_inputs: precomputed team totals, shaped like `credit` (its credit, counts and
+        cancelled fields), for teams that span reps outside these arrays (replay across plans).
     """
 
     credit: Mapping[str, np.ndarray]
@@ -37,6 +37,7 @@ class PlanInputs:
     counts: Mapping[str, np.ndarray] = field(default_factory=dict)
     cancelled_counts: Mapping[str, np.ndarray] = field(default_factory=dict)
     team: np.ndarray | None = None
+    team_inputs: PlanInputs | None = None
 
 
 @dataclass(frozen=True)
@@ -92,12 +93,14 @@ class _Evaluator:
         self.n = plan.calendar.n_periods
         self._zeros = np.zeros(lead + (self.n,))
 
-    def _series(self, source: Mapping[str, np.ndarray], c: Component,
-                minus: Mapping[str, np.ndarray] = EMPTY) -> np.ndarray:
-        values = np.asarray(source.get(c.measure, self._zeros), dtype=float)
-        if c.measure in minus:
-            values = values - minus[c.measure]
-        if c.credit == "team":
+    def _series(self, field: str, c: Component, minus: str | None = None) -> np.ndarray:
+        """Per-period values of `field` (credit, counts) for c's measure, less `minus`."""
+        team = c.credit == "team"
+        src = self.inputs.team_inputs if team and self.inputs.team_inputs else self.inputs
+        values = np.asarray(getattr(src, field).get(c.measure, self._zeros), dtype=float)
+        if minus and c.measure in getattr(src, minus):
+            values = values - getattr(src, minus)[c.measure]
+        if team and src is self.inputs:
             if self.inputs.team is None:
                 raise ValueError(f"component {c.name!r} pays on team credit: pass `team` labels")
             values = team_sum(values, np.asarray(self.inputs.team))
@@ -113,12 +116,10 @@ class _Evaluator:
 
     def component(self, c: Component, without_cancelled: bool) -> tuple[np.ndarray, np.ndarray]:
         """(credit per period, earned YTD after the component cap)."""
-        minus = self.inputs.cancelled if without_cancelled else EMPTY
-        minus_counts = self.inputs.cancelled_counts if without_cancelled else EMPTY
-        credit = self._series(self.inputs.credit, c, minus)
+        credit = self._series("credit", c, "cancelled" if without_cancelled else None)
         counts = None
         if c.measure in self.inputs.counts:
-            counts = self._series(self.inputs.counts, c, minus_counts)
+            counts = self._series("counts", c, "cancelled_counts" if without_cancelled else None)
         target = self.ti * c.target_share()
         ctx = Context(ytd=np.cumsum(credit, axis=-1), period_credit=credit,
                       quota=self._quota(c), target=target[..., None], counts=counts)
