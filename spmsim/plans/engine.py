@@ -145,6 +145,8 @@ def _draws(plan: Plan, paid: np.ndarray, active: np.ndarray):
     d = plan.draw
     on = active > 0
     in_draw = on & (np.cumsum(on, axis=-1) <= d.periods)
+    if d.applies_to == "new_hires":
+        in_draw &= (active[..., :1] < 1.0)
     guarantee = np.where(in_draw, d.per_period * active, 0.0)
     advanced = np.where(in_draw, np.maximum(guarantee - paid, 0.0), 0.0)
     if not d.recoverable:

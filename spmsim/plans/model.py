@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cached_property
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -22,6 +23,9 @@ class Draw(Frozen):
     per_period: float = Field(gt=0)
     periods: int = Field(ge=1)
     recoverable: bool = True
+    applies_to: Literal["all", "new_hires"] = Field(
+        "all", description="new_hires: only reps who start after the first day of the year"
+    )
 
 
 class Clawback(Frozen):

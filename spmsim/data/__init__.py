@@ -1,0 +1,1 @@
+"""Data in and out: transaction files (deals, quotas, roster) and example data."""

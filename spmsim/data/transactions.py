@@ -1,0 +1,198 @@
+"""Deals, quotas and roster CSVs: read, check every row, and report all bad rows at once.
+
+deals:  deal_id, rep_id, date, measure, amount[, split][, cancel_date]
+quotas: rep_id, measure, quota            (annual, for the time the rep is on the plan)
+roster: rep_id, plan[, team][, start_date][, end_date]
+A split deal has one row per rep with the same deal_id and a `split` share; the shares of
+a deal add up to 1. Dates are ISO (YYYY-MM-DD); `end_date` is the last day worked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, Problem
+from ..plans import Plan
+from ..plans.components import MBO
+
+DEALS = ("deal_id", "rep_id", "date", "measure", "amount"), ("split", "cancel_date")
+QUOTAS = ("rep_id", "measure", "quota"), ()
+ROSTER = ("rep_id", "plan"), ("team", "start_date", "end_date")
+SPLIT_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Transactions:
+    """Checked inputs of a replay; `deals` has a `credit` column (amount x split)."""
+
+    deals: pd.DataFrame
+    quotas: pd.DataFrame
+    roster: pd.DataFrame
+    plans: Mapping[str, Plan]
+
+
+class _Rows:
+    """Collects row problems of one file; `line` is the line in the file (header = 1)."""
+
+    def __init__(self, path: Path, df: pd.DataFrame):
+        self.path, self.df, self.problems = path, df, []
+
+    def flag(self, mask: pd.Series, column: str, message) -> None:
+        for idx in self.df.index[mask.to_numpy()]:
+            row = self.df.loc[idx]
+            text = message(row) if callable(message) else message
+            self.problems.append(Problem(f"line {idx + 2}, {column}={row[column]!r}", text))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise InputError(self.path, self.problems)
+
+
+def read_table(path: str | Path, spec: tuple[tuple[str, ...], tuple[str, ...]]) -> pd.DataFrame:
+    """All cells as stripped strings, '' for blank; error naming any missing columns."""
+    path = Path(path)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        raise InputError(path, f"cannot read as CSV ({e})") from e
+    df.columns = [c.strip() for c in df.columns]
+    required, optional = spec
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputError(path, f"missing columns {missing}; expected {list(required)}"
+                               f" and optionally {list(optional)}, found {list(df.columns)}")
+    df = df.apply(lambda col: col.str.strip())
+    for col in optional:
+        if col not in df.columns:
+            df[col] = ""
+    return df.reset_index(drop=True)
+
+
+def _dates(rows: _Rows, column: str, required: bool) -> pd.Series:
+    raw = rows.df[column]
+    parsed = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
+    bad = parsed.isna() & ((raw != "") | required)
+    rows.flag(bad, column, "not a date: write it as YYYY-MM-DD")
+    return parsed
+
+
+def _numbers(rows: _Rows, column: str, *, positive: bool = False) -> pd.Series:
+    values = pd.to_numeric(rows.df[column], errors="coerce")
+    rows.flag(values.isna(), column, "not a number")
+    if positive:
+        rows.flag(values.notna() & ~(values > 0), column, "must be greater than 0")
+    else:
+        rows.flag(values.notna() & (values < 0), column, "must not be negative")
+    return values
+
+
+def _duplicates(rows: _Rows, keys: list[str], what: str) -> None:
+    dup = rows.df.duplicated(keys, keep=False)
+    first_line = rows.df.groupby(keys, sort=False).ngroup()
+    lines = {g: sorted(i + 2 for i in idx) for g, idx in rows.df.groupby(first_line).groups.items()}
+    rows.flag(dup, keys[0], lambda r: f"{what} repeated on lines "
+              f"{lines[first_line[r.name]]}: keep one row")
+
+
+def plan_keys(plans: Mapping[str, Plan]) -> dict[str, str]:
+    """Names a roster may use for each plan: its key (file stem) and its `plan:` name."""
+    names = {key: key for key in plans}
+    names.update({plan.plan: key for key, plan in plans.items()})
+    return names
+
+
+def load_roster(path: str | Path, plans: Mapping[str, Plan]) -> pd.DataFrame:
+    rows = _Rows(Path(path), read_table(path, ROSTER))
+    df = rows.df
+    rows.flag(df["rep_id"] == "", "rep_id", "empty rep_id")
+    _duplicates(rows, ["rep_id"], "rep_id")
+    names = plan_keys(plans)
+    rows.flag(~df["plan"].isin(names), "plan",
+              f"unknown plan: use one of {sorted(plans)} or pass its file with --plan")
+    start, end = _dates(rows, "start_date", False), _dates(rows, "end_date", False)
+    rows.flag(start.notna() & end.notna() & (end < start), "end_date", "is before start_date")
+    rows.raise_if_any()
+    return pd.DataFrame({"rep_id": df["rep_id"], "plan": df["plan"].map(names),
+                         "team": df["team"], "start_date": start, "end_date": end})
+
+
+def load_quotas(path: str | Path, roster: pd.DataFrame,
+                plans: Mapping[str, Plan]) -> pd.DataFrame:
+    rows = _Rows(Path(path), read_table(path, QUOTAS))
+    df = rows.df
+    quota = _numbers(rows, "quota", positive=True)
+    rows.flag(~df["rep_id"].isin(roster["rep_id"]), "rep_id", "rep not in the roster")
+    _duplicates(rows, ["rep_id", "measure"], "quota for this rep and measure")
+    have = set(zip(df["rep_id"], df["measure"], strict=True))
+    for rep, key in zip(roster["rep_id"], roster["plan"], strict=True):
+        for m in plans[key].quota_measures():
+            if (rep, m) not in have:
+                rows.problems.append(Problem(f"rep {rep}", f"plan {key!r} pays on {m!r}: "
+                                             f"add a row `{rep},{m},<annual quota>`"))
+    rows.raise_if_any()
+    return pd.DataFrame({"rep_id": df["rep_id"], "measure": df["measure"], "quota": quota})
+
+
+def _check_splits(rows: _Rows, df: pd.DataFrame, split: pd.Series) -> None:
+    many = df["deal_id"].duplicated(keep=False)
+    rows.flag(many & (df["split"] == ""), "deal_id",
+              "duplicated deal id: give each deal its own id, or a `split` share on each row")
+    _duplicates(rows, ["deal_id", "rep_id"], "deal credited twice to this rep")
+    groups = df.assign(split=split).groupby("deal_id", sort=False)
+    for col in ("date", "measure", "amount", "cancel_date"):
+        rows.flag(groups[col].transform("nunique") > 1, col,
+                  "rows of one split deal disagree here: a deal has one value")
+    total = groups["split"].transform("sum")
+    rows.flag(split.notna() & ((total - 1.0).abs() > SPLIT_TOLERANCE), "deal_id",
+              lambda r: f"split shares of this deal add up to {total[r.name]:g}, not 1")
+
+
+def load_deals(path: str | Path, roster: pd.DataFrame, plans: Mapping[str, Plan]) -> pd.DataFrame:
+    rows = _Rows(Path(path), read_table(path, DEALS))
+    df = rows.df
+    rows.flag(df["deal_id"] == "", "deal_id", "empty deal_id")
+    amount = _numbers(rows, "amount")
+    split = pd.to_numeric(df["split"].replace("", "1"), errors="coerce")
+    rows.flag(split.isna() | (split <= 0) | (split > 1), "split", "a share in (0, 1]")
+    date, cancel = _dates(rows, "date", True), _dates(rows, "cancel_date", False)
+    rows.flag(cancel.notna() & date.notna() & (cancel < date), "cancel_date", "is before date")
+    known = {m for p in plans.values() for m in p.measures}
+    rows.flag(~df["measure"].isin(known), "measure",
+              f"no loaded plan pays on this measure (known: {sorted(known)})")
+    scores = {c.measure for p in plans.values() for c in p.components if isinstance(c, MBO)}
+    rows.flag(df["measure"].isin(scores) & (amount > 1), "amount", "an MBO score is in [0, 1]")
+    _check_splits(rows, df, split)
+    info = roster.set_index("rep_id")
+    rows.flag(~df["rep_id"].isin(info.index), "rep_id", "rep not in the roster")
+    cal = next(iter(plans.values())).calendar
+    start, end = np.datetime64(cal.year_start), np.datetime64(cal.year_end)
+    rows.flag(date.notna() & ((date < start) | (date > end)), "date",
+              f"outside the plan year {cal.year_start} to {cal.year_end}")
+    known_rep = df["rep_id"].isin(info.index)
+    rep_start = df["rep_id"].map(info["start_date"]).where(known_rep)
+    rep_end = df["rep_id"].map(info["end_date"]).where(known_rep)
+    rows.flag(date.notna() & (date < rep_start), "date", "before the rep's start_date: credit "
+              "it to the rep who owned the deal then")
+    rows.flag(date.notna() & (date > rep_end), "date", "after the rep's end_date: credit it "
+              "to the rep who owned the deal then")
+    rows.raise_if_any()
+    return pd.DataFrame({"deal_id": df["deal_id"], "rep_id": df["rep_id"], "date": date,
+                         "measure": df["measure"], "amount": amount, "split": split,
+                         "credit": amount * split, "cancel_date": cancel})
+
+
+def load_transactions(plans: Mapping[str, Plan], deals: str | Path, quotas: str | Path,
+                      roster: str | Path) -> Transactions:
+    """Read and check the three files against the loaded plans."""
+    starts = {p.year_start for p in plans.values()}
+    if len(starts) > 1:
+        raise InputError(", ".join(plans), f"plans start their years on different days "
+                         f"{sorted(map(str, starts))}: replay one plan year at a time")
+    r = load_roster(roster, plans)
+    return Transactions(deals=load_deals(deals, r, plans), quotas=load_quotas(quotas, r, plans),
+                        roster=r, plans=dict(plans))
