@@ -1,0 +1,34 @@
+# Two commands on a fresh machine: `make report` (the main job) and `make test`.
+# Each creates .venv on first use and reinstalls when pyproject.toml changes.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA := scenarios/data/fy27
+PLANS := scenarios/plans
+
+.PHONY: report test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/spmsim validate $(PLANS)
+	$(BIN)/spmsim replay --plan $(PLANS) --deals $(DATA)/deals.csv --quotas $(DATA)/quotas.csv \
+		--roster $(DATA)/roster.csv --out reports/fy27_replay
+	$(BIN)/spmsim compare $(PLANS)/enterprise_ae.yaml $(PLANS)/enterprise_ae_proposed.yaml \
+		--plan $(PLANS) --deals $(DATA)/deals.csv --quotas $(DATA)/quotas.csv \
+		--roster $(DATA)/roster.csv --out reports/fy27_enterprise_compare
+
+test: $(STAMP)
+	$(BIN)/ruff check spmsim tests benchmarks
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/payout_engine.py
+
+clean:
+	rm -rf $(VENV) reports/fy27_* .pytest_cache .hypothesis

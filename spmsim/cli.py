@@ -1,0 +1,188 @@
+"""`spmsim validate | replay | compare | curve | schema`: exit 0 on success, 2 on bad input."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .compare import compare, render
+from .data.transactions import load_transactions
+from .errors import InputError, SpmsimError
+from .io import atomic_write_text, write_csv
+from .plans import Plan, load_plan, payout_curve, plan_json_schema
+from .replay import plan_summary, replay, revenue_measures
+from .statement import statement
+
+
+def _plan_files(paths: Sequence[str]) -> list[Path]:
+    files = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files += sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml"))
+        else:
+            files.append(p)
+    return files
+
+
+def _load_plans(paths: Sequence[str]) -> dict[str, Plan]:
+    """Plans keyed by file stem; every file is checked and all errors reported together."""
+    plans, errors = {}, []
+    for f in _plan_files(paths):
+        try:
+            plans[f.stem] = load_plan(f)
+        except InputError as e:
+            errors.append(e.render())
+    if errors:
+        raise SpmsimError("\n".join(errors))
+    return plans
+
+
+def _summary_text(summary: pd.DataFrame) -> str:
+    return summary.to_string(index=False, formatters={
+        "revenue": "{:,.0f}".format, "ti": "{:,.0f}".format, "earned": "{:,.0f}".format,
+        "net_paid": "{:,.0f}".format, "pct_of_ti": "{:.1%}".format,
+        "cost_of_sales": "{:.2%}".format, "share_at_quota": "{:.0%}".format})
+
+
+def cmd_validate(args) -> int:
+    files = _plan_files(args.files)
+    if not files:
+        raise SpmsimError("no plan files given or found")
+    failed = 0
+    for f in files:
+        try:
+            plan = load_plan(f)
+        except InputError as e:
+            failed += 1
+            print(e.render(), file=sys.stderr)
+            continue
+        shape = "monotone" if plan.is_monotone() else "NOT monotone (pay can fall as credit rises)"
+        print(f"ok  {f}: {plan.plan!r}, {len(plan.components)} components, weights "
+              f"{plan.weight_total():.0%} of TI {plan.ti:,.0f} {plan.currency}, {shape}")
+    return 2 if failed else 0
+
+
+def _transactions(args, plans):
+    return load_transactions(plans, args.deals, args.quotas, args.roster)
+
+
+def cmd_replay(args) -> int:
+    plans = _load_plans(args.plan)
+    result = replay(_transactions(args, plans))
+    if args.explain:
+        print(statement(result, args.explain))
+        return 0
+    out = Path(args.out)
+    summary = plan_summary(result, args.revenue_measures or revenue_measures(plans))
+    text = _summary_text(summary)
+    for name, df in (("payouts_by_component", result.by_component),
+                     ("payouts_by_period", result.by_period), ("payouts_by_rep", result.by_rep),
+                     ("plan_summary", summary.round(6))):
+        write_csv(df, out / f"{name}.csv")
+    atomic_write_text(out / "summary.txt", text + "\n")
+    print(text)
+    print(f"\nwrote {out}/payouts_by_component.csv, payouts_by_period.csv, payouts_by_rep.csv, "
+          "plan_summary.csv, summary.txt")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    old_path, new_path = Path(args.old), Path(args.new)
+    others = _load_plans(args.plan) if args.plan else {}
+    key = old_path.stem
+    old_plans = {**others, key: load_plan(old_path)}
+    new_plans = {**others, key: load_plan(new_path)}
+    revenue = args.revenue_measures or revenue_measures({key: old_plans[key]})
+    result = compare(_transactions(args, old_plans), _transactions(args, new_plans), key, revenue)
+    text = render(result)
+    out = Path(args.out)
+    write_csv(result.by_rep, out / "compare_by_rep.csv")
+    write_csv(result.summary.reset_index(names="version").round(6), out / "compare_summary.csv")
+    atomic_write_text(out / "comparison.txt", text + "\n")
+    print(text)
+    print(f"\nwrote {out}/compare_by_rep.csv, compare_summary.csv, comparison.txt")
+    return 0
+
+
+def cmd_curve(args) -> int:
+    plan = load_plan(args.plan)
+    quotas = dict(_pair(q) for q in args.quota or [])
+    curve = payout_curve(plan, quotas=quotas)
+    if args.out:
+        write_csv(curve, args.out)
+    wide = curve.pivot(index="attainment", columns="component", values="pct_of_ti")
+    steps = wide.loc[[a for a in wide.index if round(a * 100) % 10 == 0]]
+    print(f"{plan.plan}: payout as % of TI ({plan.ti:,.0f} {plan.currency}) by attainment")
+    print(steps.to_string(float_format="{:.1%}".format))
+    return 0
+
+
+def _pair(text: str) -> tuple[str, float]:
+    name, _, value = text.partition("=")
+    try:
+        return name.strip(), float(value)
+    except ValueError:
+        raise SpmsimError(f"--quota {text!r}: write MEASURE=AMOUNT, e.g. new_arr=1200000") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="spmsim", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="check plan files")
+    v.add_argument("files", nargs="+", help="plan YAML files or folders of them")
+    v.set_defaults(func=cmd_validate)
+
+    def inputs(p):
+        p.add_argument("--deals", required=True, help="deals CSV")
+        p.add_argument("--quotas", required=True, help="quotas CSV")
+        p.add_argument("--roster", required=True, help="roster CSV")
+        p.add_argument("--revenue-measures", nargs="+", metavar="MEASURE",
+                       help="measures counted as revenue (default: what commissions pay on)")
+
+    r = sub.add_parser("replay", help="what the plans would have paid on a year of deals")
+    r.add_argument("--plan", action="append", required=True,
+                   help="plan file or folder (repeatable); the roster names plans by file stem")
+    inputs(r)
+    r.add_argument("--out", default="reports/replay", help="output folder")
+    r.add_argument("--explain", metavar="REP", help="print REP's statement instead")
+    r.set_defaults(func=cmd_replay)
+
+    c = sub.add_parser("compare", help="winners and losers of a plan change")
+    c.add_argument("old", help="current plan file (the roster names it by file stem)")
+    c.add_argument("new", help="proposed plan file")
+    c.add_argument("--plan", action="append", help="other plans the roster names (repeatable)")
+    inputs(c)
+    c.add_argument("--out", default="reports/compare", help="output folder")
+    c.set_defaults(func=cmd_compare)
+
+    k = sub.add_parser("curve", help="a plan's payout curve (% of TI by attainment)")
+    k.add_argument("plan")
+    k.add_argument("--quota", action="append", metavar="MEASURE=AMOUNT",
+                   help="quota for amount tiers or percent rates")
+    k.add_argument("--out", help="write the full curve as CSV")
+    k.set_defaults(func=cmd_curve)
+
+    s = sub.add_parser("schema", help="print the JSON Schema of plan files")
+    s.set_defaults(func=lambda args: print(plan_json_schema()) or 0)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SpmsimError as e:
+        print(f"error: {e}" if "\n" not in str(e) else f"error:\n{e}", file=sys.stderr)
+        return 2
+    except (KeyError, ValueError) as e:
+        print(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
