@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,12 +73,19 @@ _FIXES = {
 }
 
 
-def problems_from_validation(err: ValidationError, skip: frozenset[str]) -> list[Problem]:
-    """Pydantic's errors as Problems with user-facing paths and fixes."""
+def problems_from_validation(err: ValidationError, skip: frozenset[str],
+                             vocabulary: frozenset[str] = frozenset()) -> list[Problem]:
+    """Pydantic's errors as Problems with user-facing paths and fixes.
+
+    `vocabulary` holds the valid key names, to suggest one for a misspelt key.
+    """
     problems = []
     for e in err.errors():
         where = loc_to_path(e["loc"], skip)
         message = _FIXES.get(e["type"]) or e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden" and e["loc"]:
+            close = difflib.get_close_matches(str(e["loc"][-1]), vocabulary, n=1)
+            message += f" (did you mean `{close[0]}`?)" if close else ""
         if e["type"] not in _FIXES and "input" in e and not isinstance(e["input"], dict | list):
             message = f"{message} (got {e['input']!r})"
         problems.append(Problem(where, message))

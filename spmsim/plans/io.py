@@ -9,8 +9,11 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import InputError, Problem, problems_from_validation
-from .components import REGISTRY
-from .model import Plan
+from .components import REGISTRY, Cap, Tier
+from .model import Clawback, Draw, Plan
+
+KEYS = frozenset(name for model in (Plan, Cap, Draw, Clawback, Tier, *REGISTRY.values())
+                 for name in model.model_fields)
 
 
 def read_yaml(path: str | Path) -> object:
@@ -35,7 +38,7 @@ def plan_from_dict(data: object, source: str | Path = "<plan>") -> Plan:
     try:
         return Plan.model_validate(data)
     except ValidationError as e:
-        raise InputError(source, problems_from_validation(e, frozenset(REGISTRY))) from e
+        raise InputError(source, problems_from_validation(e, frozenset(REGISTRY), KEYS)) from e
 
 
 def load_plan(path: str | Path) -> Plan:

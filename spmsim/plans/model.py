@@ -44,7 +44,7 @@ class Plan(Frozen):
     base_share: float = Field(ge=0, lt=1, description="pay mix: base / OTE")
     payout_period: PayoutPeriod = "month"
     year_start: date
-    components: tuple[AnyComponent, ...] = Field(min_length=1)
+    components: tuple[AnyComponent, ...]
     cap: Cap | None = None
     draw: Draw | None = None
     clawback: Clawback | None = None
@@ -58,6 +58,8 @@ class Plan(Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> Plan:
+        if not self.components:
+            raise ValueError("components: list at least one component")
         names = [c.name for c in self.components]
         for i, name in enumerate(names):
             if name in names[:i]:
