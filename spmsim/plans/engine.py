@@ -132,14 +132,15 @@ class _Evaluator:
         pairs = [self.component(c, without_cancelled) for c in self.plan.components]
         return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
 
-    def plan_capped(self, earned: np.ndarray) -> np.ndarray:
+    def plan_totals(self, earned: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(sum of component earnings to date, the same after the plan cap)."""
         total = earned.sum(axis=0)
-        return total if self.plan.cap is None else self.plan.cap.apply(total, self.ti)
+        return total, (total if self.plan.cap is None else self.plan.cap.apply(total, self.ti))
 
 
 def _draws(plan: Plan, paid: np.ndarray, active: np.ndarray):
     """Advance the guarantee where earnings fall short; recover it from earnings above it."""
-    zeros = np.zeros_like(paid)
+    zeros = np.broadcast_to(0.0, paid.shape)  # read-only, no allocation
     if plan.draw is None:
         return zeros, zeros, zeros
     d = plan.draw
@@ -167,26 +168,31 @@ def evaluate(plan: Plan, inputs: PlanInputs) -> Payout:
     if n != plan.calendar.n_periods:
         raise ValueError(f"plan {plan.plan!r} pays by {plan.payout_period}: the last axis must "
                          f"have {plan.calendar.n_periods} periods, got {n}")
-    active = np.ones(lead + (n,)) if inputs.active is None else \
-        np.broadcast_to(np.asarray(inputs.active, dtype=float), lead + (n,))
-    year_share = plan.calendar.year_share(active)
+    if inputs.active is None:
+        active, year_share = np.broadcast_to(1.0, lead + (n,)), np.ones(lead)
+    else:
+        active = np.broadcast_to(np.asarray(inputs.active, dtype=float), lead + (n,))
+        year_share = plan.calendar.year_share(active)
     ti = plan.ti * year_share
     ev = _Evaluator(plan, inputs, lead, ti)
 
     credit, earned = ev.all_components(without_cancelled=False)
-    total = ev.plan_capped(earned)
-    clawback = np.zeros_like(earned)
+    raw, total = ev.plan_totals(earned)
+    clawback = np.broadcast_to(0.0, earned.shape)
     if plan.clawback is not None and (inputs.cancelled or inputs.cancelled_counts):
         share = plan.clawback.share
         _, earned_without = ev.all_components(without_cancelled=True)
+        raw_without, total_without = ev.plan_totals(earned_without)
         clawback = share * (earned - earned_without)
-        total = (1.0 - share) * total + share * ev.plan_capped(earned_without)
+        raw = (1.0 - share) * raw + share * raw_without
+        total = (1.0 - share) * total + share * total_without
         earned = earned - clawback
     paid = np.diff(total, axis=-1, prepend=0.0)
     draw, recovered, balance = _draws(plan, paid, active)
+    net_paid = paid if plan.draw is None else paid + draw - recovered
     return Payout(
         plan=plan, components=tuple(c.name for c in plan.components), credit=credit,
-        earned_ytd=earned, clawback_ytd=clawback, plan_cap_ytd=total - earned.sum(axis=0),
+        earned_ytd=earned, clawback_ytd=clawback, plan_cap_ytd=total - raw,
         ti=ti, base=plan.base_salary * year_share, paid=paid, draw=draw, recovered=recovered,
-        net_paid=paid + draw - recovered, draw_balance=balance,
+        net_paid=net_paid, draw_balance=balance,
     )
