@@ -91,7 +91,9 @@ def _group(key: str, plan: Plan, tx: Transactions) -> PlanGroup:
              for m, q in tx.quotas.groupby("measure")}
     active = plan.calendar.active_share(members["start_date"].to_numpy("datetime64[D]"),
                                         members["end_date"].to_numpy("datetime64[D]"))
-    inputs = PlanInputs(quota=quota, active=active, team_inputs=PlanInputs(**team), **own)
+    hired = members["start_date"].to_numpy("datetime64[D]") > np.datetime64(plan.year_start)
+    inputs = PlanInputs(quota=quota, active=active, new_hire=hired,
+                        team_inputs=PlanInputs(**team), **own)
     return PlanGroup(key, plan, members, inputs, evaluate(plan, inputs))
 
 
@@ -158,7 +160,7 @@ def _by_rep(g: PlanGroup) -> pd.DataFrame:
 def _rounded(df: pd.DataFrame) -> pd.DataFrame:
     """Money to cents, shares to 6 decimals: stable bytes for CSV output."""
     out = df.copy()
-    for col in out.select_dtypes("number").columns:
+    for col in out.select_dtypes("float").columns:
         share = col.startswith(("attainment", "pct_", "active_"))
         out[col] = out[col].round(6 if share else 2) + 0.0  # + 0.0 turns -0.0 into 0.0
     return out

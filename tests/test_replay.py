@@ -359,8 +359,6 @@ def test_new_hire_draw_is_prorated_advanced_and_recovered_above_the_guarantee(tm
     assert (x["earned"], x["net_paid"]) == pytest.approx((2_000, 13_500), abs=CENT)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: applies_to new_hires also gives the draw to a "
-                   "rep who was there on the year's first day and leaves during period 1")
 def test_new_hire_draw_skips_a_rep_who_was_there_from_the_start_and_leaves_early(tmp_path):
     # new_hires = reps who start after the year's first day (Draw.applies_to, README). L has no
     # start_date (there all year) and leaves 2027-02-14: Q1 share 45 / 90, but not a new hire.
@@ -420,8 +418,6 @@ def test_manager_override_pays_on_team_credit_binned_in_its_own_quarters(tmp_pat
     assert per_component(result, "R1", "credit_basis").tolist() == ["rep"] * 12
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: replay's rounding turns the `period` number "
-                   "into a float (1.0, written as '1.0' in the CSVs)")
 def test_period_numbers_stay_integers(tmp_path):
     plans = {"qtr": make_plan("Quarterly FY27", period="quarter")}
     result = run(tmp_path, plans, deals=["D1,Q,2027-01-10,new_arr,1000,,"],

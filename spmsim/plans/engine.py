@@ -25,6 +25,8 @@ class PlanInputs:
     active: share of each period's days the rep is on the plan (None: all of it).
     cancelled: credit of deals cancelled inside the clawback window, in the cancel period.
     counts / cancelled_counts: deals per period, for per-deal SPIFs.
+    new_hire: True for reps who start after the year's first day, broadcastable to (..., reps);
+        needed by draws for new hires when `active` is given.
     team: integer team label per rep, shape (reps,): team totals summed within these arrays.
     team_inputs: precomputed team totals, shaped like `credit` (its credit, counts and
         cancelled fields), for teams that span reps outside these arrays (replay across plans).
@@ -36,6 +38,7 @@ class PlanInputs:
     cancelled: Mapping[str, np.ndarray] = field(default_factory=dict)
     counts: Mapping[str, np.ndarray] = field(default_factory=dict)
     cancelled_counts: Mapping[str, np.ndarray] = field(default_factory=dict)
+    new_hire: np.ndarray | None = None
     team: np.ndarray | None = None
     team_inputs: PlanInputs | None = None
 
@@ -138,7 +141,17 @@ class _Evaluator:
         return total, (total if self.plan.cap is None else self.plan.cap.apply(total, self.ti))
 
 
-def _draws(plan: Plan, paid: np.ndarray, active: np.ndarray):
+def _new_hires(inputs: PlanInputs, shape: tuple[int, ...]) -> np.ndarray:
+    """Who counts as a new hire, shape `shape` (..., reps)."""
+    if inputs.new_hire is not None:
+        return np.broadcast_to(np.asarray(inputs.new_hire, dtype=bool), shape)
+    if inputs.active is None:
+        return np.zeros(shape, dtype=bool)  # everyone on the plan all year
+    raise ValueError("the draw applies to new hires: pass `new_hire` (who started after the "
+                     "year's first day); shares of periods active cannot tell a hire from a leaver")
+
+
+def _draws(plan: Plan, paid: np.ndarray, active: np.ndarray, new_hire: np.ndarray | None):
     """Advance the guarantee where earnings fall short; recover it from earnings above it."""
     zeros = np.broadcast_to(0.0, paid.shape)  # read-only, no allocation
     if plan.draw is None:
@@ -147,7 +160,7 @@ def _draws(plan: Plan, paid: np.ndarray, active: np.ndarray):
     on = active > 0
     in_draw = on & (np.cumsum(on, axis=-1) <= d.periods)
     if d.applies_to == "new_hires":
-        in_draw &= (active[..., :1] < 1.0)
+        in_draw &= new_hire[..., None]
     guarantee = np.where(in_draw, d.per_period * active, 0.0)
     advanced = np.where(in_draw, np.maximum(guarantee - paid, 0.0), 0.0)
     if not d.recoverable:
@@ -188,7 +201,10 @@ def evaluate(plan: Plan, inputs: PlanInputs) -> Payout:
         total = (1.0 - share) * total + share * total_without
         earned = earned - clawback
     paid = np.diff(total, axis=-1, prepend=0.0)
-    draw, recovered, balance = _draws(plan, paid, active)
+    hires = None
+    if plan.draw is not None and plan.draw.applies_to == "new_hires":
+        hires = _new_hires(inputs, lead)
+    draw, recovered, balance = _draws(plan, paid, active, hires)
     net_paid = paid if plan.draw is None else paid + draw - recovered
     return Payout(
         plan=plan, components=tuple(c.name for c in plan.components), credit=credit,
