@@ -117,6 +117,8 @@ def cmd_curve(args) -> int:
     wide = curve.pivot(index="attainment", columns="component", values="pct_of_ti")
     steps = wide.loc[[a for a in wide.index if round(a * 100) % 10 == 0]]
     print(f"{plan.plan}: payout as % of TI ({plan.ti:,.0f} {plan.currency}) by attainment")
+    print("(every measure at the same attainment, credit spread evenly over the year, MBO "
+          "scores at 1.0, SPIFs left out; --out writes all 201 points)")
     print(steps.to_string(float_format="{:.1%}".format))
     return 0
 

@@ -24,7 +24,7 @@ def compare(old: Transactions, new: Transactions, key: str, revenue: list[str]) 
     runs = {}
     for label, tx in (("old", old), ("new", new)):
         reps = replay(tx).by_rep
-        runs[label] = reps[reps["plan"] == key].set_index("rep_id")
+        runs[label] = reps[reps["plan"] == key].set_index("rep_id").dropna(axis=1, how="all")
     o, n = runs["old"], runs["new"]
     if o.empty:
         raise ValueError(f"no rep in the roster is on plan {key!r}")

@@ -46,6 +46,14 @@ class InputError(SpmsimError):
         return "\n".join(lines)
 
 
+class InputErrors(SpmsimError):
+    """Several files with problems, reported together."""
+
+    def __init__(self, errors: Sequence[InputError]):
+        self.errors = list(errors)
+        super().__init__("\n".join(e.render() for e in self.errors))
+
+
 def loc_to_path(loc: Iterable[str | int], skip: frozenset[str] = frozenset()) -> str:
     """Turn a pydantic location tuple into `components[1].tiers[2].upto`.
 

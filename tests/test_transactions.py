@@ -468,8 +468,6 @@ def test_unparseable_roster_dates_are_all_reported(tmp_path):
 # --- bugs ----------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: read_table lets pandas skip blank lines, so every "
-                   "line number after a blank line in a CSV is one too small")
 def test_line_numbers_count_blank_lines(tmp_path):
     paths = files(tmp_path)
     paths["deals"].write_text(HEADERS["deals"] + "\n"
@@ -481,8 +479,6 @@ def test_line_numbers_count_blank_lines(tmp_path):
     assert set(flagged(info.value, "date")) == {4}, str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _numbers accepts 'inf' (and overflowing values "
-                   "like 1e999) as amounts and quotas; only NaN is rejected")
 @pytest.mark.parametrize(("kind", "rows", "column", "line"), [
     ("deals", ["D1,A,2027-02-01,new_arr,inf,,"], "amount", 2),
     ("deals", ["D1,A,2027-02-01,new_arr,1e999,,"], "amount", 2),
@@ -495,17 +491,12 @@ def test_infinite_numbers_are_rejected(tmp_path, kind, rows, column, line):
     assert set(flagged(info.value, column)) == {line}, str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _check_splits compares the raw text of the split "
-                   "rows, so amounts 100 and 100.0 of one split deal are called disagreeing")
 def test_split_rows_with_the_same_amount_written_differently_agree(tmp_path):
     tx = load(files(tmp_path, deals=["D1,A,2027-02-01,new_arr,100,0.5,",
                                      "D1,C,2027-02-01,new_arr,100.0,0.5,"]))
     assert tx.deals["credit"].sum() == pytest.approx(100.0)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: read_table does not pass index_col=False, so when "
-                   "data rows have one trailing comma more than the header pandas takes the "
-                   "first column as the index and every value shifts one column left")
 def test_a_trailing_comma_does_not_shift_columns(tmp_path):
     paths = files(tmp_path)
     paths["deals"].write_text(HEADERS["deals"] + "\n"
@@ -521,3 +512,34 @@ def test_a_trailing_comma_does_not_shift_columns(tmp_path):
         assert list(tx.deals["deal_id"]) == ["D1", "D2"]
         assert list(tx.deals["rep_id"]) == ["A", "C"]
         assert list(tx.deals["credit"]) == [10.0, 20.0]
+
+
+def test_extra_values_beyond_the_header_are_refused_with_their_line(tmp_path):
+    paths = files(tmp_path)
+    paths["deals"].write_text(HEADERS["deals"] + "\n"
+                              "D1,A,2027-02-01,new_arr,10,,\n"
+                              "D2,C,2027-03-01,new_arr,20,,,oops\n")
+    with pytest.raises(InputError) as info:
+        load(paths)
+    assert str(info.value).count("line ") == 1
+    assert "line 3: 8 fields but the header has 7" in str(info.value)
+
+
+def test_a_duplicated_deal_id_is_reported_once_per_row(tmp_path):
+    with pytest.raises(InputError) as info:
+        load(files(tmp_path, deals=["D1,A,2027-02-01,new_arr,10,,",
+                                    "D1,A,2027-02-01,new_arr,10,,"]))
+    assert len(info.value.problems) == 2, str(info.value)
+    assert all("duplicated deal id" in p.message for p in info.value.problems)
+
+
+def test_bad_deals_and_bad_quotas_are_reported_together(tmp_path):
+    from spmsim.errors import InputErrors
+
+    paths = files(tmp_path, deals=["D1,A,2027-02-30,new_arr,10,,"],
+                  quotas=["A,new_arr,-5", "B,new_arr,800000", "C,new_arr,1200000"])
+    with pytest.raises(InputErrors) as info:
+        load(paths)
+    text = str(info.value)
+    assert str(paths["deals"]) in text and "not a date" in text
+    assert str(paths["quotas"]) in text and "must be greater than 0" in text

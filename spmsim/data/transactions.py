@@ -9,6 +9,8 @@ a deal add up to 1. Dates are ISO (YYYY-MM-DD); `end_date` is the last day worke
 
 from __future__ import annotations
 
+import csv
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem
+from ..errors import InputError, InputErrors, Problem
 from ..plans import Plan
 from ..plans.components import MBO
 
@@ -53,12 +55,29 @@ class _Rows:
             raise InputError(self.path, self.problems)
 
 
+def _check_row_lengths(path: Path) -> None:
+    """Rows with more non-empty fields than the header would shift columns: refuse them."""
+    with path.open(newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, [])
+        problems = [Problem(f"line {reader.line_num}", f"{len(row)} fields but the header has "
+                            f"{len(header)}: remove the extra values or add their column")
+                    for row in reader if any(v.strip() for v in row[len(header):])]
+    if problems:
+        raise InputError(path, problems)
+
+
 def read_table(path: str | Path, spec: tuple[tuple[str, ...], tuple[str, ...]]) -> pd.DataFrame:
     """All cells as stripped strings, '' for blank; error naming any missing columns."""
     path = Path(path)
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        _check_row_lengths(path)
+        with warnings.catch_warnings():  # extra empty fields (trailing commas) are dropped
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
+                             skip_blank_lines=False, index_col=False)
+    except (OSError, UnicodeDecodeError, csv.Error, pd.errors.ParserError,
+            pd.errors.EmptyDataError) as e:
         raise InputError(path, f"cannot read as CSV ({e})") from e
     df.columns = [c.strip() for c in df.columns]
     required, optional = spec
@@ -67,10 +86,11 @@ def read_table(path: str | Path, spec: tuple[tuple[str, ...], tuple[str, ...]]) 
         raise InputError(path, f"missing columns {missing}; expected {list(required)}"
                                f" and optionally {list(optional)}, found {list(df.columns)}")
     df = df.apply(lambda col: col.str.strip())
+    df = df[~(df == "").all(axis=1)]  # blank lines: skipped, but the index keeps line numbers
     for col in optional:
         if col not in df.columns:
             df[col] = ""
-    return df.reset_index(drop=True)
+    return df
 
 
 def _dates(rows: _Rows, column: str, required: bool) -> pd.Series:
@@ -84,6 +104,8 @@ def _dates(rows: _Rows, column: str, required: bool) -> pd.Series:
 def _numbers(rows: _Rows, column: str, *, positive: bool = False) -> pd.Series:
     values = pd.to_numeric(rows.df[column], errors="coerce")
     rows.flag(values.isna(), column, "not a number")
+    rows.flag(np.isinf(values), column, "not a finite number")
+    values = values.where(np.isfinite(values))
     if positive:
         rows.flag(values.notna() & ~(values > 0), column, "must be greater than 0")
     else:
@@ -118,7 +140,8 @@ def load_roster(path: str | Path, plans: Mapping[str, Plan]) -> pd.DataFrame:
     rows.flag(start.notna() & end.notna() & (end < start), "end_date", "is before start_date")
     rows.raise_if_any()
     return pd.DataFrame({"rep_id": df["rep_id"], "plan": df["plan"].map(names),
-                         "team": df["team"], "start_date": start, "end_date": end})
+                         "team": df["team"], "start_date": start,
+                         "end_date": end}).reset_index(drop=True)
 
 
 def load_quotas(path: str | Path, roster: pd.DataFrame,
@@ -135,20 +158,26 @@ def load_quotas(path: str | Path, roster: pd.DataFrame,
                 rows.problems.append(Problem(f"rep {rep}", f"plan {key!r} pays on {m!r}: "
                                              f"add a row `{rep},{m},<annual quota>`"))
     rows.raise_if_any()
-    return pd.DataFrame({"rep_id": df["rep_id"], "measure": df["measure"], "quota": quota})
+    return pd.DataFrame({"rep_id": df["rep_id"], "measure": df["measure"],
+                         "quota": quota}).reset_index(drop=True)
 
 
-def _check_splits(rows: _Rows, df: pd.DataFrame, split: pd.Series) -> None:
+def _check_splits(rows: _Rows, parsed: pd.DataFrame) -> None:
+    """Split rows share a deal_id, agree on the deal's values, and their shares add to 1."""
+    df, given = rows.df, rows.df["split"] != ""
     many = df["deal_id"].duplicated(keep=False)
-    rows.flag(many & (df["split"] == ""), "deal_id",
+    rows.flag(many & ~given, "deal_id",
               "duplicated deal id: give each deal its own id, or a `split` share on each row")
-    _duplicates(rows, ["deal_id", "rep_id"], "deal credited twice to this rep")
-    groups = df.assign(split=split).groupby("deal_id", sort=False)
+    split_rows = _Rows(rows.path, df[given])
+    _duplicates(split_rows, ["deal_id", "rep_id"], "deal credited twice to this rep")
+    rows.problems += split_rows.problems
+    groups = parsed[given].groupby(df["deal_id"][given], sort=False)
     for col in ("date", "measure", "amount", "cancel_date"):
-        rows.flag(groups[col].transform("nunique") > 1, col,
+        differ = groups[col].transform("nunique", dropna=False) > 1
+        rows.flag(differ.reindex(df.index, fill_value=False), col,
                   "rows of one split deal disagree here: a deal has one value")
-    total = groups["split"].transform("sum")
-    rows.flag(split.notna() & ((total - 1.0).abs() > SPLIT_TOLERANCE), "deal_id",
+    total = groups["split"].transform("sum").reindex(df.index)
+    rows.flag(given & ((total - 1.0).abs() > SPLIT_TOLERANCE), "deal_id",
               lambda r: f"split shares of this deal add up to {total[r.name]:g}, not 1")
 
 
@@ -166,7 +195,8 @@ def load_deals(path: str | Path, roster: pd.DataFrame, plans: Mapping[str, Plan]
               f"no loaded plan pays on this measure (known: {sorted(known)})")
     scores = {c.measure for p in plans.values() for c in p.components if isinstance(c, MBO)}
     rows.flag(df["measure"].isin(scores) & (amount > 1), "amount", "an MBO score is in [0, 1]")
-    _check_splits(rows, df, split)
+    _check_splits(rows, pd.DataFrame({"date": date, "measure": df["measure"], "amount": amount,
+                                      "cancel_date": cancel, "split": split}))
     info = roster.set_index("rep_id")
     rows.flag(~df["rep_id"].isin(info.index), "rep_id", "rep not in the roster")
     cal = next(iter(plans.values())).calendar
@@ -183,7 +213,7 @@ def load_deals(path: str | Path, roster: pd.DataFrame, plans: Mapping[str, Plan]
     rows.raise_if_any()
     return pd.DataFrame({"deal_id": df["deal_id"], "rep_id": df["rep_id"], "date": date,
                          "measure": df["measure"], "amount": amount, "split": split,
-                         "credit": amount * split, "cancel_date": cancel})
+                         "credit": amount * split, "cancel_date": cancel}).reset_index(drop=True)
 
 
 def load_transactions(plans: Mapping[str, Plan], deals: str | Path, quotas: str | Path,
@@ -194,5 +224,14 @@ def load_transactions(plans: Mapping[str, Plan], deals: str | Path, quotas: str 
         raise InputError(", ".join(plans), f"plans start their years on different days "
                          f"{sorted(map(str, starts))}: replay one plan year at a time")
     r = load_roster(roster, plans)
-    return Transactions(deals=load_deals(deals, r, plans), quotas=load_quotas(quotas, r, plans),
-                        roster=r, plans=dict(plans))
+    loaded, errors = {}, []
+    for name, load, path in (("deals", load_deals, deals), ("quotas", load_quotas, quotas)):
+        try:
+            loaded[name] = load(path, r, plans)
+        except InputError as e:
+            errors.append(e)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise InputErrors(errors)
+    return Transactions(roster=r, plans=dict(plans), **loaded)
