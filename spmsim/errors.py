@@ -67,7 +67,8 @@ def loc_to_path(loc: Iterable[str | int], skip: frozenset[str] = frozenset()) ->
             path += f"[{part}]"
             previous_was_index = True
             continue
-        if previous_was_index and part in skip:
+        if previous_was_index and part in skip and path.endswith("]") and \
+                path.rsplit(".", 1)[-1].startswith("components["):
             previous_was_index = False
             continue
         path += f".{part}" if path else str(part)

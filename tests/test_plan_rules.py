@@ -682,10 +682,6 @@ def test_payout_curve_mbo_score_scales_the_mbo(example_plan):
     assert got["Total"] == pytest.approx(157_500, abs=ATOL)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: payout_curve spreads credit as 12 x (0.4 / 12), whose float sum is "
-    "0.39999999999999997 < 0.4, so the 40 % gate is not reached and New ARR shows 0 at "
-    "exactly 40 % attainment instead of 48,000"))
 def test_payout_curve_at_exactly_the_gate_pays_from_the_first_dollar(example_plan):
     # at the 40 % gate: 0.4 x 120,000 = 48,000; bonus 0; MBO 15,000 -> total 63,000
     got = curve_at(example_plan, 0.4)
@@ -706,10 +702,6 @@ def test_payout_curve_needs_quotas_for_percent_rates():
 # ----------------------------------------------------------------- known engine bugs
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "BUG: payout_curve builds its inputs without `team` labels, so a plan with a "
-    "`credit: team` component (e.g. scenarios/plans/sales_manager.yaml) raises "
-    "ValueError('... pays on team credit: pass `team` labels') and `spmsim curve` exits 2"))
 def test_payout_curve_of_a_team_credit_plan():
     # manager override: ote 260,000, base share 0.6 -> TI 104,000 = target (weight 1.0);
     # tiers [x1 to 100 %, x1.5 above]. Each curve row is one team at that attainment:
@@ -722,11 +714,6 @@ def test_payout_curve_of_a_team_credit_plan():
     close(total, [104_000, 135_200])
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "BUG: engine._Evaluator.component only reads counts when the rep's own "
-    "`inputs.counts` has the measure, even for a team component whose counts come from "
-    "`team_inputs`; a per-deal team SPIF given team counts only in team_inputs raises "
-    "ValueError('SPIF ... pays per deal: pass deal counts')"))
 def test_team_per_deal_spiff_reads_counts_from_precomputed_team_inputs():
     # 100 per deal on the team's deals; precomputed team totals: 3 deals in month 1 for
     # both reps' team -> 3 x 100 = 300 each

@@ -122,10 +122,6 @@ def test_unknown_key_inside_a_tier_names_the_path():
     assert "unknown key" in str(err)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: errors.loc_to_path drops any key right after a list index whose name is a "
-    "component tag, so an unknown key `bonus` inside tiers[0] is reported at "
-    "`components[0].tiers[0]` without naming the key"))
 def test_unknown_key_named_like_a_component_type_inside_a_tier_is_named():
     tiers = [{"upto": 1.0, "rate": 1.0, "bonus": 2.0}, {"rate": 2.0}]
     err = error_of(with_component(0, tiers=tiers))

@@ -39,7 +39,8 @@ def payout_curve(plan: Plan, attainment: np.ndarray | None = None,
             q = 1.0
         quota[c.measure] = np.full(att.size, q)
         credit[c.measure] = np.repeat((att * q / n)[:, None], n, axis=1)
-    payout = evaluate(curve_plan, PlanInputs(credit=credit, quota=quota))
+    # each point is its own team of one, so team components pay on the point's own credit
+    payout = evaluate(curve_plan, PlanInputs(credit=credit, quota=quota, team=np.arange(att.size)))
     frames = [pd.DataFrame({"attainment": att, "component": name,
                             "payout": payout.earned_ytd[i, :, -1]})
               for i, name in enumerate(payout.components)]

@@ -96,10 +96,15 @@ class _Evaluator:
         self.n = plan.calendar.n_periods
         self._zeros = np.zeros(lead + (self.n,))
 
+    def _source(self, c: Component) -> PlanInputs:
+        """Where c's figures come from: precomputed team totals for team components if given."""
+        team_inputs = self.inputs.team_inputs
+        return team_inputs if c.credit == "team" and team_inputs is not None else self.inputs
+
     def _series(self, field: str, c: Component, minus: str | None = None) -> np.ndarray:
         """Per-period values of `field` (credit, counts) for c's measure, less `minus`."""
         team = c.credit == "team"
-        src = self.inputs.team_inputs if team and self.inputs.team_inputs else self.inputs
+        src = self._source(c)
         values = np.asarray(getattr(src, field).get(c.measure, self._zeros), dtype=float)
         if minus and c.measure in getattr(src, minus):
             values = values - getattr(src, minus)[c.measure]
@@ -121,7 +126,7 @@ class _Evaluator:
         """(credit per period, earned YTD after the component cap)."""
         credit = self._series("credit", c, "cancelled" if without_cancelled else None)
         counts = None
-        if c.measure in self.inputs.counts:
+        if c.measure in self._source(c).counts:
             counts = self._series("counts", c, "cancelled_counts" if without_cancelled else None)
         target = self.ti * c.target_share()
         ctx = Context(ytd=np.cumsum(credit, axis=-1), period_credit=credit,

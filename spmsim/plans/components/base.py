@@ -9,6 +9,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 MEASURE_PATTERN = r"^[a-z][a-z0-9_]*$"
+# Credit within a billionth (of quota, or of a currency unit) below an edge counts as
+# reaching it: sums of floats such as 12 x (0.4 / 12) land a hair short of 0.4.
+EDGE_TOLERANCE = 1e-9
 
 
 class Frozen(BaseModel):

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from .base import Component, Context, money
+from .base import EDGE_TOLERANCE, Component, Context, money
 
 
 class Bonus(Component):
@@ -47,12 +47,13 @@ class Bonus(Component):
     def fraction(self, attainment: np.ndarray) -> np.ndarray:
         xs = np.array([x for x, _ in self.curve])
         ys = np.array([y for _, y in self.curve])
+        reach = attainment + EDGE_TOLERANCE
         if self.steps:
-            idx = np.searchsorted(xs, attainment, side="right") - 1
+            idx = np.searchsorted(xs, reach, side="right") - 1
             f = ys[np.clip(idx, 0, None)]
         else:
             f = np.interp(attainment, xs, ys)
-        return np.where(attainment >= xs[0], f, 0.0)
+        return np.where(reach >= xs[0], f, 0.0)
 
     def earned_ytd(self, ctx: Context) -> np.ndarray:
         return ctx.target * self.fraction(ctx.ytd / ctx.quota)

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from .base import Component, Context, Frozen, money
+from .base import EDGE_TOLERANCE, Component, Context, Frozen, money
 
 
 class Tier(Frozen):
@@ -90,14 +90,15 @@ class Commission(Component):
     def _g(self, x: np.ndarray) -> np.ndarray:
         """Rate-weighted position on the band axis: earnings = scale x g(x)."""
         edges, rates = self.edges, self.rate_values
+        reach = x + EDGE_TOLERANCE
         if self.mode == "retroactive":
-            band = np.searchsorted(edges, x, side="right") - 1
+            band = np.searchsorted(edges, reach, side="right") - 1
             g = rates[np.clip(band, 0, None)] * np.maximum(x, 0.0)
         else:
             cum = np.concatenate([[0.0], np.cumsum(rates[:-1] * np.diff(edges))])
             g = np.interp(x, edges, cum) + rates[-1] * np.maximum(x - edges[-1], 0.0)
         if self.threshold:
-            g = np.where(x >= self.threshold, g, 0.0)
+            g = np.where(reach >= self.threshold, g, 0.0)
         return g
 
     def earned_ytd(self, ctx: Context) -> np.ndarray:
@@ -113,7 +114,7 @@ class Commission(Component):
         if self.rates == "multiplier":
             lines.append(f"base rate = target {money(target)} / quota {money(quota)}"
                          f" = {target / quota:.4%} of credit")
-        if self.threshold and x < self.threshold:
+        if self.threshold and x + EDGE_TOLERANCE < self.threshold:
             return lines + [f"{fmt(x)} {basis} is below the threshold {fmt(self.threshold)}:"
                             " nothing earned"]
         rate_word = "x base rate" if self.rates == "multiplier" else "of credit"
@@ -121,7 +122,7 @@ class Commission(Component):
         edges, rates = self.edges, self.rate_values
         uppers = list(edges[1:]) + [np.inf]
         if self.mode == "retroactive":
-            band = int(np.searchsorted(edges, x, side="right") - 1)
+            band = int(np.searchsorted(edges, x + EDGE_TOLERANCE, side="right") - 1)
             lines.append(f"{fmt(x)} {basis} reaches band {band + 1}: all credit at "
                          f"{rates[band]:g} {rate_word} = {money(scale * self._g(x))}")
             return lines
