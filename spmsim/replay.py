@@ -63,9 +63,23 @@ def _measure_arrays(plan: Plan, deals: pd.DataFrame, rows: np.ndarray, n_rows: i
         lag = (deals["cancel_date"] - deals["date"]).dt.days.to_numpy()
         clawed = deals["cancel_date"].notna().to_numpy() & (lag <= plan.clawback.within_days)
         at = np.where(clawed, cal.period_index(deals["cancel_date"].to_numpy()), -1)
-        arrays["cancelled"] = _binned(deals, rows, at, n_rows, n, credit, plan.measures)
-        arrays["cancelled_counts"] = _binned(deals, rows, at, n_rows, n, split, plan.measures)
+        clawed &= (at >= 0) & (at < n)  # a cancellation after the plan year is not replayed
+        for field, values in (("cancelled", credit), ("cancelled_counts", split)):
+            arrays[field] = _cancelled_pairs(deals[clawed], rows[clawed], booked[clawed],
+                                             at[clawed], n_rows, n, values[clawed])
     return arrays
+
+
+def _cancelled_pairs(deals: pd.DataFrame, rows: np.ndarray, booked: np.ndarray,
+                     at: np.ndarray, n_rows: int, n: int, values: np.ndarray) -> dict:
+    """Per measure, (rows, booked period, cancellation period) sums of cancelled credit."""
+    out = {}
+    for m in deals["measure"].unique():
+        sel = deals["measure"].to_numpy() == m
+        arr = np.zeros((n_rows, n, n))
+        np.add.at(arr, (rows[sel], booked[sel], at[sel]), values[sel])
+        out[m] = arr
+    return out
 
 
 def _team_codes(roster: pd.DataFrame) -> np.ndarray:

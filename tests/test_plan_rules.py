@@ -498,43 +498,35 @@ def test_cancellation_on_a_plan_without_clawback_leaves_the_credit_standing():
     close(payout.clawback_ytd, 0.0)
 
 
-SPIF_CLAWBACK_BUG = (
-    "BUG: the engine reverses a cancellation by subtracting its units in the cancel period, "
-    "and Spiff.earned_ytd masks units by the window of the period they sit in, so a "
-    "windowed SPIF reverses a deal only when the cancel period is inside the window: ")
+def booked_and_cancelled(booked: int, cancelled_in: int, amount: float) -> np.ndarray:
+    """(reps=1, booked period, cancelled-in period) array holding one cancelled deal."""
+    pairs = np.zeros((1, 12, 12))
+    pairs[0, booked - 1, cancelled_in - 1] = amount
+    return pairs
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=SPIF_CLAWBACK_BUG + (
-    "a logo booked in month 2 of a months 1-3 SPIF and cancelled in month 4 keeps its 2,000"))
 def test_clawback_of_a_spiff_deal_cancelled_after_the_window():
     # 2,000 per logo in months 1-3; one logo booked in month 2 (earns 2,000), cancelled in
     # month 4 within the 90 days: without the deal the SPIF earned 0, so month 4 pays -2,000
     plan = make_plan({"name": "SPIF", "type": "spiff", "measure": "logos", "per_unit": 2_000,
                       "periods": [1, 2, 3]}, clawback={"within_days": 90})
     payout = run(plan, {"logos": periods(p2=1)},
-                 cancelled={"logos": np.atleast_2d(periods(p4=1))})
+                 cancelled={"logos": booked_and_cancelled(2, 4, 1)})
     close(payout.paid[0], periods(p2=2_000, p4=-2_000))
     close(payout.clawback_ytd[0, 0, -1], 2_000)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=SPIF_CLAWBACK_BUG + (
-    "a logo booked in month 5, before a month-6 SPIF, and cancelled in month 6 makes the "
-    "SPIF pay -2,000 for a deal that never earned anything"))
 def test_clawback_of_a_deal_booked_before_the_spiff_window_reverses_nothing():
     # 2,000 per logo in month 6 only; a logo booked in month 5 earns nothing and its
     # cancellation in month 6 has nothing to reverse: 0 throughout
     plan = make_plan({"name": "SPIF", "type": "spiff", "measure": "logos", "per_unit": 2_000,
                       "periods": [6]}, clawback={"within_days": 90})
     payout = run(plan, {"logos": periods(p5=1)},
-                 cancelled={"logos": np.atleast_2d(periods(p6=1))})
+                 cancelled={"logos": booked_and_cancelled(5, 6, 1)})
     close(payout.paid[0], 0.0)
     close(payout.clawback_ytd, 0.0)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: with a per-period cap the clawback recomputes on credit with a negative entry in "
-    "the cancel period, so it reverses the deal's uncapped value (70,000) although only "
-    "40,000 was paid for it; the rep ends the year at -30,000 earned with no credit left"))
 def test_clawback_under_a_per_period_cap_reverses_only_what_the_deal_earned():
     # cap 40,000 a period, rate 0.1; a 700,000 deal in month 2 earns 70,000 -> paid 40,000
     # (30,000 lost). Cancelled in month 4: without it the rep earned 0, so month 4 pays
@@ -542,10 +534,24 @@ def test_clawback_under_a_per_period_cap_reverses_only_what_the_deal_earned():
     plan = make_plan(commission(cap={"amount": 40_000, "per": "period"}),
                      clawback={"within_days": 90})
     payout = run(plan, {"new_arr": periods(p2=700_000)}, {"new_arr": QUOTA},
-                 cancelled={"new_arr": np.atleast_2d(periods(p4=700_000))})
+                 cancelled={"new_arr": booked_and_cancelled(2, 4, 700_000)})
     close(payout.paid[0], periods(p2=40_000, p4=-40_000))
     close(payout.total_earned_ytd[0, -1], 0.0)
     close(payout.clawback_ytd[0, 0, -1], 40_000)
+
+
+def test_clawback_given_by_cancel_period_only_matches_booking_form_on_tiers():
+    # for tiers on YTD credit, where the deal was booked does not change what it earned:
+    # the (reps, periods) form and the (reps, booked, cancelled-in) form agree
+    plan = make_plan(commission(tiers=[{"upto": 1.0, "rate": 1.0}, {"rate": 2.0}]),
+                     clawback={"within_days": 90})
+    credit = {"new_arr": periods(p2=700_000, p3=500_000, p5=200_000)}
+    by_cancel = run(plan, credit, {"new_arr": QUOTA},
+                    cancelled={"new_arr": np.atleast_2d(periods(p4=500_000))})
+    by_pair = run(plan, credit, {"new_arr": QUOTA},
+                  cancelled={"new_arr": booked_and_cancelled(3, 4, 500_000)})
+    close(by_cancel.paid, by_pair.paid)
+    close(by_cancel.clawback_ytd, by_pair.clawback_ytd)
 
 
 # ----------------------------------------------------------------------------- proration

@@ -23,7 +23,9 @@ class PlanInputs:
     credit: credited amount per measure and period (a rep's share after splits).
     quota: annual quota per measure, broadcastable to (..., reps).
     active: share of each period's days the rep is on the plan (None: all of it).
-    cancelled: credit of deals cancelled inside the clawback window, in the cancel period.
+    cancelled: credit of deals cancelled inside the clawback window, as (..., reps, booked,
+        cancelled-in) periods; or (..., reps, periods) by cancellation period, taken as booked
+        then (exact for tiers and curves on YTD credit, not for SPIF windows or per-period caps).
     counts / cancelled_counts: deals per period, for per-deal SPIFs.
     new_hire: True for reps who start after the year's first day, broadcastable to (..., reps);
         needed by draws for new hires when `active` is given.
@@ -106,13 +108,25 @@ class _Evaluator:
         team = c.credit == "team"
         src = self._source(c)
         values = np.asarray(getattr(src, field).get(c.measure, self._zeros), dtype=float)
-        if minus and c.measure in getattr(src, minus):
-            values = values - getattr(src, minus)[c.measure]
+        if minus:  # one variant per period t: without the deals cancelled by t
+            cancelled = getattr(src, minus).get(c.measure)
+            values = np.broadcast_to(values, (self.n,) + values.shape) if cancelled is None \
+                else values - self._removed_by(np.asarray(cancelled, dtype=float), values.ndim)
         if team and src is self.inputs:
             if self.inputs.team is None:
                 raise ValueError(f"component {c.name!r} pays on team credit: pass `team` labels")
             values = team_sum(values, np.asarray(self.inputs.team))
         return values
+
+    def _removed_by(self, cancelled: np.ndarray, ndim: int) -> np.ndarray:
+        """Credit removed from each booking period once the cancellations up to t count.
+
+        `cancelled` is (..., booked, cancelled-in) or, without booking periods, (..., P)
+        taken as booked in the period of the cancellation. Returns (t, ..., booked).
+        """
+        pairs = cancelled if cancelled.ndim == ndim + 1 else \
+            cancelled[..., None, :] * np.eye(self.n)
+        return np.moveaxis(np.cumsum(pairs, axis=-1), -1, 0)
 
     def _quota(self, c: Component) -> np.ndarray | None:
         if c.measure not in self.inputs.quota:
@@ -199,8 +213,10 @@ def evaluate(plan: Plan, inputs: PlanInputs) -> Payout:
     clawback = np.broadcast_to(0.0, earned.shape)
     if plan.clawback is not None and (inputs.cancelled or inputs.cancelled_counts):
         share = plan.clawback.share
-        _, earned_without = ev.all_components(without_cancelled=True)
-        raw_without, total_without = ev.plan_totals(earned_without)
+        _, variants = ev.all_components(without_cancelled=True)  # (C, t, ..., P)
+        raw_without, total_without = (np.diagonal(a, axis1=0, axis2=-1)
+                                      for a in ev.plan_totals(variants))
+        earned_without = np.diagonal(variants, axis1=1, axis2=-1)
         clawback = share * (earned - earned_without)
         raw = (1.0 - share) * raw + share * raw_without
         total = (1.0 - share) * total + share * total_without
