@@ -730,3 +730,16 @@ def test_team_per_deal_spiff_reads_counts_from_precomputed_team_inputs():
     team = PlanInputs(credit={"new_arr": zeros}, counts={"new_arr": team_counts})
     payout = run(plan, {"new_arr": zeros}, team_inputs=team)
     close(payout.total_earned_ytd[:, -1], [300, 300])
+
+
+def test_team_clawback_applies_when_only_the_team_has_cancellations():
+    # a manager with no deals of their own: team credit 600,000 in month 2 (tiers x1, base
+    # rate 0.1) earns 60,000; a 200,000 team deal booked in month 2 is cancelled in month 3
+    # within the window, so month 3 pays -20,000 although the manager's own inputs hold none
+    plan = make_plan(commission(credit="team"), clawback={"within_days": 90})
+    team = PlanInputs(credit={"new_arr": np.atleast_2d(periods(p2=600_000))},
+                      cancelled={"new_arr": booked_and_cancelled(2, 3, 200_000)})
+    payout = evaluate(plan, PlanInputs(credit={"new_arr": np.zeros((1, 12))},
+                                       quota={"new_arr": QUOTA}, team_inputs=team))
+    close(payout.paid[0], periods(p2=60_000, p3=-20_000))
+    close(payout.clawback_ytd[0, 0, -1], 20_000)

@@ -194,6 +194,14 @@ def _draws(plan: Plan, paid: np.ndarray, active: np.ndarray, new_hire: np.ndarra
     return advanced, recovered, balance
 
 
+def _has_cancellations(inputs: PlanInputs | None) -> bool:
+    """Any cancelled credit or deals, the rep's own or in precomputed team totals."""
+    if inputs is None:
+        return False
+    return bool(inputs.cancelled or inputs.cancelled_counts) or \
+        _has_cancellations(inputs.team_inputs)
+
+
 def evaluate(plan: Plan, inputs: PlanInputs) -> Payout:
     """Evaluate `plan` on whole arrays; no per-rep Python loops, inputs never mutated."""
     lead, n = _lead_shape(inputs)
@@ -211,7 +219,7 @@ def evaluate(plan: Plan, inputs: PlanInputs) -> Payout:
     credit, earned = ev.all_components(without_cancelled=False)
     raw, total = ev.plan_totals(earned)
     clawback = np.broadcast_to(0.0, earned.shape)
-    if plan.clawback is not None and (inputs.cancelled or inputs.cancelled_counts):
+    if plan.clawback is not None and _has_cancellations(inputs):
         share = plan.clawback.share
         _, variants = ev.all_components(without_cancelled=True)  # (C, t, ..., P)
         raw_without, total_without = (np.diagonal(a, axis1=0, axis2=-1)
