@@ -40,46 +40,45 @@ class ReplayResult:
         raise KeyError(f"rep {rep_id!r} is not in the roster")
 
 
-def _binned(deals: pd.DataFrame, rows: np.ndarray, periods: np.ndarray, n_rows: int,
-            n_periods: int, values: np.ndarray, measures: list[str]) -> dict[str, np.ndarray]:
-    """Sum `values` per measure into (n_rows, n_periods) arrays; zeros for unused measures."""
+def _binned(measure: np.ndarray, index: tuple[np.ndarray, ...], shape: tuple[int, ...],
+            values: np.ndarray, measures: list[str]) -> dict[str, np.ndarray]:
+    """Sum `values` per measure into arrays of `shape` at `index` (rows, period, ...).
+
+    Entries with an index outside the shape (a date outside the plan year) are left out;
+    `measures` get an array of zeros even when no deal is on them.
+    """
+    inside = np.all([(i >= 0) & (i < size) for i, size in zip(index, shape, strict=True)],
+                    axis=0)
     out = {}
-    for m in dict.fromkeys([*measures, *deals["measure"].unique()]):
-        sel = (deals["measure"].to_numpy() == m) & (periods >= 0) & (periods < n_periods)
-        arr = np.zeros((n_rows, n_periods))
-        np.add.at(arr, (rows[sel], periods[sel]), values[sel])
+    for m in dict.fromkeys([*measures, *np.unique(measure)]):
+        sel = (measure == m) & inside
+        arr = np.zeros(shape)
+        np.add.at(arr, tuple(i[sel] for i in index), values[sel])
         out[m] = arr
     return out
 
 
 def _measure_arrays(plan: Plan, deals: pd.DataFrame, rows: np.ndarray, n_rows: int) -> dict:
-    """Credit, counts and (clawback-window) cancellations, binned by row and plan period."""
+    """Credit, counts and (clawback-window) cancellations, binned by row and plan period.
+
+    Cancellations are (rows, booked period, cancelled-in period), so the engine can reverse
+    exactly what each deal earned (SPIF windows, per-period caps).
+    """
     cal, n = plan.calendar, plan.calendar.n_periods
+    measure = deals["measure"].to_numpy()
     booked = cal.period_index(deals["date"].to_numpy())
     credit, split = deals["credit"].to_numpy(), deals["split"].to_numpy()
-    arrays = {"credit": _binned(deals, rows, booked, n_rows, n, credit, plan.measures),
-              "counts": _binned(deals, rows, booked, n_rows, n, split, plan.measures)}
+    arrays = {"credit": _binned(measure, (rows, booked), (n_rows, n), credit, plan.measures),
+              "counts": _binned(measure, (rows, booked), (n_rows, n), split, plan.measures)}
     if plan.clawback is not None:
         lag = (deals["cancel_date"] - deals["date"]).dt.days.to_numpy()
         clawed = deals["cancel_date"].notna().to_numpy() & (lag <= plan.clawback.within_days)
+        # not clawed -> index -1, left out; a cancellation after the plan year -> n, left out
         at = np.where(clawed, cal.period_index(deals["cancel_date"].to_numpy()), -1)
-        clawed &= (at >= 0) & (at < n)  # a cancellation after the plan year is not replayed
-        for field, values in (("cancelled", credit), ("cancelled_counts", split)):
-            arrays[field] = _cancelled_pairs(deals[clawed], rows[clawed], booked[clawed],
-                                             at[clawed], n_rows, n, values[clawed])
+        pair = (rows, booked, at)
+        arrays["cancelled"] = _binned(measure, pair, (n_rows, n, n), credit, [])
+        arrays["cancelled_counts"] = _binned(measure, pair, (n_rows, n, n), split, [])
     return arrays
-
-
-def _cancelled_pairs(deals: pd.DataFrame, rows: np.ndarray, booked: np.ndarray,
-                     at: np.ndarray, n_rows: int, n: int, values: np.ndarray) -> dict:
-    """Per measure, (rows, booked period, cancellation period) sums of cancelled credit."""
-    out = {}
-    for m in deals["measure"].unique():
-        sel = deals["measure"].to_numpy() == m
-        arr = np.zeros((n_rows, n, n))
-        np.add.at(arr, (rows[sel], booked[sel], at[sel]), values[sel])
-        out[m] = arr
-    return out
 
 
 def _team_codes(roster: pd.DataFrame) -> np.ndarray:
