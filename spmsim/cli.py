@@ -30,8 +30,13 @@ def _plan_files(paths: Sequence[str]) -> list[Path]:
 
 def _load_plans(paths: Sequence[str]) -> dict[str, Plan]:
     """Plans keyed by file stem; every file is checked and all errors reported together."""
-    plans, errors = {}, []
+    plans, errors, seen = {}, [], {}
     for f in _plan_files(paths):
+        if f.stem in seen and seen[f.stem] != f.resolve():
+            errors.append(f"{f}: the roster names plans by file stem and {seen[f.stem]} is "
+                          f"also {f.stem!r}: rename one of them")
+            continue
+        seen[f.stem] = f.resolve()
         try:
             plans[f.stem] = load_plan(f)
         except InputError as e:

@@ -407,3 +407,16 @@ def test_written_files_get_the_usual_permissions(tmp_path):
     finally:
         os.umask(old)
     assert target.stat().st_mode & 0o777 == 0o644
+
+
+def test_two_plan_files_with_the_same_stem_are_refused(tmp_path, capsys):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "smb_ae.yaml").write_text(
+            (PLANS_DIR / "smb_ae.yaml").read_text())
+    code, _, err = run_cli(capsys, "replay", "--plan", tmp_path / "a", "--plan", tmp_path / "b",
+                           "--deals", "x.csv", "--quotas", "y.csv", "--roster", "z.csv",
+                           "--out", tmp_path / "out")
+    assert code == 2
+    assert "smb_ae" in err and "rename one of them" in err
+    assert not (tmp_path / "out").exists()
