@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .plans.components import MBO, Context
+from .plans.components import Context
 from .plans.components.base import money
 from .replay import PlanGroup, ReplayResult
 
@@ -34,9 +34,7 @@ def _component_lines(g: PlanGroup, i: int, k: int, t: int) -> list[str]:
     basis = " (team)" if c.credit == "team" else ""
     lines = [f"  {c.name} [{c.measure}{basis}]: credited {money(credit[-1])} this period, "
              f"{money(ytd)} to date"]
-    n = g.plan.calendar.n_periods
-    explain = c.explain(ytd, q, target, n) if isinstance(c, MBO) else c.explain(ytd, q, target)
-    lines += [f"    {line}" for line in explain]
+    lines += [f"    {line}" for line in c.explain(ytd, q, target, g.plan.calendar.n_periods)]
     if c.cap is not None:
         counts = g.inputs.counts.get(c.measure)
         raw = _uncapped(c, credit, q, target,

@@ -137,7 +137,16 @@ class _Evaluator:
         return q[..., None]
 
     def component(self, c: Component, without_cancelled: bool) -> tuple[np.ndarray, np.ndarray]:
-        """(credit per period, earned YTD after the component cap)."""
+        """(credit per period, earned YTD after the component cap).
+
+        Without cancelled: one variant per period t, leading axis t; a component with no
+        cancellations on its measure is evaluated once and broadcast over t.
+        """
+        src = self._source(c)
+        if without_cancelled and c.measure not in src.cancelled and \
+                c.measure not in src.cancelled_counts:
+            credit, earned = self.component(c, without_cancelled=False)
+            return tuple(np.broadcast_to(a, (self.n,) + a.shape) for a in (credit, earned))
         credit = self._series("credit", c, "cancelled" if without_cancelled else None)
         counts = None
         if c.measure in self._source(c).counts:

@@ -92,7 +92,8 @@ class Component(Frozen):
         """Earnings to date before the component cap, shape (..., P)."""
         raise NotImplementedError
 
-    def explain(self, ytd: float, quota: float | None, target: float) -> list[str]:
+    def explain(self, ytd: float, quota: float | None, target: float,
+                n_periods: int = 12) -> list[str]:
         """The calculation of earned-to-date for one rep, in words and figures."""
         raise NotImplementedError
 

@@ -58,7 +58,8 @@ class Bonus(Component):
     def earned_ytd(self, ctx: Context) -> np.ndarray:
         return ctx.target * self.fraction(ctx.ytd / ctx.quota)
 
-    def explain(self, ytd: float, quota: float | None, target: float) -> list[str]:
+    def explain(self, ytd: float, quota: float | None, target: float,
+                n_periods: int = 12) -> list[str]:
         a = ytd / quota
         f = float(self.fraction(np.asarray(a)))
         how = "step reached" if self.steps else "curve, linear between points"

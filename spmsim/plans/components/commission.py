@@ -105,7 +105,8 @@ class Commission(Component):
         unit, scale = self._scale(ctx.quota, ctx.target)
         return scale * self._g(ctx.ytd / unit)
 
-    def explain(self, ytd: float, quota: float | None, target: float) -> list[str]:
+    def explain(self, ytd: float, quota: float | None, target: float,
+                n_periods: int = 12) -> list[str]:
         unit, scale = self._scale(quota, target)
         x = ytd / unit
         basis = "of quota" if self.tier_basis == "attainment" else ""

@@ -33,7 +33,8 @@ class MBO(Component):
     def earned_ytd(self, ctx: Context) -> np.ndarray:
         return ctx.target * ctx.ytd / self.assessments(ctx.n_periods)
 
-    def explain(self, ytd: float, quota: float | None, target: float, n_periods: int = 12):
+    def explain(self, ytd: float, quota: float | None, target: float,
+                n_periods: int = 12) -> list[str]:
         n = self.assessments(n_periods)
         return [f"scores to date {ytd:.2f} / {n} assessments a year x target {money(target)}"
                 f" = {money(target * ytd / n)}"]

@@ -55,7 +55,8 @@ class Spiff(Component):
             units, rate = ctx.period_credit, self.per_unit
         return rate * np.cumsum(units * self.window(ctx.n_periods), axis=-1)
 
-    def explain(self, ytd: float, quota: float | None, target: float) -> list[str]:
+    def explain(self, ytd: float, quota: float | None, target: float,
+                n_periods: int = 12) -> list[str]:
         what = f"{money(self.per_deal)} per deal" if self.per_deal else \
             f"{money(self.per_unit)} per unit"
         return [f"{what} in periods {list(self.periods or ['all'])}"]
