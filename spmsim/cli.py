@@ -1,4 +1,4 @@
-"""`spmsim validate | replay | compare | curve | schema`: exit 0 on success, 2 on bad input."""
+"""`spmsim validate | replay | compare | curve | simulate | schema`; exit 2 on bad input."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ import pandas as pd
 
 from .compare import compare, render
 from .data.transactions import load_transactions
+from .engines.montecarlo import DEFAULT_MEMORY_MB, simulate
 from .errors import InputError, SpmsimError
 from .io import atomic_write_text, write_csv
+from .overrides import parse_assignment
 from .plans import Plan, load_plan, payout_curve, plan_json_schema
 from .replay import plan_summary, replay, revenue_measures
+from .scenario import load_scenario, scenario_json_schema
 from .statement import statement
 
 
@@ -128,6 +131,30 @@ def cmd_curve(args) -> int:
     return 0
 
 
+def cmd_simulate(args) -> int:
+    try:
+        overrides = [parse_assignment(text) for text in args.set or []]
+    except ValueError as e:
+        raise SpmsimError(str(e)) from None
+    scenario = load_scenario(args.scenario, overrides, trials=args.trials, seed=args.seed)
+    results = simulate(scenario, memory_mb=args.memory_mb, workers=args.workers,
+                       keep_reps=not args.no_rep_detail, progress=not args.no_progress)
+    out = Path(args.out)
+    results.save(out)
+    text = results.summary_text()
+    write_csv(results.summary().reset_index(names="metric"), out / "summary.csv")
+    atomic_write_text(out / "summary.txt", text + "\n")
+    print(text)
+    tables = "trials, periods, histograms" + ("" if args.no_rep_detail else ", reps")
+    print(f"\nwrote {out}/ ({tables} as Parquet; meta.json; summary.csv, summary.txt)")
+    return 0
+
+
+def cmd_schema(args) -> int:
+    print(scenario_json_schema() if args.kind == "scenario" else plan_json_schema())
+    return 0
+
+
 def _pair(text: str) -> tuple[str, float]:
     name, _, value = text.partition("=")
     try:
@@ -174,8 +201,25 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--out", help="write the full curve as CSV")
     k.set_defaults(func=cmd_curve)
 
-    s = sub.add_parser("schema", help="print the JSON Schema of plan files")
-    s.set_defaults(func=lambda args: print(plan_json_schema()) or 0)
+    m = sub.add_parser("simulate", help="simulate a scenario's plan year many times")
+    m.add_argument("scenario", help="scenario YAML file")
+    m.add_argument("--out", required=True, help="output folder for the results")
+    m.add_argument("--trials", type=int, help="simulated plan years (default: the scenario's)")
+    m.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    m.add_argument("--set", action="append", metavar="PATH=VALUE",
+                   help="override a field by dotted path, e.g. "
+                        "org.roles.ent_ae.plan.components[0].tiers[1].rate=2.5 (repeatable)")
+    m.add_argument("--memory-mb", type=float, default=DEFAULT_MEMORY_MB,
+                   help="memory budget for the working arrays (sets the chunk size)")
+    m.add_argument("--workers", type=int, help="threads (default: the CPU count, up to 8)")
+    m.add_argument("--no-rep-detail", action="store_true",
+                   help="keep per-trial summaries only, not every rep of every trial")
+    m.add_argument("--no-progress", action="store_true", help="no progress bar")
+    m.set_defaults(func=cmd_simulate)
+
+    s = sub.add_parser("schema", help="print the JSON Schema of plan or scenario files")
+    s.add_argument("kind", nargs="?", choices=["plan", "scenario"], default="plan")
+    s.set_defaults(func=cmd_schema)
     return parser
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,14 +83,17 @@ _FIXES = {
 
 
 def problems_from_validation(err: ValidationError, skip: frozenset[str],
-                             vocabulary: frozenset[str] = frozenset()) -> list[Problem]:
+                             vocabulary: frozenset[str] = frozenset(),
+                             clean_loc: Callable[[tuple], tuple] | None = None) -> list[Problem]:
     """Pydantic's errors as Problems with user-facing paths and fixes.
 
-    `vocabulary` holds the valid key names, to suggest one for a misspelt key.
+    `vocabulary` holds the valid key names, to suggest one for a misspelt key;
+    `clean_loc` drops parts of a location that are not keys of the user's file.
     """
     problems = []
     for e in err.errors():
-        where = loc_to_path(e["loc"], skip)
+        loc = clean_loc(tuple(e["loc"])) if clean_loc else e["loc"]
+        where = loc_to_path(loc, skip)
         message = _FIXES.get(e["type"]) or e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden" and e["loc"]:
             close = difflib.get_close_matches(str(e["loc"][-1]), vocabulary, n=1)

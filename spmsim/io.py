@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -18,20 +19,30 @@ def _mode_for(path: Path) -> int:
     return 0o666 & ~umask
 
 
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write `text` to a temporary file beside `path`, then rename it into place."""
+def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
+    """Call `write(temp_path)` on a temporary file beside `path`, then rename it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
     try:
         os.chmod(tmp, _mode_for(path))
-        with os.fdopen(fd, "w", newline="") as fh:
-            fh.write(text)
+        write(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write `text` to a temporary file beside `path`, then rename it into place."""
+    return atomic_write(path, lambda tmp: tmp.write_text(text, newline=""))
+
+
+def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
+    """A Parquet file (pyarrow, no index), written atomically."""
+    return atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False, engine="pyarrow"))
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:

@@ -161,11 +161,13 @@ class _Evaluator:
 
     def all_components(self, without_cancelled: bool) -> tuple[np.ndarray, np.ndarray]:
         pairs = [self.component(c, without_cancelled) for c in self.plan.components]
+        if len(pairs) == 1:  # a view, not a copy
+            return pairs[0][0][None], pairs[0][1][None]
         return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
 
     def plan_totals(self, earned: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(sum of component earnings to date, the same after the plan cap)."""
-        total = earned.sum(axis=0)
+        total = earned[0] if earned.shape[0] == 1 else earned.sum(axis=0)
         return total, (total if self.plan.cap is None else self.plan.cap.apply(total, self.ti))
 
 
@@ -238,7 +240,8 @@ def evaluate(plan: Plan, inputs: PlanInputs) -> Payout:
         raw = (1.0 - share) * raw + share * raw_without
         total = (1.0 - share) * total + share * total_without
         earned = earned - clawback
-    paid = np.diff(total, axis=-1, prepend=0.0)
+    paid = np.array(total, dtype=float)  # the YTD increment of each period
+    paid[..., 1:] -= total[..., :-1]
     hires = None
     if plan.draw is not None and plan.draw.applies_to == "new_hires":
         hires = _new_hires(inputs, lead)

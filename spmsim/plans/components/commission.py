@@ -90,15 +90,19 @@ class Commission(Component):
     def _g(self, x: np.ndarray) -> np.ndarray:
         """Rate-weighted position on the band axis: earnings = scale x g(x)."""
         edges, rates = self.edges, self.rate_values
-        reach = x + EDGE_TOLERANCE
         if self.mode == "retroactive":
-            band = np.searchsorted(edges, reach, side="right") - 1
+            band = np.searchsorted(edges, x + EDGE_TOLERANCE, side="right") - 1
             g = rates[np.clip(band, 0, None)] * np.maximum(x, 0.0)
         else:
             cum = np.concatenate([[0.0], np.cumsum(rates[:-1] * np.diff(edges))])
-            g = np.interp(x, edges, cum) + rates[-1] * np.maximum(x - edges[-1], 0.0)
+            g = np.interp(x, edges, cum)
+            above = x - edges[-1]
+            np.maximum(above, 0.0, out=above)
+            above *= rates[-1]
+            g += above
         if self.threshold:
-            g = np.where(reach >= self.threshold, g, 0.0)
+            reach = x + EDGE_TOLERANCE
+            g *= reach >= self.threshold
         return g
 
     def earned_ytd(self, ctx: Context) -> np.ndarray:

@@ -1,0 +1,250 @@
+"""The Monte Carlo engine: whole plan years as numpy arrays shaped (trial, rep, month).
+
+Trials run in chunks sized from a memory budget; a chunk is drawn block by block (BLOCK
+trials each) and evaluated by the payout engine in one call per role, then reduced to the
+per-trial figures of `Results`. Every block draws from its own generators, spawned from
+the scenario's SeedSequence by (block, role, stream, measure), so the same seed gives the
+same numbers whatever the chunk size or the number of worker threads, and every plan
+variant of a scenario sees the same draws (common random numbers).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from ..calendar import MONTHS_PER_PERIOD, PlanCalendar
+from ..market import (
+    AttainmentMarket,
+    Market,
+    MonthTable,
+    PipelineMarket,
+    attainment_credit,
+    monthly_weight,
+    pipeline_draws,
+    score_credit,
+)
+from ..metrics import ChunkStats, RoleYear, assemble, chunk_stats
+from ..org import MONTHS, Role, Staffing, staffing
+from ..plans import PlanInputs, evaluate
+from ..plans.components.mbo import MBO
+from ..results import Results
+from ..scenario import Scenario
+
+BLOCK = 64  # trials per random-number block: the unit of reproducibility
+# Named random streams; append only, so existing streams keep their draws.
+STREAMS = ("skill", "exit", "attainment", "arrivals", "deal_size", "score")
+DEFAULT_MEMORY_MB = 512
+# float64 (trial, slot, month) arrays alive at a chunk's peak, plus per expected deal.
+ARRAYS_PER_CELL = 40
+ARRAYS_PER_DEAL = 4
+
+
+def _rng(root: np.random.SeedSequence, block: int, role: int, stream: str,
+         sub: int = 0) -> np.random.Generator:
+    """The generator of one stream: the child (block, role, stream, sub) of the root."""
+    key = (*root.spawn_key, block, role, STREAMS.index(stream), sub)
+    seq = np.random.SeedSequence(root.entropy, spawn_key=key, pool_size=root.pool_size)
+    return np.random.Generator(np.random.PCG64(seq))
+
+
+@dataclass(frozen=True)
+class _Draws:
+    """One role's draws for a chunk: staffing, monthly credit and deal counts."""
+
+    staff: Staffing
+    credit: dict[str, np.ndarray]
+    counts: dict[str, np.ndarray]
+
+
+def _assessment_months(role: Role, measure: str) -> np.ndarray:
+    """0-based months whose last day closes an assessment of this score."""
+    plan = role.plan
+    per_year = next((c.assessments(plan.calendar.n_periods) for c in plan.components
+                     if isinstance(c, MBO) and c.measure == measure), plan.calendar.n_periods)
+    step = MONTHS // per_year
+    return np.arange(step - 1, MONTHS, step)
+
+
+class _Chunk:
+    """Trials [start, stop) of a run, cut into the fixed random-number blocks."""
+
+    def __init__(self, root: np.random.SeedSequence, start: int, stop: int):
+        self.root, self.start, self.stop = root, start, stop
+        self.blocks = [(b // BLOCK, slice(b - start, min(b + BLOCK, stop) - start))
+                       for b in range(start, stop, BLOCK)]
+
+    @property
+    def trials(self) -> int:
+        return self.stop - self.start
+
+    def fill(self, shape: tuple[int, ...], r: int, stream: str, sub: int,
+             draw: Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]) -> np.ndarray:
+        """(trials, *shape) filled block by block, each from its own generator."""
+        out = np.empty((self.trials, *shape))
+        for block, rows in self.blocks:
+            n = rows.stop - rows.start
+            out[rows] = draw(_rng(self.root, block, r, stream, sub), (n, *shape))
+        return out
+
+
+def _draw_role(scenario: Scenario, chunk: _Chunk, r: int, name: str) -> _Draws:
+    role, market = scenario.org.roles[name], scenario.market[name]
+    slots = (role.slots,)
+    normals = chunk.fill(slots, r, "skill", 0, lambda g, sh: g.standard_normal(sh)) \
+        if role.skill_sigma > 0 else None
+    exits = chunk.fill(slots, r, "exit", 0, lambda g, sh: g.standard_exponential(sh)) \
+        if role.attrition.annual > 0 else None
+    staff = staffing(role, chunk.trials, normals, exits)
+    counts: dict[str, np.ndarray] = {}
+    if isinstance(market, AttainmentMarket):
+        drawn = {m: chunk.fill(slots, r, "attainment", i, dist.sample)
+                 for i, (m, dist) in enumerate(market.measures.items())}
+        credit = attainment_credit(market, staff, role.quota, drawn)
+    else:
+        credit = {}
+        weight = monthly_weight(market, staff)
+        table = MonthTable(market.season)
+        for i, (m, stream) in enumerate(market.measures.items()):
+            counts[m] = np.empty(weight.shape, dtype=np.int64)
+            credit[m] = np.empty(weight.shape)
+            for block, rows in chunk.blocks:
+                counts[m][rows], credit[m][rows] = pipeline_draws(
+                    stream, weight[rows], staff.steady[rows], table,
+                    _rng(chunk.root, block, r, "arrivals", i),
+                    _rng(chunk.root, block, r, "deal_size", i))
+            if stream.count_as:
+                credit[stream.count_as] = credit.get(stream.count_as, 0.0) + counts[m]
+    for i, (m, score) in enumerate(market.scores.items()):
+        months = _assessment_months(role, m)
+        drawn = chunk.fill(slots + (len(months),), r, "score", i, score.sample)
+        credit[m] = score_credit(drawn, staff, months)
+    return _Draws(staff, credit, counts)
+
+
+def _to_periods(monthly: np.ndarray, months_per_period: int) -> np.ndarray:
+    if months_per_period == 1:
+        return monthly
+    *lead, m = monthly.shape
+    return monthly.reshape(*lead, m // months_per_period, months_per_period).sum(-1)
+
+
+def _role_year(role: Role, market: Market, d: _Draws, months: PlanCalendar) -> RoleYear:
+    """Pay one role's reps under their plan and collect their annual figures."""
+    plan = role.plan
+    step = MONTHS_PER_PERIOD[plan.payout_period]
+    staff = d.staff
+    if step == 1:
+        active = staff.active
+    else:
+        days = months.period_days
+        active = _to_periods(staff.active * days, step) / _to_periods(days, step)
+    year_share = np.ones(staff.start.shape) if staff.always_active else \
+        plan.calendar.year_share(active)
+    in_seat = year_share > 0
+    scale = np.where(in_seat, year_share, 1.0) if role.prorate_quota else 1.0
+    quota = {m: q * scale for m, q in role.quota.items()}
+    used = plan.measures
+    inputs = PlanInputs(
+        credit={m: _to_periods(c, step) for m, c in d.credit.items() if m in used},
+        quota={m: q for m, q in quota.items() if m in used},
+        active=None if staff.always_active else active,
+        counts={m: _to_periods(c, step) for m, c in d.counts.items() if m in used},
+        new_hire=staff.new_hire)
+    payout = evaluate(plan, inputs)
+    if step == 1:
+        monthly_pay = payout.net_paid
+    else:
+        monthly_pay = np.zeros(staff.active.shape)
+        monthly_pay[..., step - 1::step] = payout.net_paid
+    revenue = market.money_measures()
+    monthly_revenue = d.credit[revenue[0]] if len(revenue) == 1 else \
+        sum(d.credit[m] for m in revenue)
+    attained = sum(d.credit[m].sum(-1) for m in role.quota) if role.quota else \
+        np.zeros(year_share.shape)
+    quota_total = sum(quota.values()) if quota else 0.0
+    return RoleYear(
+        year_share=year_share, revenue=monthly_revenue.sum(-1),
+        quota=np.where(in_seat, quota_total, 0.0),
+        attained=attained, variable_pay=monthly_pay.sum(-1),
+        base_pay=np.broadcast_to(payout.base, year_share.shape),
+        on_target_incentive=np.broadcast_to(payout.ti, year_share.shape),
+        ote=plan.ote * year_share, new_hire=staff.new_hire, left=staff.left,
+        monthly_revenue=monthly_revenue, monthly_pay=monthly_pay, active=staff.active)
+
+
+def bytes_per_trial(scenario: Scenario) -> int:
+    """Estimated peak bytes one trial needs while its chunk is evaluated."""
+    total = 0.0
+    for name, role in scenario.org.roles.items():
+        market = scenario.market[name]
+        deals = sum(s.deals_per_month for s in market.measures.values()) \
+            if isinstance(market, PipelineMarket) else 0.0
+        total += role.slots * MONTHS * 8 * (ARRAYS_PER_CELL + ARRAYS_PER_DEAL * deals)
+    return int(total)
+
+
+def chunk_trials(scenario: Scenario, memory_mb: float, workers: int) -> int:
+    """Trials per chunk: as many whole blocks as the memory budget allows each worker."""
+    per_worker = memory_mb * 2 ** 20 / max(workers, 1)
+    blocks = int(per_worker // (bytes_per_trial(scenario) * BLOCK))
+    return BLOCK * max(blocks, 1)
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None = None,
+             memory_mb: float = DEFAULT_MEMORY_MB, chunk: int | None = None,
+             workers: int | None = None, keep_reps: bool = True, progress: bool = True,
+             on_chunk: Callable[[int], None] | None = None) -> Results:
+    """Simulate `trials` plan years of `scenario` (its own count and seed unless given).
+
+    chunk: trials per chunk (rounded up to whole blocks); by default from `memory_mb`.
+    workers: threads evaluating chunks at once (numpy releases the GIL in its kernels).
+    keep_reps: keep every rep of every trial (trials x reps rows) besides the summaries.
+    """
+    n = scenario.trials if trials is None else trials
+    if n < 1:
+        raise ValueError("trials must be at least 1")
+    root = np.random.SeedSequence(scenario.seed if seed is None else seed)
+    workers = default_workers() if workers is None else max(1, workers)
+    size = chunk_trials(scenario, memory_mb, workers) if chunk is None else \
+        BLOCK * max(1, math.ceil(chunk / BLOCK))
+    names = list(scenario.org.roles)
+    months = PlanCalendar(scenario.year_start, "month")
+    slot_names = {k: scenario.org.roles[k].slot_names(k) for k in names} if keep_reps else None
+
+    def run(start: int) -> ChunkStats:
+        chunk = _Chunk(root, start, min(start + size, n))
+        roles = {name: _role_year(scenario.org.roles[name], scenario.market[name],
+                                  _draw_role(scenario, chunk, r, name), months)
+                 for r, name in enumerate(names)}
+        return chunk_stats(start, roles, slot_names)
+
+    starts = list(range(0, n, size))
+    chunks: list[ChunkStats] = []
+    with tqdm(total=n, unit="trial", desc=scenario.scenario, delay=2.0,
+              disable=not progress) as bar, ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(run, s) for s in starts]
+        try:
+            for f in as_completed(futures):
+                c = f.result()
+                chunks.append(c)
+                done = c.trial["revenue"].shape[0]
+                bar.update(done)
+                if on_chunk:
+                    on_chunk(done)
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+    return assemble(chunks, n, scenario=scenario.echo(), engine="montecarlo",
+                    seed=int(root.entropy), roles=names, months=months.labels)

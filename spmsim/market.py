@@ -1,0 +1,201 @@
+"""How credit arrives for a role: the attainment model and the pipeline model.
+
+Both turn a role's staffing (who is in seat, how productive) into monthly credit per
+measure, shaped (trials, slots, 12), drawing only from the generators they are given.
+
+* attainment: each rep's annual attainment per measure is drawn from a distribution,
+  times their quota, spread over the months by seasonality and scaled by the months in
+  seat and productivity (skill x ramp). The comp analyst's classic cost model.
+* pipeline: won deals arrive per rep and month as Poisson counts with rate
+  deals_per_month x seasonality x productivity x share of the month in seat; every deal's
+  size is drawn from a lognormal. Several measures (new, expansion, renewal) each have
+  their own stream; a stream may also credit its deal count to a units measure.
+
+Scores (e.g. an MBO score in [0, 1]) are drawn per assessment for either model.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import Field, field_validator
+
+from .distributions import Distribution
+from .org import MONTHS, Staffing
+from .plans.components.base import MEASURE_PATTERN, Frozen
+
+Measure = Annotated[str, Field(pattern=MEASURE_PATTERN)]
+
+
+class Score(Frozen):
+    """A score per assessment, normal with `mean` and `sd`, clipped to [0, 1]."""
+
+    mean: float = Field(ge=0, le=1)
+    sd: float = Field(0.0, ge=0)
+
+    def sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        return np.clip(rng.normal(self.mean, self.sd, shape), 0.0, 1.0)
+
+
+class _Market(Frozen):
+    seasonality: tuple[float, ...] = Field(
+        (1.0,) * MONTHS, description="12 monthly weights, relative; normalised to mean 1")
+    scores: dict[Measure, Score] = Field(
+        default_factory=dict, description="scores credited at each assessment, e.g. mbo_score")
+
+    @field_validator("seasonality")
+    @classmethod
+    def _twelve(cls, weights: tuple[float, ...]) -> tuple[float, ...]:
+        if len(weights) != MONTHS or min(weights) < 0 or sum(weights) <= 0:
+            raise ValueError("give 12 monthly weights >= 0, not all zero")
+        return weights
+
+    @property
+    def season(self) -> np.ndarray:
+        """Monthly weights with mean 1."""
+        w = np.asarray(self.seasonality, dtype=float)
+        return w / w.mean()
+
+    def money_measures(self) -> list[str]:
+        raise NotImplementedError
+
+    def produces(self) -> list[str]:
+        """Every measure this market credits."""
+        return self.money_measures() + list(self.scores)
+
+
+class AttainmentMarket(_Market):
+    """Annual attainment per measure from a distribution, spread by seasonality."""
+
+    model: Literal["attainment"] = "attainment"
+    measures: dict[Measure, Distribution] = Field(
+        description="measure -> distribution of a full-year rep's annual attainment")
+
+    def money_measures(self) -> list[str]:
+        return list(self.measures)
+
+
+class DealSize(Frozen):
+    """Lognormal deal size stated by its median and log-sd."""
+
+    median: float = Field(gt=0)
+    sigma: float = Field(ge=0)
+
+    @property
+    def mean(self) -> float:
+        return self.median * math.exp(self.sigma ** 2 / 2)
+
+
+class DealStream(Frozen):
+    """Won deals of one measure: rate per month for a full-productivity rep, and size."""
+
+    deals_per_month: float = Field(ge=0)
+    size: DealSize
+    count_as: Measure | None = Field(
+        None, description="also credit the number of deals to this units measure")
+
+
+class PipelineMarket(_Market):
+    """Poisson deal counts per rep-month and a lognormal size per deal."""
+
+    model: Literal["pipeline"] = "pipeline"
+    measures: dict[Measure, DealStream]
+
+    def money_measures(self) -> list[str]:
+        return list(self.measures)
+
+    def produces(self) -> list[str]:
+        units = [s.count_as for s in self.measures.values() if s.count_as]
+        return super().produces() + units
+
+
+Market = Annotated[AttainmentMarket | PipelineMarket, Field(discriminator="model")]
+
+
+def monthly_weight(market: _Market, staff: Staffing) -> np.ndarray:
+    """Expected share of a full year's output per month: season x productivity x in seat."""
+    return staff.productivity * staff.active * market.season
+
+
+def attainment_credit(market: AttainmentMarket, staff: Staffing, quota: dict[str, float],
+                      attainment: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Monthly credit per measure from annual attainment draws (trials, slots):
+    attainment x full-year quota x monthly weight / 12."""
+    weight = monthly_weight(market, staff) / MONTHS
+    return {m: attainment[m][..., None] * quota[m] * weight for m in market.measures}
+
+
+class MonthTable:
+    """Draws the month of a deal for reps whose monthly rate follows the seasonality.
+
+    A 4,096-bin lookup on a uniform gives the month at the bin's start, and a second
+    lookup the month edge inside the bin, if any, to compare with. Exact whenever no bin
+    holds two edges (every month weighs at least 1/2,048 of the year); else a search.
+    """
+
+    BINS = 4096
+
+    def __init__(self, season: np.ndarray):
+        share = season / season.sum()
+        self.edges = np.cumsum(share)[:-1].astype(np.float32)
+        self.exact = bool(share.min() >= 2.0 / self.BINS)
+        lo = (np.arange(self.BINS) / self.BINS).astype(np.float32)
+        self.lut = np.searchsorted(self.edges, lo, side="right").astype(np.int64)
+        inner = np.full(self.BINS, 2.0, dtype=np.float32)  # 2.0: no edge inside the bin
+        bins = (self.edges * self.BINS).astype(np.int64)
+        inside = self.lut[bins] <= np.arange(self.edges.size)  # not already counted at the start
+        inner[bins[inside]] = self.edges[inside]
+        self.inner = inner
+
+    def months(self, u: np.ndarray) -> np.ndarray:
+        if not self.exact:
+            return np.searchsorted(self.edges, u, side="right")
+        k = (u * np.float32(self.BINS)).astype(np.int64)
+        return self.lut[k] + (u >= self.inner[k])
+
+
+def pipeline_draws(stream: DealStream, weight: np.ndarray, steady: np.ndarray,
+                   table: MonthTable, arrivals: np.random.Generator,
+                   sizes: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(deal counts, summed deal sizes) per rep-month, (trials, slots, 12), for one stream.
+
+    Counts are Poisson with mean deals_per_month x weight. A steady rep's year (in seat all
+    year at constant productivity) draws one Poisson total and a month per deal from the
+    seasonality, which is the same process (Poisson splitting) at a twelfth of the Poisson
+    draws; other reps draw each month's count. Every deal's size is drawn, lognormal.
+    """
+    shape = weight.shape
+    cells = weight.reshape(-1, MONTHS)
+    steady = steady.ravel()
+    rows = np.flatnonzero(steady)
+    others = np.flatnonzero(~steady)
+    rate = stream.deals_per_month
+    if others.size == 0:
+        year_cells = cells
+    else:
+        year_cells = cells[rows]
+    per_year = arrivals.poisson(rate * (year_cells @ np.ones(MONTHS)))
+    per_month = arrivals.poisson(rate * cells[others]).ravel()
+    n_year = int(per_year.sum())
+    month = table.months(arrivals.random(n_year, dtype=np.float32))
+    cell = np.concatenate([np.repeat(rows * MONTHS, per_year) + month,
+                           np.repeat((others[:, None] * MONTHS + np.arange(MONTHS)).ravel(),
+                                     per_month)])
+    size = sizes.standard_normal(cell.size, dtype=np.float32)
+    size *= np.float32(stream.size.sigma)
+    size += np.float32(math.log(stream.size.median))
+    np.exp(size, out=size)
+    total = cells.size
+    counts = np.bincount(cell, minlength=total).reshape(shape)
+    credit = np.bincount(cell, weights=size, minlength=total).reshape(shape)
+    return counts, credit
+
+
+def score_credit(scores: np.ndarray, staff: Staffing, months: np.ndarray) -> np.ndarray:
+    """Scores (trials, slots, assessments) credited in the assessment `months` (0-based)
+    to reps in seat then."""
+    out = np.zeros(staff.active.shape)
+    out[..., months] = np.where(staff.active[..., months] > 0, scores, 0.0)
+    return out

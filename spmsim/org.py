@@ -1,0 +1,169 @@
+"""Reps of a role over the plan year: seats, ramp, skill, attrition with backfill, hires.
+
+Time is in months from the first day of the plan year (0 to 12). Each seat is held by
+its incumbent and, when attrition is on, by up to `backfills` successors who start after
+the backfill delay; every holder is one rep *slot* of the simulation arrays, so a leaver
+and their successor are paid separately. Slots are ordered generation-major: all
+incumbents, then all first successors, and so on.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from .plans import Plan
+from .plans.components.base import Frozen
+
+MONTHS = 12
+
+
+class Ramp(Frozen):
+    """Productivity of a new rep as a share of full, by months since their start."""
+
+    months: float = Field(0.0, ge=0, description="months to full productivity; 0: none")
+    curve: Literal["linear", "s_curve", "step"] = "linear"
+    start: float = Field(0.0, ge=0, le=1, description="productivity share on the first day")
+
+    def factor(self, tenure_months: np.ndarray) -> np.ndarray:
+        """Share of full productivity at the given tenure (months)."""
+        if self.months == 0:
+            return np.ones_like(tenure_months, dtype=float)
+        x = np.clip(tenure_months / self.months, 0.0, 1.0)
+        if self.curve == "step":
+            shape = (x >= 1.0).astype(float)
+        elif self.curve == "s_curve":
+            shape = x * x * (3.0 - 2.0 * x)
+        else:
+            shape = x
+        return self.start + (1.0 - self.start) * shape
+
+
+class Attrition(Frozen):
+    """Annual share of reps who leave; each leaver's seat is refilled after a delay."""
+
+    annual: float = Field(0.0, ge=0, lt=1, description="share of reps leaving within a year")
+    backfill_months: float | None = Field(
+        3.0, ge=0, description="months from an exit to the successor's start; null: no backfill"
+    )
+    backfills: int = Field(1, ge=0, le=5, description="successors modelled per seat per year; "
+                           "a seat vacated more often stays empty to year end")
+
+    @property
+    def monthly_rate(self) -> float:
+        """Exit hazard per month of a constant-hazard model with the stated annual share."""
+        return -math.log1p(-self.annual) / MONTHS
+
+    @property
+    def generations(self) -> int:
+        """Holders modelled per seat: the incumbent plus successors."""
+        refill = self.annual > 0 and self.backfill_months is not None
+        return 1 + (self.backfills if refill else 0)
+
+
+class Hire(Frozen):
+    """Planned hires starting on the first day of plan month `month` (1-12)."""
+
+    month: int = Field(ge=1, le=12)
+    count: int = Field(ge=1)
+
+
+class Role(Frozen):
+    """A role in the sales organisation: how many reps, on which plan, with which quota."""
+
+    headcount: int = Field(ge=0, description="reps in seat, fully ramped, on the year's first day")
+    plan: Plan
+    plan_file: str | None = Field(None, description="where the plan was read (before overrides)")
+    quota: dict[str, float] = Field(
+        default_factory=dict, description="annual quota per rep, by measure")
+    prorate_quota: bool = Field(
+        True, description="scale a partial-year rep's quota by their share of the year")
+    skill_sigma: float = Field(0.0, ge=0, description="lognormal sigma of productivity; 0: off")
+    ramp: Ramp = Ramp()
+    attrition: Attrition = Attrition()
+    hires: tuple[Hire, ...] = ()
+
+    @property
+    def seats(self) -> int:
+        return self.headcount + sum(h.count for h in self.hires)
+
+    @property
+    def slots(self) -> int:
+        return self.seats * self.attrition.generations
+
+    def seat_starts(self) -> np.ndarray:
+        """Month each seat's incumbent starts: 0 for reps in seat, month - 1 for hires."""
+        hires = [np.full(h.count, h.month - 1.0) for h in self.hires]
+        return np.concatenate([np.zeros(self.headcount), *hires])
+
+    def slot_names(self, role: str) -> list[str]:
+        """`ent_ae-007` for an incumbent, `ent_ae-007.1` for their first successor."""
+        return [f"{role}-{s + 1:03d}" + (f".{g}" if g else "")
+                for g in range(self.attrition.generations) for s in range(self.seats)]
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """Who holds each slot in each trial. Arrays are (trials, slots[, months])."""
+
+    start: np.ndarray  # month the holder starts (inf: never within the year)
+    exit: np.ndarray  # month the holder leaves (inf: stays past the year)
+    active: np.ndarray  # share of each month in seat
+    productivity: np.ndarray  # skill x ramp in each month (0 when not in seat)
+    new_hire: np.ndarray  # started after the year's first day
+    steady: np.ndarray  # in seat all year at a constant productivity
+
+    @property
+    def year_share(self) -> np.ndarray:
+        return self.active.mean(axis=-1)
+
+    @property
+    def left(self) -> np.ndarray:
+        return self.exit < MONTHS
+
+    @property
+    def always_active(self) -> bool:
+        return bool(self.steady.all())
+
+
+def staffing(role: Role, trials: int, skill_normals: np.ndarray | None,
+             exit_exponentials: np.ndarray | None) -> Staffing:
+    """Staffing of `trials` plan years of one role from its random draws, (trials, slots):
+    standard normals for skill (None when skill_sigma is 0) and standard exponentials for
+    the time to exit (None without attrition)."""
+    seats, gens = role.seats, role.attrition.generations
+    shape = (trials, role.slots)
+    sigma = role.skill_sigma
+    skill = np.exp(sigma * skill_normals - sigma * sigma / 2) if sigma > 0 else np.ones(shape)
+    first = role.seat_starts()
+    rate = role.attrition.monthly_rate
+    if rate == 0 and not first.any():  # everyone in seat all year, ramped
+        return Staffing(start=np.zeros(shape), exit=np.full(shape, np.inf),
+                        active=np.ones(shape + (MONTHS,)),
+                        productivity=np.repeat(skill[..., None], MONTHS, axis=-1),
+                        new_hire=np.zeros(shape, dtype=bool), steady=np.ones(shape, dtype=bool))
+    stay = exit_exponentials / rate if rate > 0 else np.full(shape, np.inf)
+    start = np.empty(shape)
+    start[:, :seats] = first
+    for g in range(1, gens):
+        previous = slice((g - 1) * seats, g * seats)
+        start[:, g * seats:(g + 1) * seats] = start[:, previous] + stay[:, previous] + \
+            role.attrition.backfill_months
+    exit_ = start + stay
+    month = np.arange(MONTHS, dtype=float)
+    lo = np.maximum(start[..., None], month)
+    hi = np.minimum(exit_[..., None], month + 1.0)
+    active = np.clip(hi - lo, 0.0, 1.0)
+    ramps = np.zeros(shape, dtype=bool)
+    ramps[:, seats:] = True  # successors ramp; incumbents ramp when hired in the year
+    ramps |= start > 0
+    tenure = np.where(active > 0, (lo + hi) / 2 - start[..., None], 0.0)
+    ramp = np.where(ramps[..., None], role.ramp.factor(tenure), 1.0)
+    productivity = np.where(active > 0, skill[..., None] * ramp, 0.0)
+    steady = (active.min(axis=-1) == 1.0) & (ramp.min(axis=-1) == ramp.max(axis=-1))
+    return Staffing(start=start, exit=exit_, active=active, productivity=productivity,
+                    new_hire=start > 0, steady=steady)
