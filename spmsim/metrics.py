@@ -76,7 +76,8 @@ def row_percentiles(values: np.ndarray, valid: np.ndarray, qs: Sequence[float]) 
         hi = np.minimum(lo + 1, np.maximum(k - 1, 0))
         a = np.take_along_axis(ordered, lo[:, None], axis=-1)[:, 0]
         b = np.take_along_axis(ordered, hi[:, None], axis=-1)[:, 0]
-        out[i] = np.where(has, a + (b - a) * (pos - lo), np.nan)
+        with np.errstate(invalid="ignore"):  # rows with nothing valid hold inf
+            out[i] = np.where(has, a + (b - a) * (pos - lo), np.nan)
     return out
 
 

@@ -121,12 +121,18 @@ def _is_score(plan: Plan, measure: str) -> bool:
 
 # ---- reading files -------------------------------------------------------------------
 
-def _resolve_files(tree: dict, folder: Path) -> None:
-    """Inline each role's plan file and make history files relative to `folder` absolute."""
+def _resolve_files(tree: dict, path: Path) -> None:
+    """Inline each role's plan file; make history file paths relative to the scenario's
+    folder absolute."""
+    folder = path.parent
     roles = (tree.get("org") or {}).get("roles") or {}
     for name, role in roles.items() if isinstance(roles, dict) else ():
         if isinstance(role, dict) and isinstance(role.get("plan"), str):
             plan_path = folder / role["plan"]
+            if not plan_path.is_file():
+                raise InputError(path, [Problem(f"org.roles.{name}.plan", f"no plan file "
+                                                f"{plan_path} (paths are relative to the "
+                                                "scenario file)")])
             role["plan_file"] = str(plan_path)
             role["plan"] = read_yaml(plan_path)
             if not isinstance(role["plan"], dict):
@@ -149,7 +155,7 @@ def read_scenario_tree(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
     if not isinstance(tree, dict):
         raise InputError(path, "a scenario file is a mapping with `scenario:`, `org:`, `market:`")
     if "extends" not in tree:
-        _resolve_files(tree, path.parent)
+        _resolve_files(tree, path)
         return tree
     unknown = sorted(set(tree) - VARIANT_KEYS)
     if unknown:
