@@ -116,6 +116,8 @@ Market = Annotated[AttainmentMarket | PipelineMarket, Field(discriminator="model
 
 def monthly_weight(market: _Market, staff: Staffing) -> np.ndarray:
     """Expected share of a full year's output per month: season x productivity x in seat."""
+    if staff.always_active:
+        return staff.productivity * market.season
     return staff.productivity * staff.active * market.season
 
 
@@ -172,24 +174,22 @@ def pipeline_draws(stream: DealStream, weight: np.ndarray, steady: np.ndarray,
     rows = np.flatnonzero(steady)
     others = np.flatnonzero(~steady)
     rate = stream.deals_per_month
-    if others.size == 0:
-        year_cells = cells
-    else:
-        year_cells = cells[rows]
+    year_cells = cells if others.size == 0 else cells[rows]
     per_year = arrivals.poisson(rate * (year_cells @ np.ones(MONTHS)))
     per_month = arrivals.poisson(rate * cells[others]).ravel()
     n_year = int(per_year.sum())
     month = table.months(arrivals.random(n_year, dtype=np.float32))
-    cell = np.concatenate([np.repeat(rows * MONTHS, per_year) + month,
-                           np.repeat((others[:, None] * MONTHS + np.arange(MONTHS)).ravel(),
-                                     per_month)])
+    cell = np.repeat(rows * MONTHS, per_year)
+    cell += month
+    if others.size:
+        other_cells = (others[:, None] * MONTHS + np.arange(MONTHS)).ravel()
+        cell = np.concatenate([cell, np.repeat(other_cells, per_month)])
     size = sizes.standard_normal(cell.size, dtype=np.float32)
     size *= np.float32(stream.size.sigma)
     size += np.float32(math.log(stream.size.median))
-    np.exp(size, out=size)
-    total = cells.size
-    counts = np.bincount(cell, minlength=total).reshape(shape)
-    credit = np.bincount(cell, weights=size, minlength=total).reshape(shape)
+    np.exp(size, out=size)  # single precision draws, summed in double by bincount
+    counts = np.bincount(cell, minlength=cells.size).reshape(shape)
+    credit = np.bincount(cell, weights=size, minlength=cells.size).reshape(shape)
     return counts, credit
 
 

@@ -136,8 +136,8 @@ class ChunkStats:
 def chunk_stats(start: int, roles: Mapping[str, RoleYear],
                 slot_names: Mapping[str, list[str]] | None = None) -> ChunkStats:
     """Reduce one chunk; with `slot_names`, also keep every rep (the drill-down table)."""
-    groups = [*roles.values(), _joined(list(roles.values()))]
-    parts = [_group_stats(r) for r in groups]
+    parts = [_group_stats(r) for r in roles.values()]
+    parts.append(parts[0] if len(parts) == 1 else _group_stats(_joined(list(roles.values()))))
     trial = {s: np.stack([p[0][s] for p in parts], axis=1) for s in TRIAL_STATS}
     period = {s: np.stack([p[1][s] for p in parts], axis=1) for s in PERIOD_STATS}
     hist = {h: np.stack([p[2][h] for p in parts]) for h in HISTOGRAMS}

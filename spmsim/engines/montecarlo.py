@@ -128,6 +128,12 @@ def _draw_role(scenario: Scenario, chunk: _Chunk, r: int, name: str) -> _Draws:
     return _Draws(staff, credit, counts)
 
 
+def _annual(monthly: np.ndarray) -> np.ndarray:
+    """Sum over the last axis as a matrix-vector product (several times faster than .sum
+    over a short last axis)."""
+    return monthly @ np.ones(monthly.shape[-1])
+
+
 def _to_periods(monthly: np.ndarray, months_per_period: int) -> np.ndarray:
     if months_per_period == 1:
         return monthly
@@ -166,13 +172,13 @@ def _role_year(role: Role, market: Market, d: _Draws, months: PlanCalendar) -> R
     revenue = market.money_measures()
     monthly_revenue = d.credit[revenue[0]] if len(revenue) == 1 else \
         sum(d.credit[m] for m in revenue)
-    attained = sum(d.credit[m].sum(-1) for m in role.quota) if role.quota else \
+    attained = sum(_annual(d.credit[m]) for m in role.quota) if role.quota else \
         np.zeros(year_share.shape)
     quota_total = sum(quota.values()) if quota else 0.0
     return RoleYear(
-        year_share=year_share, revenue=monthly_revenue.sum(-1),
+        year_share=year_share, revenue=_annual(monthly_revenue),
         quota=np.where(in_seat, quota_total, 0.0),
-        attained=attained, variable_pay=monthly_pay.sum(-1),
+        attained=attained, variable_pay=_annual(monthly_pay),
         base_pay=np.broadcast_to(payout.base, year_share.shape),
         on_target_incentive=np.broadcast_to(payout.ti, year_share.shape),
         ote=plan.ote * year_share, new_hire=staff.new_hire, left=staff.left,
