@@ -17,6 +17,7 @@ Scores (e.g. an MBO score in [0, 1]) are drawn per assessment for either model.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 import numpy as np
@@ -52,11 +53,15 @@ class _Market(Frozen):
             raise ValueError("give 12 monthly weights >= 0, not all zero")
         return weights
 
-    @property
-    def season(self) -> np.ndarray:
-        """Monthly weights with mean 1."""
-        w = np.asarray(self.seasonality, dtype=float)
-        return w / w.mean()
+    def month_rates(self, month_days: np.ndarray) -> np.ndarray:
+        """Each month's share of a full year's bookings x 12 (mean 1 over the months).
+
+        The weights are relative bookings rates in each month, so a month also counts by
+        its days: flat weights spread a year evenly over its days, and a rep in seat from
+        April books the same share of the year as their prorated quota and TI.
+        """
+        w = np.asarray(self.seasonality, dtype=float) * month_days
+        return MONTHS * w / w.sum()
 
     def money_measures(self) -> list[str]:
         raise NotImplementedError
@@ -114,18 +119,20 @@ class PipelineMarket(_Market):
 Market = Annotated[AttainmentMarket | PipelineMarket, Field(discriminator="model")]
 
 
-def monthly_weight(market: _Market, staff: Staffing) -> np.ndarray:
-    """Expected share of a full year's output per month: season x productivity x in seat."""
+def monthly_weight(rates: np.ndarray, staff: Staffing) -> np.ndarray:
+    """Output per month in months of a full year's average: month rate x productivity x
+    share of the month in seat."""
     if staff.always_active:
-        return staff.productivity * market.season
-    return staff.productivity * staff.active * market.season
+        return staff.productivity * rates
+    return staff.productivity * staff.active * rates
 
 
-def attainment_credit(market: AttainmentMarket, staff: Staffing, quota: dict[str, float],
+def attainment_credit(market: AttainmentMarket, staff: Staffing, rates: np.ndarray,
+                      quota: dict[str, float],
                       attainment: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Monthly credit per measure from annual attainment draws (trials, slots):
     attainment x full-year quota x monthly weight / 12."""
-    weight = monthly_weight(market, staff) / MONTHS
+    weight = monthly_weight(rates, staff) / MONTHS
     return {m: attainment[m][..., None] * quota[m] * weight for m in market.measures}
 
 
@@ -139,8 +146,8 @@ class MonthTable:
 
     BINS = 4096
 
-    def __init__(self, season: np.ndarray):
-        share = season / season.sum()
+    def __init__(self, rates: np.ndarray):
+        share = rates / rates.sum()
         self.edges = np.cumsum(share)[:-1].astype(np.float32)
         self.exact = bool(share.min() >= 2.0 / self.BINS)
         lo = (np.arange(self.BINS) / self.BINS).astype(np.float32)
@@ -159,14 +166,16 @@ class MonthTable:
 
 
 def pipeline_draws(stream: DealStream, weight: np.ndarray, steady: np.ndarray,
-                   table: MonthTable, arrivals: np.random.Generator,
-                   sizes: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                   table: MonthTable, rng: Callable[[str], np.random.Generator]
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """(deal counts, summed deal sizes) per rep-month, (trials, slots, 12), for one stream.
 
     Counts are Poisson with mean deals_per_month x weight. A steady rep's year (in seat all
     year at constant productivity) draws one Poisson total and a month per deal from the
     seasonality, which is the same process (Poisson splitting) at a twelfth of the Poisson
     draws; other reps draw each month's count. Every deal's size is drawn, lognormal.
+    `rng(purpose)` gives the generator of each purpose, so that the draws of the first
+    trials of a block do not depend on how many trials follow them.
     """
     shape = weight.shape
     cells = weight.reshape(-1, MONTHS)
@@ -175,22 +184,28 @@ def pipeline_draws(stream: DealStream, weight: np.ndarray, steady: np.ndarray,
     others = np.flatnonzero(~steady)
     rate = stream.deals_per_month
     year_cells = cells if others.size == 0 else cells[rows]
-    per_year = arrivals.poisson(rate * (year_cells @ np.ones(MONTHS)))
-    per_month = arrivals.poisson(rate * cells[others]).ravel()
+    per_year = rng("arrivals").poisson(rate * (year_cells @ np.ones(MONTHS)))
     n_year = int(per_year.sum())
-    month = table.months(arrivals.random(n_year, dtype=np.float32))
     cell = np.repeat(rows * MONTHS, per_year)
-    cell += month
+    cell += table.months(rng("deal_month").random(n_year, dtype=np.float32))
+    size = _sizes(stream.size, rng("deal_size"), n_year)
     if others.size:
+        per_month = rng("monthly_arrivals").poisson(rate * cells[others]).ravel()
         other_cells = (others[:, None] * MONTHS + np.arange(MONTHS)).ravel()
         cell = np.concatenate([cell, np.repeat(other_cells, per_month)])
-    size = sizes.standard_normal(cell.size, dtype=np.float32)
-    size *= np.float32(stream.size.sigma)
-    size += np.float32(math.log(stream.size.median))
-    np.exp(size, out=size)  # single precision draws, summed in double by bincount
+        size = np.concatenate([size, _sizes(stream.size, rng("other_deal_size"),
+                                            int(per_month.sum()))])
     counts = np.bincount(cell, minlength=cells.size).reshape(shape)
     credit = np.bincount(cell, weights=size, minlength=cells.size).reshape(shape)
     return counts, credit
+
+
+def _sizes(size: DealSize, rng: np.random.Generator, n: int) -> np.ndarray:
+    """n lognormal deal sizes, drawn in single precision (summed in double)."""
+    out = rng.standard_normal(n, dtype=np.float32)
+    out *= np.float32(size.sigma)
+    out += np.float32(math.log(size.median))
+    return np.exp(out, out=out)
 
 
 def score_credit(scores: np.ndarray, staff: Staffing, months: np.ndarray) -> np.ndarray:

@@ -160,7 +160,8 @@ def rep_frame(start: int, roles: Mapping[str, RoleYear],
             df[f] = getattr(r, f).ravel()[seat]
         df["earnings"] = (r.base_pay + r.variable_pay).ravel()[seat]
         frames.append(df)
-    return pd.concat(frames, ignore_index=True)
+    rows = pd.concat(frames, ignore_index=True)  # trial, then role, then rep
+    return rows.sort_values("trial", kind="stable", ignore_index=True)
 
 
 def assemble(chunks: Sequence[ChunkStats], n_trials: int, *, scenario: dict, engine: str,

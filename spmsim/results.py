@@ -23,6 +23,7 @@ import pandas as pd
 
 from .errors import SpmsimError
 from .io import atomic_write_text, write_parquet
+from .plans.components.base import EDGE_TOLERANCE
 
 TRIAL_STATS = ("revenue", "variable_pay", "base_pay", "on_target_incentive", "reps", "fte",
                "at_quota", "leavers", "top20_revenue_share",
@@ -38,8 +39,10 @@ FORMAT = 1
 
 
 def histogram(values: np.ndarray) -> np.ndarray:
-    """Counts of non-negative values in the pooled-histogram bins."""
-    idx = np.minimum((np.asarray(values) / HIST_STEP).astype(np.int64), HIST_BINS - 1)
+    """Counts of non-negative values in the pooled-histogram bins; a value within 1e-9 of
+    a bin's lower edge counts in that bin (0.57 is 56.99999... steps of 0.01)."""
+    steps = np.asarray(values) / HIST_STEP + EDGE_TOLERANCE / HIST_STEP
+    idx = np.minimum(steps.astype(np.int64), HIST_BINS - 1)
     return np.bincount(idx.ravel(), minlength=HIST_BINS)
 
 

@@ -41,7 +41,7 @@ def by_trial(reps: pd.DataFrame) -> pd.DataFrame:
 
 def assert_same(a: Results, b: Results, rows: int | None = None) -> None:
     """Identical figures; with `rows`, b's first `rows` trials against all of a. The reps
-    frames are compared row by row in trial order (see the xfail on their raw order)."""
+    frames are compared row by row in trial order (their raw order is tested apart)."""
     n = a.n_trials if rows is None else rows
     assert a.groups == b.groups and a.months == b.months
     for stat, values in a.trial.items():
@@ -74,11 +74,6 @@ def test_chunk_size_and_workers_do_not_change_results(acme, reference, chunk, wo
     assert_same(reference, run(acme, chunk=chunk, workers=workers))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the reps frame's row order depends on the chunk size: metrics.rep_frame lists "
-    "each chunk role by role, so chunk=64 gives ent_ae trials 0-63, smb_ae 0-63, ... and "
-    "chunk=128 gives ent_ae trials 0-127 first; the rows are the same, the frames (and "
-    "reps.parquet) differ"))
 def test_reps_frame_is_identical_whatever_the_chunk(acme, reference):
     other = run(acme, chunk=128, workers=1)
     pd.testing.assert_frame_equal(reference.reps, other.reps, check_exact=True)
@@ -111,18 +106,7 @@ def test_seed_argument_equals_scenario_seed(acme):
     assert_same(via_argument, via_trials)
 
 
-PREFIX_BUG = pytest.mark.xfail(strict=True, reason=(
-    "BUG: pipeline draws of a trial depend on how many trials its block holds: "
-    "market.pipeline_draws takes from one `arrivals` generator per block first the yearly "
-    "Poisson totals of all the block's steady reps, then the per-month counts of the other "
-    "reps, then one uniform per deal for its month, so in a partial last block (n not a "
-    "multiple of 64) those counts and months come from other stream positions than in a "
-    "longer run; acme_baseline: trials 64-99 of a 100-trial run differ from trials 64-99 "
-    "of a 200-trial run in ent_ae and smb_ae revenue (steady-only roles: in the months)"))
-
-
-@pytest.mark.parametrize("n", [128, pytest.param(100, marks=PREFIX_BUG),
-                               pytest.param(150, marks=PREFIX_BUG)])
+@pytest.mark.parametrize("n", [128, 100, 150])
 def test_first_trials_do_not_depend_on_the_run_length(acme, n):
     short = run(acme, trials=n)
     long = run(acme, trials=2 * n, chunk=64)

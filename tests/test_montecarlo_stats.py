@@ -24,6 +24,14 @@ Z = 4.0  # tolerance in standard errors for every statistical check
 YEAR_START = "2027-01-01"
 DAYS_2027 = 365
 RAMP = {"months": 3, "curve": "linear", "start": 0.0}
+MONTH_DAYS_2027 = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def month_rates(season: list[float] | None = None) -> np.ndarray:
+    """Bookings rate of each month relative to the year's average: the seasonality weights
+    are rates per day, so each month also counts by its days (mean 1 over the months)."""
+    w = np.ones(12) if season is None else np.asarray(season, dtype=float)
+    return 12 * w * MONTH_DAYS_2027 / (w * MONTH_DAYS_2027).sum()
 
 
 # ---- building scenarios ---------------------------------------------------------------
@@ -155,7 +163,7 @@ SEASONS = {
 def test_monthly_deal_counts_follow_seasonality(season):
     """Steady reps (one yearly Poisson draw split over months), mid-year hires (a Poisson
     draw per month) and a role with both book deals in month m at rate
-    lam x season_m / mean(season) per rep in seat."""
+    lam x month_rates(season)_m per rep in seat."""
     reps, trials, lam = 40, 500, 1.5
     market = pipeline(lam, MEDIAN, SIGMA, season=season, count_as="deals")
     s = scenario({"steady": role(plan(count_spiff()), reps),
@@ -163,7 +171,7 @@ def test_monthly_deal_counts_follow_seasonality(season):
                   "mixed": role(plan(count_spiff()), reps, hires=[{"month": 2, "count": reps}])},
                  {"steady": market, "hired": market, "mixed": market})
     r = run(s, trials)
-    w = np.asarray(season) / np.mean(season)
+    w = month_rates(season)
     from_feb = (np.arange(12) >= 1).astype(float)
     for g, in_seat in (("steady", 1.0), ("hired", from_feb), ("mixed", 1.0 + from_feb)):
         counts = r.period["variable_pay"][:, r.groups.index(g), :].sum(axis=0)
@@ -294,16 +302,24 @@ def test_skill_spread_keeps_mean_and_widens_attainment():
 ANNUAL, BACKFILL = 0.3, 2.0
 
 
+def to_months(share_of_days: np.ndarray) -> np.ndarray:
+    """Months from the year's start after a given share of its days (2027)."""
+    ends = np.concatenate([[0.0], np.cumsum(MONTH_DAYS_2027)]) / DAYS_2027
+    return np.interp(share_of_days, ends, np.arange(13.0))
+
+
 @pytest.fixture(scope="module")
 def attrition_reps() -> pd.DataFrame:
-    """Deterministic attainment 1.0, flat season, no ramp: a rep's revenue / quota x 12 is
-    the months they were in seat, a clock to read starts and exits from."""
+    """Deterministic attainment 1.0, flat season, no ramp: a rep's revenue / quota is the
+    share of the year's days they were in seat, a clock to read starts and exits from
+    (`to_months` turns a share of days from the year's start into months)."""
     headcount, trials = 200, 100
     r = role(plan(percent_commission(0.1)), headcount,
              attrition={"annual": ANNUAL, "backfill_months": BACKFILL})
     s = scenario({"ae": r}, {"ae": attainment({"type": "normal", "mean": 1.0, "sd": 0.0})})
     reps = run(s, trials).reps.copy()
-    reps["months"] = reps["revenue"] / 1_000_000.0 * 12
+    reps["share"] = reps["revenue"] / 1_000_000.0
+    reps["months"] = to_months(reps["share"].to_numpy())
     reps["seat"] = reps["rep"].str.split(".").str[0]
     reps["successor"] = reps["rep"].str.contains(".", regex=False)
     return reps
@@ -332,7 +348,7 @@ def test_successors_start_backfill_months_after_the_exit(attrition_reps):
     # and, when the successor stays, starts BACKFILL months after the exit
     exit_ = inc.loc[succ.index, "months"]
     stayed = ~succ["left"]
-    start = 12.0 - succ["months"]
+    start = pd.Series(to_months(1.0 - succ["share"].to_numpy()), index=succ.index)
     np.testing.assert_allclose((start - exit_)[stayed], BACKFILL, atol=1e-9)
     # share of seats refilled: P(exit < 12 - b) = 1 - (1 - annual)^((12 - b) / 12), binomial SE
     p = 1 - (1 - ANNUAL) ** ((12 - BACKFILL) / 12)
@@ -385,11 +401,13 @@ def test_hires_year_share_and_flags(hires_run):
 def test_ramp_scales_credit_in_the_first_months(hires_run):
     r = hires_run
     months = slice(HIRE_MONTH - 1, 12)
-    # deterministic attainment: monthly revenue is quota / 12 x ramp factor, exactly
+    # deterministic attainment: monthly revenue is quota x days / 365 x ramp factor, exactly
     plain = r.period["revenue"][:, r.groups.index("plain"), :]
     ramped = r.period["revenue"][:, r.groups.index("ramped"), :]
     assert np.all(plain[:, :HIRE_MONTH - 1] == 0) and np.all(ramped[:, :HIRE_MONTH - 1] == 0)
-    np.testing.assert_allclose(plain[:, months], HIRES * 1_000_000 / 12, rtol=1e-12)
+    np.testing.assert_allclose(plain[:, months],
+                               np.broadcast_to(HIRES * 1_000_000 * MONTH_DAYS_2027[months] / 365,
+                                               plain[:, months].shape), rtol=1e-12)
     np.testing.assert_allclose(ramped[:, months] / plain[:, months],
                                np.broadcast_to(RAMP_FACTORS, ramped[:, months].shape),
                                rtol=1e-12)
@@ -399,16 +417,11 @@ def test_ramp_scales_credit_in_the_first_months(hires_run):
     g = r.groups.index("ramped_deals")
     monthly = r.period["variable_pay"][:, g, :].sum(axis=0)  # pays 1 per deal
     assert np.all(monthly[:HIRE_MONTH - 1] == 0)
-    expected = RAMPED_HIRES * r.n_trials * LAM * RAMP_FACTORS
+    expected = RAMPED_HIRES * r.n_trials * LAM * RAMP_FACTORS * month_rates()[months]
     z = (monthly[months] - expected) / np.sqrt(expected)
     assert np.all(np.abs(z) < Z), f"ramped deal counts: z-scores {np.round(z, 2)}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a mid-year hire's attainment-model credit is prorated by months in seat "
-    "(9/12 for an April hire) but their quota and TI by days (275/365), so a rep drawn "
-    "at exactly 100 % attainment shows 99.55 % attainment, is not counted at quota and "
-    "earns 37,500 of a 37,671 prorated target"))
 def test_hire_drawn_at_quota_is_at_quota():
     hires = [{"month": HIRE_MONTH, "count": HIRES}]
     the_plan = plan(multiplier_commission([{"rate": 1.0}]))
@@ -493,11 +506,6 @@ def test_histogram_percentiles_match_numpy(acme):
         assert summary.loc["attainment P50", group] == r.percentile("attainment", 0.5, group)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: results.histogram bins value / 0.01 without the 1e-9 edge tolerance used for "
-    "at_quota, so a rep exactly at an edge lands one bin low: attainment 1.0 summed from "
-    "seasonal monthly credit (0.9999999999999998) goes to [0.99, 1.00) though at_quota "
-    "counts it, and an exact 0.57 goes to [0.56, 0.57) since 0.57 / 0.01 = 56.99999999999999"))
 @pytest.mark.parametrize(("level", "season", "quota"), [
     # acme_baseline's enterprise seasonality and quota
     (1.0, [0.7, 0.8, 1.3, 0.8, 0.9, 1.3, 0.7, 0.8, 1.3, 0.9, 1.0, 1.5], 1_200_000.0),
