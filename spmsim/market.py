@@ -151,7 +151,7 @@ class MonthTable:
         self.edges = np.cumsum(share)[:-1].astype(np.float32)
         self.exact = bool(share.min() >= 2.0 / self.BINS)
         lo = (np.arange(self.BINS) / self.BINS).astype(np.float32)
-        self.lut = np.searchsorted(self.edges, lo, side="right").astype(np.int64)
+        self.lut = np.searchsorted(self.edges, lo, side="right").astype(np.int8)
         inner = np.full(self.BINS, 2.0, dtype=np.float32)  # 2.0: no edge inside the bin
         bins = (self.edges * self.BINS).astype(np.int64)
         inside = self.lut[bins] <= np.arange(self.edges.size)  # not already counted at the start
@@ -161,8 +161,10 @@ class MonthTable:
     def months(self, u: np.ndarray) -> np.ndarray:
         if not self.exact:
             return np.searchsorted(self.edges, u, side="right")
-        k = (u * np.float32(self.BINS)).astype(np.int64)
-        return self.lut[k] + (u >= self.inner[k])
+        k = (u * np.float32(self.BINS)).astype(np.int32)
+        month = self.lut[k]
+        month += u >= self.inner[k]
+        return month
 
 
 def pipeline_draws(stream: DealStream, weight: np.ndarray, steady: np.ndarray,

@@ -161,11 +161,12 @@ def _role_year(role: Role, market: Market, d: _Draws, months: PlanCalendar) -> R
     scale = np.where(in_seat, year_share, 1.0) if role.prorate_quota else 1.0
     quota = {m: q * scale for m, q in role.quota.items()}
     used = plan.measures
+    per_deal = {c.measure for c in plan.components if getattr(c, "per_deal", None)}
     inputs = PlanInputs(
         credit={m: _to_periods(c, step) for m, c in d.credit.items() if m in used},
         quota={m: q for m, q in quota.items() if m in used},
         active=None if staff.always_active else active,
-        counts={m: _to_periods(c, step) for m, c in d.counts.items() if m in used},
+        counts={m: _to_periods(c, step) for m, c in d.counts.items() if m in per_deal},
         new_hire=staff.new_hire)
     payout = evaluate(plan, inputs)
     if step == 1:
