@@ -118,10 +118,6 @@ class Staffing:
     steady: np.ndarray  # in seat all year at a constant productivity
 
     @property
-    def year_share(self) -> np.ndarray:
-        return self.active.mean(axis=-1)
-
-    @property
     def left(self) -> np.ndarray:
         return self.exit < MONTHS
 
