@@ -11,6 +11,7 @@ import pandas as pd
 
 from .compare import compare, render
 from .data.transactions import load_transactions
+from .engines.agents import DEFAULT_LOGGED_TRIALS, simulate_agents
 from .engines.montecarlo import DEFAULT_MEMORY_MB, simulate
 from .errors import InputError, SpmsimError
 from .io import atomic_write_text, write_csv
@@ -137,15 +138,20 @@ def cmd_simulate(args) -> int:
     except ValueError as e:
         raise SpmsimError(str(e)) from None
     scenario = load_scenario(args.scenario, overrides, trials=args.trials, seed=args.seed)
-    results = simulate(scenario, memory_mb=args.memory_mb, workers=args.workers,
-                       keep_reps=not args.no_rep_detail, progress=not args.no_progress)
+    if args.engine == "agents":
+        results = simulate_agents(scenario, keep_reps=not args.no_rep_detail,
+                                  progress=not args.no_progress, logged_trials=args.log_trials)
+    else:
+        results = simulate(scenario, memory_mb=args.memory_mb, workers=args.workers,
+                           keep_reps=not args.no_rep_detail, progress=not args.no_progress)
     out = Path(args.out)
     results.save(out)
     text = results.summary_text()
     write_csv(results.summary().reset_index(names="metric"), out / "summary.csv")
     atomic_write_text(out / "summary.txt", text + "\n")
     print(text)
-    tables = "trials, periods, histograms" + ("" if args.no_rep_detail else ", reps")
+    tables = "trials, periods, histograms" + ("" if args.no_rep_detail else ", reps") + \
+        (", events" if results.events is not None else "")
     print(f"\nwrote {out}/ ({tables} as Parquet; meta.json; summary.csv, summary.txt)")
     return 0
 
@@ -215,6 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--no-rep-detail", action="store_true",
                    help="keep per-trial summaries only, not every rep of every trial")
     m.add_argument("--no-progress", action="store_true", help="no progress bar")
+    m.add_argument("--engine", choices=["montecarlo", "agents"], default="montecarlo",
+                   help="montecarlo (vectorised, fast) or agents (SimPy, with behaviour)")
+    m.add_argument("--log-trials", type=int, default=DEFAULT_LOGGED_TRIALS,
+                   help="agents: trials whose events are logged (events.parquet)")
     m.set_defaults(func=cmd_simulate)
 
     s = sub.add_parser("schema", help="print the JSON Schema of plan or scenario files")

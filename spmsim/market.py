@@ -102,11 +102,35 @@ class DealStream(Frozen):
         None, description="also credit the number of deals to this units measure")
 
 
+class Stage(Frozen):
+    """A pipeline stage: its mean length in days (exponential) and the share of deals that
+    move on from it (to the next stage; from the last one, to won)."""
+
+    name: str = Field(min_length=1)
+    days: float = Field(gt=0)
+    to_next: float = Field(gt=0, le=1)
+
+
 class PipelineMarket(_Market):
-    """Poisson deal counts per rep-month and a lognormal size per deal."""
+    """Poisson deal counts per rep-month and a lognormal size per deal.
+
+    `stages` matter to the agent engine only: opportunities are created at
+    deals_per_month / win rate and move through the stages, so won deals still arrive at
+    `deals_per_month`. Without stages an opportunity is won when it is created.
+    """
 
     model: Literal["pipeline"] = "pipeline"
     measures: dict[Measure, DealStream]
+    stages: tuple[Stage, ...] = ()
+
+    @property
+    def win_rate(self) -> float:
+        return math.prod(s.to_next for s in self.stages)
+
+    @property
+    def cycle_days(self) -> float:
+        """Mean days from an opportunity's creation to its close."""
+        return sum(s.days for s in self.stages)
 
     def money_measures(self) -> list[str]:
         return list(self.measures)

@@ -52,6 +52,9 @@ class Attrition(Frozen):
     )
     backfills: int = Field(1, ge=0, le=5, description="successors modelled per seat per year; "
                            "a seat vacated more often stays empty to year end")
+    open_deals: Literal["successor", "lost"] = Field(
+        "successor", description="agent engine: a leaver's open deals go to the seat's "
+        "successor (credited from their start) or are lost")
 
     @property
     def monthly_rate(self) -> float:

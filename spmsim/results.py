@@ -86,6 +86,7 @@ class Results:
     period: dict[str, np.ndarray]  # stat -> (trials, groups, months)
     histograms: dict[str, np.ndarray]  # name -> (groups, HIST_BINS) counts
     reps: pd.DataFrame | None = field(default=None, compare=False)
+    events: pd.DataFrame | None = field(default=None, compare=False)  # agent engine's log
 
     @property
     def n_trials(self) -> int:
@@ -197,14 +198,16 @@ class Results:
         folder.mkdir(parents=True, exist_ok=True)
         tables = {"trials": self._raw_trials(), "periods": self.periods_frame(),
                   "histograms": self._histogram_frame()}
-        if self.reps is not None:
-            tables["reps"] = self.reps
+        for name in ("reps", "events"):
+            df = getattr(self, name)
+            if df is not None:
+                tables[name] = df
+            else:
+                (folder / f"{name}.parquet").unlink(missing_ok=True)
         files = {}
         for name, df in tables.items():
             path = write_parquet(df, folder / f"{name}.parquet")
             files[name] = {"file": path.name, "rows": len(df)}
-        if self.reps is None:
-            (folder / "reps.parquet").unlink(missing_ok=True)
         meta = {"format": FORMAT, "engine": self.engine, "seed": self.seed,
                 "groups": list(self.groups), "months": list(self.months),
                 "trials": self.n_trials, "tables": files, "scenario": self.scenario}
@@ -253,4 +256,4 @@ class Results:
                       .reshape(g, HIST_BINS) for h in HISTOGRAMS}
         return cls(scenario=meta["scenario"], engine=meta["engine"], seed=meta["seed"],
                    groups=groups, months=months, trial=trial, period=period,
-                   histograms=histograms, reps=tables.get("reps"))
+                   histograms=histograms, reps=tables.get("reps"), events=tables.get("events"))

@@ -15,9 +15,10 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, model_validator
 
+from .behavior import Behavior, Effort, GivingUp, Quitting, Timing
 from .distributions import DISTRIBUTIONS
 from .errors import InputError, InputErrors, Problem, problems_from_validation
-from .market import AttainmentMarket, Market, PipelineMarket
+from .market import AttainmentMarket, DealSize, DealStream, Market, PipelineMarket, Score, Stage
 from .org import Attrition, Hire, Ramp, Role
 from .overrides import apply_overrides
 from .plans import Plan, plan_from_dict
@@ -54,6 +55,8 @@ class Scenario(Frozen):
     org: Org
     market: dict[RoleName, Market]
     economics: Economics = Economics()
+    behavior: Behavior = Field(
+        default_factory=Behavior, description="agent engine only: how reps respond to plans")
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -178,7 +181,9 @@ def read_scenario_tree(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
 
 _TAGS = frozenset({"attainment", "pipeline", *DISTRIBUTIONS})
 _KEYS = frozenset(name for model in (Scenario, Org, Role, Ramp, Attrition, Hire, Economics,
-                                     AttainmentMarket, PipelineMarket, *DISTRIBUTIONS.values())
+                                     AttainmentMarket, PipelineMarket, DealStream, DealSize,
+                                     Score, Stage, Behavior, Effort, GivingUp, Timing, Quitting,
+                                     *DISTRIBUTIONS.values())
                   for name in model.model_fields)
 
 

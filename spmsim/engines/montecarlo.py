@@ -14,15 +14,13 @@ import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from ..calendar import MONTHS_PER_PERIOD, PlanCalendar
+from ..calendar import PlanCalendar
 from ..market import (
     AttainmentMarket,
-    Market,
     MonthTable,
     PipelineMarket,
     attainment_credit,
@@ -30,17 +28,17 @@ from ..market import (
     pipeline_draws,
     score_credit,
 )
-from ..metrics import ChunkStats, RoleYear, assemble, chunk_stats
-from ..org import MONTHS, Role, Staffing, staffing
-from ..plans import PlanInputs, evaluate
+from ..metrics import ChunkStats, assemble, chunk_stats
+from ..org import MONTHS, Role, staffing
 from ..plans.components.mbo import MBO
 from ..results import Results
 from ..scenario import Scenario
+from .payroll import Draws, role_year
 
 BLOCK = 64  # trials per random-number block: the unit of reproducibility
 # Named random streams; append only, so existing streams keep their draws.
 STREAMS = ("skill", "exit", "attainment", "arrivals", "deal_size", "score", "deal_month",
-           "monthly_arrivals", "other_deal_size")
+           "monthly_arrivals", "other_deal_size", "agent")
 DEFAULT_MEMORY_MB = 512
 # float64 (trial, slot, month) arrays alive at a chunk's peak, plus per expected deal.
 ARRAYS_PER_CELL = 14  # measured with tracemalloc: about 11 at 1,000 reps
@@ -53,15 +51,6 @@ def _rng(root: np.random.SeedSequence, block: int, role: int, stream: str,
     key = (*root.spawn_key, block, role, STREAMS.index(stream), sub)
     seq = np.random.SeedSequence(root.entropy, spawn_key=key, pool_size=root.pool_size)
     return np.random.Generator(np.random.PCG64(seq))
-
-
-@dataclass(frozen=True)
-class _Draws:
-    """One role's draws for a chunk: staffing, monthly credit and deal counts."""
-
-    staff: Staffing
-    credit: dict[str, np.ndarray]
-    counts: dict[str, np.ndarray]
 
 
 def _assessment_months(role: Role, measure: str) -> np.ndarray:
@@ -97,7 +86,7 @@ class _Chunk:
         return out
 
 
-def _draw_role(scenario: Scenario, chunk: _Chunk, r: int, name: str) -> _Draws:
+def _draw_role(scenario: Scenario, chunk: _Chunk, r: int, name: str) -> Draws:
     role, market = scenario.org.roles[name], scenario.market[name]
     slots = (role.slots,)
     normals = chunk.fill(slots, r, "skill", 0, lambda g, sh: g.standard_normal(sh)) \
@@ -129,65 +118,7 @@ def _draw_role(scenario: Scenario, chunk: _Chunk, r: int, name: str) -> _Draws:
         months = _assessment_months(role, m)
         drawn = chunk.fill(slots + (len(months),), r, "score", i, score.sample)
         credit[m] = score_credit(drawn, staff, months)
-    return _Draws(staff, credit, counts)
-
-
-def _annual(monthly: np.ndarray) -> np.ndarray:
-    """Sum over the last axis as a matrix-vector product (several times faster than .sum
-    over a short last axis)."""
-    return monthly @ np.ones(monthly.shape[-1])
-
-
-def _to_periods(monthly: np.ndarray, months_per_period: int) -> np.ndarray:
-    if months_per_period == 1:
-        return monthly
-    *lead, m = monthly.shape
-    return monthly.reshape(*lead, m // months_per_period, months_per_period).sum(-1)
-
-
-def _role_year(role: Role, market: Market, d: _Draws, months: PlanCalendar) -> RoleYear:
-    """Pay one role's reps under their plan and collect their annual figures."""
-    plan = role.plan
-    step = MONTHS_PER_PERIOD[plan.payout_period]
-    staff = d.staff
-    if step == 1:
-        active = staff.active
-    else:
-        days = months.period_days
-        active = _to_periods(staff.active * days, step) / _to_periods(days, step)
-    year_share = np.ones(staff.start.shape) if staff.always_active else \
-        plan.calendar.year_share(active)
-    in_seat = year_share > 0
-    scale = np.where(in_seat, year_share, 1.0) if role.prorate_quota else 1.0
-    quota = {m: q * scale for m, q in role.quota.items()}
-    used = plan.measures
-    per_deal = {c.measure for c in plan.components if getattr(c, "per_deal", None)}
-    inputs = PlanInputs(
-        credit={m: _to_periods(c, step) for m, c in d.credit.items() if m in used},
-        quota={m: q for m, q in quota.items() if m in used},
-        active=None if staff.always_active else active,
-        counts={m: _to_periods(c, step) for m, c in d.counts.items() if m in per_deal},
-        new_hire=staff.new_hire)
-    payout = evaluate(plan, inputs)
-    if step == 1:
-        monthly_pay = payout.net_paid
-    else:
-        monthly_pay = np.zeros(staff.active.shape)
-        monthly_pay[..., step - 1::step] = payout.net_paid
-    revenue = market.money_measures()
-    monthly_revenue = d.credit[revenue[0]] if len(revenue) == 1 else \
-        sum(d.credit[m] for m in revenue)
-    attained = sum(_annual(d.credit[m]) for m in role.quota) if role.quota else \
-        np.zeros(year_share.shape)
-    quota_total = sum(quota.values()) if quota else 0.0
-    return RoleYear(
-        year_share=year_share, revenue=_annual(monthly_revenue),
-        quota=np.where(in_seat, quota_total, 0.0),
-        attained=attained, variable_pay=_annual(monthly_pay),
-        base_pay=np.broadcast_to(payout.base, year_share.shape),
-        on_target_incentive=np.broadcast_to(payout.ti, year_share.shape),
-        ote=plan.ote * year_share, new_hire=staff.new_hire, left=staff.left,
-        monthly_revenue=monthly_revenue, monthly_pay=monthly_pay, active=staff.active)
+    return Draws(staff, credit, counts)
 
 
 def bytes_per_trial(scenario: Scenario) -> int:
@@ -235,7 +166,7 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
 
     def run(start: int) -> ChunkStats:
         chunk = _Chunk(root, start, min(start + size, n), months.period_days)
-        roles = {name: _role_year(scenario.org.roles[name], scenario.market[name],
+        roles = {name: role_year(scenario.org.roles[name], scenario.market[name],
                                   _draw_role(scenario, chunk, r, name), months)
                  for r, name in enumerate(names)}
         return chunk_stats(start, roles, slot_names)

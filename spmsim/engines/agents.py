@@ -1,0 +1,513 @@
+"""The agent-based engine (SimPy): reps and opportunities as processes, days as time.
+
+Each seat's holder is a process living month by month: at each month start they set
+their effort from their plan (see `behavior.py`), prospect (opportunities created as a
+Poisson process at deals_per_month / win rate x seasonality x productivity x effort),
+and face their exit hazard (raised by the quitting behaviour). Each opportunity is a
+process moving through the market's stages (exponential lengths, conversion shares) to
+won or lost; a won deal credits the seat's holder on its close date. A leaver's open
+deals go to the successor (credited from their start) or are lost, as the scenario says.
+Opportunities are created from `warm-up` days before the year so the pipeline is full
+on its first day. Deal timing at period ends and pushes past a cap act on won deals in
+their last stage. Roles on the attainment model are drawn as in the Monte Carlo engine.
+
+The monthly credit and staffing that come out are paid by the same payout engine and
+reduced to the same `Results`, with an event log besides. With every behaviour off and
+no attrition or ramp, a rep's won deals form the same Poisson process as in the Monte
+Carlo engine (tested).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+import simpy
+from tqdm.auto import tqdm
+
+from ..behavior import (
+    PlanView,
+    effort_level,
+    gives_up,
+    hazard_multiplier,
+    poach_rate,
+    pulls_in,
+    pushes_out,
+    reach_probability,
+)
+from ..calendar import MONTHS_PER_PERIOD, PlanCalendar
+from ..errors import SpmsimError
+from ..market import PipelineMarket, score_credit
+from ..metrics import ChunkStats, assemble, chunk_stats
+from ..org import MONTHS, Role, Staffing
+from ..results import Results
+from ..scenario import Scenario
+from .montecarlo import BLOCK, _assessment_months, _Chunk, _draw_role, _rng
+from .payroll import Draws, role_year
+
+WARM_UP_CYCLES = 4.0  # warm-up length in mean sales cycles: the pipeline is full by day 0
+DEFAULT_LOGGED_TRIALS = 50
+EVENT_COLUMNS = ("trial", "day", "date", "role", "rep", "event", "measure", "stage",
+                 "amount", "discount")
+
+
+@dataclass
+class _Rep:
+    slot: int
+    seat: int
+    start: float  # month-float
+    skill: float
+    ramps: bool
+    name: str
+    exit: float = math.inf
+    active: bool = False
+    effort: float = 1.0
+    given_up: bool = False
+    expected: float = 0.0  # expected year-end attainment, for ranking top earners
+    ytd: float = 0.0  # credit to date on the plan's main measure
+
+
+@dataclass
+class _Seat:
+    holders: list[_Rep]
+    current: _Rep | None = None
+    held: list[tuple[str, float]] = field(default_factory=list)  # deals awaiting a successor
+    final: list[list] = field(default_factory=list)  # won deals in their last stage
+
+
+class _Clock:
+    """Month-floats (0-12) and days of the plan year, both ways."""
+
+    def __init__(self, calendar: PlanCalendar):
+        self.days = calendar.period_days.astype(float)
+        self.starts = np.concatenate([[0.0], np.cumsum(self.days)])
+        self.year = float(self.starts[-1])
+
+    def day(self, month: float) -> float:
+        if month >= MONTHS:
+            return self.year + (month - MONTHS) * self.days[-1]
+        j = int(math.floor(month))
+        return float(self.starts[j] + (month - j) * self.days[j])
+
+    def month(self, day: float) -> int:
+        return int(min(max(np.searchsorted(self.starts, day, side="right") - 1, 0), MONTHS - 1))
+
+
+class _RoleSim:
+    """One pipeline role in one trial: its seats, reps and their credit."""
+
+    def __init__(self, sim: _TrialSim, r: int, name: str):
+        self.sim, self.r, self.name = sim, r, name
+        sc = sim.scenario
+        self.role: Role = sc.org.roles[name]
+        self.market: PipelineMarket = sc.market[name]
+        self.rates = self.market.month_rates(sim.clock.days)
+        plan = self.role.plan
+        self.main = (plan.quota_measures() or list(self.market.measures))[0]
+        self.quota = self.role.quota.get(self.main, 0.0)
+        mbo = next(iter(self.market.scores.values()), None)
+        self.view = PlanView(plan, tuple(self.role.quota.items()),
+                             mbo.mean if mbo is not None else 1.0)
+        self.win = self.market.win_rate if self.market.stages else 1.0
+        seats, gens = self.role.seats, self.role.attrition.generations
+        self.slots = seats * gens
+        names = self.role.slot_names(name)
+        shape = (self.slots, MONTHS)
+        self.credit = {m: np.zeros(shape) for m in self.market.produces()}
+        self.counts = {m: np.zeros(shape, dtype=np.int64) for m in self.market.measures}
+        self.active = np.zeros(shape)
+        self.productivity = np.zeros(shape)
+        self.start = np.full(self.slots, np.inf)
+        self.exit = np.full(self.slots, np.inf)
+        starts = self.role.seat_starts()
+        self.rngs = [_rng(sim.root, sim.trial, r, "agent", s) for s in range(seats)]
+        sigma = self.role.skill_sigma
+        self.seats = []
+        for s in range(seats):
+            rng = self.rngs[s]
+            reps = []
+            for g in range(gens):
+                skill = math.exp(sigma * rng.standard_normal() - sigma * sigma / 2) \
+                    if sigma > 0 else 1.0
+                slot = g * seats + s
+                reps.append(_Rep(slot=slot, seat=s, start=starts[s] if g == 0 else math.inf,
+                                 skill=skill, ramps=g > 0 or starts[s] > 0, name=names[slot]))
+            self.seats.append(_Seat(reps))
+        self.ranked: list[float] = []
+
+    # ---- the processes -----------------------------------------------------------------
+
+    def start_processes(self) -> None:
+        env = self.sim.env
+        for seat in self.seats:
+            env.process(self._holder(seat, seat.holders[0]))
+            if seat.holders[0].start == 0 and self.market.stages:
+                self._warm_up(seat)
+        timing = self.sim.behavior.timing
+        if timing is not None:
+            env.process(self._period_ends(timing))
+        if self.sim.behavior.quitting is not None:
+            env.process(self._rank_monthly())
+
+    def _rate(self, month: int) -> float:
+        """Creation rate per month of a full-productivity rep, for month `month` (0-11)
+        shifted by the mean cycle so that won deals follow the seasonality."""
+        shift = self.market.cycle_days / 30.4
+        j = int(math.floor(month + 0.5 + shift)) % MONTHS
+        return self.rates[j] / self.win
+
+    def _warm_up(self, seat: _Seat) -> None:
+        """Opportunities created before the year, so that the pipeline is full on day 0."""
+        rng, rep = self.rngs[seat.holders[0].seat], seat.holders[0]
+        length = WARM_UP_CYCLES * self.market.cycle_days
+        day, month = 0.0, MONTHS - 1
+        while day > -length:
+            days = self.sim.clock.days[month]
+            lo = max(day - days, -length)
+            for m, stream in self.market.measures.items():
+                n = rng.poisson(stream.deals_per_month * self._rate(month) * rep.skill
+                                * (day - lo) / days)
+                for t in np.sort(rng.uniform(lo, day, n)):
+                    self.sim.env.process(self._opportunity(seat, m, stream, float(t), rng))
+            day, month = lo, (month - 1) % MONTHS
+
+    def _holder(self, seat: _Seat, rep: _Rep):
+        sim, clock, env = self.sim, self.sim.clock, self.sim.env
+        if rep.start >= MONTHS:
+            return
+        yield env.timeout(max(clock.day(rep.start) - env.now, 0.0))
+        rng = self.rngs[rep.seat]
+        rep.active, seat.current = True, rep
+        self.start[rep.slot] = rep.start
+        if rep.start > 0:
+            sim.log(clock.day(rep.start), self.name, rep.name, "hire")
+        for measure, amount in seat.held:  # deals that closed while the seat was empty
+            self._credit(rep, measure, amount, 1, clock.month(env.now))
+        seat.held.clear()
+        budget = rng.standard_exponential()
+        base_hazard = self.role.attrition.monthly_rate
+        month = int(math.floor(rep.start))
+        while month < MONTHS:
+            lo = max(rep.start, float(month))
+            self._decide(rep, month, lo)
+            hazard = base_hazard * self._quit_multiplier(rep) + self._poach(rep)
+            length = month + 1.0 - lo
+            if hazard > 0 and budget < hazard * length:
+                rep.exit = lo + budget / hazard
+            else:
+                budget -= hazard * length
+            hi = min(rep.exit, month + 1.0)
+            tenure = (lo + hi) / 2 - rep.start
+            ramp = float(self.role.ramp.factor(np.array([tenure]))[0]) if rep.ramps else 1.0
+            self.active[rep.slot, month] = hi - lo
+            self.productivity[rep.slot, month] = rep.skill * ramp
+            self._prospect(seat, rep, month, lo, hi, rep.skill * ramp, rng)
+            if rep.exit < month + 1.0:
+                yield env.timeout(max(clock.day(rep.exit) - env.now, 0.0))
+                self._leave(seat, rep)
+                return
+            yield env.timeout(max(clock.day(month + 1.0) - env.now, 0.0))
+            month += 1
+        self.exit[rep.slot] = rep.exit
+
+    def _prospect(self, seat: _Seat, rep: _Rep, month: int, lo: float, hi: float,
+                  productivity: float, rng: np.random.Generator) -> None:
+        """Create this month's opportunities at uniform times in the active part."""
+        clock = self.sim.clock
+        d_lo, d_hi = clock.day(lo), clock.day(hi)
+        for m, stream in self.market.measures.items():
+            mean = stream.deals_per_month * self._rate(month) * productivity * rep.effort * \
+                (hi - lo)
+            n = rng.poisson(mean)
+            for t in np.sort(rng.uniform(d_lo, d_hi, n)):
+                self.sim.env.process(self._opportunity(seat, m, stream, float(t), rng))
+
+    def _leave(self, seat: _Seat, rep: _Rep) -> None:
+        sim = self.sim
+        rep.active, seat.current = False, None
+        self.exit[rep.slot] = rep.exit
+        sim.log(sim.env.now, self.name, rep.name, "exit")
+        gen = rep.slot // self.role.seats
+        backfill = self.role.attrition.backfill_months
+        if backfill is not None and gen + 1 < len(seat.holders):
+            successor = seat.holders[gen + 1]
+            successor.start = rep.exit + backfill
+            sim.env.process(self._holder(seat, successor))
+
+    def _opportunity(self, seat: _Seat, measure: str, stream, created: float,
+                     rng: np.random.Generator):
+        sim, env = self.sim, self.sim.env
+        amount = float(rng.lognormal(math.log(stream.size.median), stream.size.sigma))
+        stages = self.market.stages
+        discount = 0.0
+        lengths = rng.exponential([s.days for s in stages]) if stages else ()
+        moves = rng.random(len(stages)) if stages else ()
+        yield env.timeout(max(created - env.now, 0.0))
+        logged = created >= 0
+        if logged:
+            sim.log(created, self.name, self._owner(seat), "created", measure, amount=amount)
+        for k, stage in enumerate(stages):
+            won_now = k == len(stages) - 1
+            if won_now and moves[k] < stage.to_next and sim.behavior.timing is not None:
+                entry = [env.now + lengths[k], env.event(), 0.0]
+                seat.final.append(entry)
+                yield env.timeout(lengths[k]) | entry[1]
+                if entry in seat.final:
+                    seat.final.remove(entry)
+                if entry[1].triggered:  # pulled in: closes at the new date, at a discount
+                    yield env.timeout(max(entry[1].value - env.now, 0.0))
+                    discount = entry[2]
+            else:
+                yield env.timeout(lengths[k])
+            if moves[k] >= stage.to_next:
+                if env.now >= 0:
+                    sim.log(env.now, self.name, self._owner(seat), "lost", measure,
+                            stage=stage.name, amount=amount)
+                return
+            if env.now >= 0 and not won_now:
+                sim.log(env.now, self.name, self._owner(seat), "stage", measure,
+                        stage=stages[k + 1].name, amount=amount)
+        self._close(seat, measure, amount * (1.0 - discount), discount)
+
+    def _owner(self, seat: _Seat) -> str:
+        return seat.current.name if seat.current is not None else ""
+
+    def _close(self, seat: _Seat, measure: str, amount: float, discount: float) -> None:
+        sim, env = self.sim, self.sim.env
+        if env.now < 0:
+            return
+        if env.now >= sim.clock.year:
+            return  # closes after the plan year
+        rep = seat.current
+        timing = sim.behavior.timing
+        if rep is not None and timing is not None and \
+                pushes_out(timing, self.view, self._attainment(rep)):
+            sim.log(env.now, self.name, rep.name, "pushed", measure, amount=amount)
+            return  # pushed past the year end
+        if rep is None:
+            if self.role.attrition.open_deals == "successor" and self._successor_due(seat):
+                seat.held.append((measure, amount))
+                sim.log(env.now, self.name, "", "won", measure, amount=amount)
+            else:
+                sim.log(env.now, self.name, "", "lost", measure, stage="owner left",
+                        amount=amount)
+            return
+        sim.log(env.now, self.name, rep.name, "won", measure, amount=amount, discount=discount)
+        self._credit(rep, measure, amount, 1, sim.clock.month(env.now))
+
+    def _successor_due(self, seat: _Seat) -> bool:
+        return any(h.start < MONTHS and not h.active and h.exit == math.inf
+                   for h in seat.holders if h.start > 0)
+
+    def _credit(self, rep: _Rep, measure: str, amount: float, n: int, month: int) -> None:
+        self.credit[measure][rep.slot, month] += amount
+        self.counts[measure][rep.slot, month] += n
+        units = self.market.measures[measure].count_as
+        if units:
+            self.credit[units][rep.slot, month] += n
+        if measure == self.main:
+            rep.ytd += amount
+
+    # ---- behaviour -----------------------------------------------------------------------
+
+    def _rep_quota(self, rep: _Rep) -> float:
+        share = (MONTHS - min(rep.start, MONTHS)) / MONTHS if self.role.prorate_quota else 1.0
+        return max(self.quota * share, 1e-9)
+
+    def _attainment(self, rep: _Rep) -> float:
+        return rep.ytd / self._rep_quota(rep)
+
+    def _outlook(self, rep: _Rep, month: int) -> tuple[float, float]:
+        """(mean, variance) of the main measure's bookings still to come this year."""
+        stream = self.market.measures.get(self.main)
+        if stream is None:
+            return 0.0, 0.0
+        months = float(self.rates[month:].sum())
+        size, sigma = stream.size.median, stream.size.sigma
+        n = stream.deals_per_month * months * rep.skill * rep.effort
+        return n * size * math.exp(sigma ** 2 / 2), n * size ** 2 * math.exp(2 * sigma ** 2)
+
+    def _decide(self, rep: _Rep, month: int, now: float) -> None:
+        """Effort and giving up for the coming month."""
+        b = self.sim.behavior
+        mean, var = self._outlook(rep, month)
+        quota = self._rep_quota(rep)
+        rep.expected = (rep.ytd + mean) / quota
+        effort = effort_level(b.effort, self.view, rep.expected) if b.effort else 1.0
+        if b.giving_up is not None:
+            p = reach_probability(quota - rep.ytd, mean, var)
+            rep.given_up = gives_up(b.giving_up, month + 1, p)
+            if rep.given_up:
+                effort *= b.giving_up.effort
+        rep.effort = effort
+
+    def _quit_multiplier(self, rep: _Rep) -> float:
+        q = self.sim.behavior.quitting
+        if q is None:
+            return 1.0
+        plan = self.role.plan
+        share = plan.base_share + (1 - plan.base_share) * self.view.pay_at(rep.expected)
+        return hazard_multiplier(q, share)
+
+    def _poach(self, rep: _Rep) -> float:
+        q = self.sim.behavior.quitting
+        if q is None or not self.ranked:
+            return 0.0
+        cut = self.ranked[min(int(len(self.ranked) * (1 - q.top_share)), len(self.ranked) - 1)]
+        return poach_rate(q, q.top_share > 0 and rep.expected >= cut)
+
+    def _rank_monthly(self):
+        """Each month start, the role's expected attainments ranked (for poaching)."""
+        env, clock = self.sim.env, self.sim.clock
+        for month in range(MONTHS):
+            yield env.timeout(max(clock.day(float(month)) - env.now, 0.0))
+            self.ranked = sorted(r.expected for s in self.seats for r in s.holders if r.active)
+
+    def _period_ends(self, timing):
+        """Pull deals in near each payout period's end, for reps just short of an edge."""
+        env, clock, sim = self.sim.env, self.sim.clock, self.sim
+        step = MONTHS_PER_PERIOD[self.role.plan.payout_period]
+        for end_month in range(step, MONTHS + 1, step):
+            end = clock.day(float(end_month))
+            yield env.timeout(max(end - timing.window_days - env.now, 0.0))
+            for seat in self.seats:
+                rep = seat.current
+                if rep is None or not seat.final:
+                    continue
+                elapsed = (end_month - rep.start) / (MONTHS - rep.start)
+                if not pulls_in(timing, self.view, self._attainment(rep), elapsed):
+                    continue
+                rng = self.rngs[rep.seat]
+                for entry in list(seat.final):
+                    due, event = entry[0], entry[1]
+                    if end <= due <= end + timing.horizon_days and not event.triggered and \
+                            rng.random() < timing.pull_share:
+                        entry[2] = timing.discount
+                        event.succeed(env.now + rng.uniform(0, end - env.now))
+                        sim.log(env.now, self.name, rep.name, "pulled", amount=0.0)
+
+    # ---- results -----------------------------------------------------------------------
+
+    def draws(self) -> tuple[np.ndarray, ...]:
+        new_hire = np.isfinite(self.start) & (self.start > 0)
+        steady = (self.active.min(axis=-1) == 1.0) & \
+            (self.productivity.min(axis=-1) == self.productivity.max(axis=-1))
+        return (self.start, self.exit, self.active, self.productivity, new_hire, steady,
+                self.credit, self.counts)
+
+
+class _TrialSim:
+    """One plan year of every pipeline role, in one SimPy environment."""
+
+    def __init__(self, scenario: Scenario, root: np.random.SeedSequence, trial: int,
+                 clock: _Clock, log: list | None):
+        self.scenario, self.root, self.trial, self.clock = scenario, root, trial, clock
+        self.behavior = scenario.behavior
+        self.events = log
+        cycle = max((m.cycle_days for m in scenario.market.values()
+                     if isinstance(m, PipelineMarket)), default=0.0)
+        self.env = simpy.Environment(initial_time=-WARM_UP_CYCLES * cycle)
+        self.roles = {name: _RoleSim(self, r, name)
+                      for r, name in enumerate(scenario.org.roles)
+                      if isinstance(scenario.market[name], PipelineMarket)}
+
+    def log(self, day: float, role: str, rep: str, event: str, measure: str = "",
+            stage: str = "", amount: float = 0.0, discount: float = 0.0) -> None:
+        if self.events is not None:
+            self.events.append((self.trial, day, role, rep, event, measure, stage, amount,
+                                discount))
+
+    def run(self) -> dict[str, tuple]:
+        for role in self.roles.values():
+            role.start_processes()
+        self.env.run(until=self.clock.year)
+        return {name: role.draws() for name, role in self.roles.items()}
+
+
+def _check(scenario: Scenario) -> None:
+    if not any(isinstance(m, PipelineMarket) for m in scenario.market.values()):
+        raise SpmsimError(f"scenario {scenario.scenario!r}: the agent engine needs at least "
+                          "one role on the pipeline model (market.<role>.model: pipeline)")
+
+
+def _stack(per_trial: list[dict[str, tuple]], name: str, role: Role, market: PipelineMarket,
+           chunk: _Chunk, r: int) -> Draws:
+    """One role's trials of a chunk as engine arrays; MBO scores drawn as in Monte Carlo."""
+    parts = [t[name] for t in per_trial]
+    start, exit_, active, prod, new_hire, steady = (np.stack([p[i] for p in parts])
+                                                     for i in range(6))
+    staff = Staffing(start=start, exit=exit_, active=active, productivity=prod,
+                     new_hire=new_hire, steady=steady)
+    credit = {m: np.stack([p[6][m] for p in parts]) for m in parts[0][6]}
+    counts = {m: np.stack([p[7][m] for p in parts]) for m in parts[0][7]}
+    for i, (m, score) in enumerate(market.scores.items()):
+        months = _assessment_months(role, m)
+        drawn = chunk.fill((role.slots, len(months)), r, "score", i, score.sample)
+        credit[m] = score_credit(drawn, staff, months)
+    return Draws(staff, credit, counts)
+
+
+def _payout_events(events: list, trials: range, name: str, year, slot_names: list[str],
+                   clock: _Clock, logged: int) -> None:
+    """A payout event per rep and month with pay, for the logged trials of a chunk."""
+    pay = year.monthly_pay
+    for i, t in enumerate(trials):
+        if t >= logged:
+            return
+        for slot, month in zip(*np.nonzero(pay[i]), strict=True):
+            events.append((t, float(clock.starts[month + 1] - 1), name, slot_names[slot],
+                           "payout", "", "", float(pay[i, slot, month]), 0.0))
+
+
+def simulate_agents(scenario: Scenario, *, trials: int | None = None, seed: int | None = None,
+                    keep_reps: bool = True, progress: bool = True,
+                    logged_trials: int = DEFAULT_LOGGED_TRIALS) -> Results:
+    """Simulate `trials` plan years with reps and deals as SimPy processes.
+
+    Returns Results whose `events` is the event log of the first `logged_trials` trials
+    (created, stage, won, lost, pulled, pushed, hire, exit, payout).
+    """
+    _check(scenario)
+    n = scenario.trials if trials is None else trials
+    root = np.random.SeedSequence(scenario.seed if seed is None else seed)
+    months = PlanCalendar(scenario.year_start, "month")
+    clock = _Clock(months)
+    names = list(scenario.org.roles)
+    slot_names = {k: scenario.org.roles[k].slot_names(k) for k in names} if keep_reps else None
+    events: list = []
+    chunks: list[ChunkStats] = []
+    with tqdm(total=n, unit="trial", desc=f"{scenario.scenario} (agents)", delay=2.0,
+              disable=not progress) as bar:
+        for start in range(0, n, BLOCK):
+            stop = min(start + BLOCK, n)
+            per_trial = []
+            for t in range(start, stop):
+                log = events if t < logged_trials else None
+                per_trial.append(_TrialSim(scenario, root, t, clock, log).run())
+                bar.update(1)
+            chunk = _Chunk(root, start, stop, months.period_days)
+            years = {}
+            for r, name in enumerate(names):
+                role, market = scenario.org.roles[name], scenario.market[name]
+                draws = _stack(per_trial, name, role, market, chunk, r) \
+                    if isinstance(market, PipelineMarket) else _draw_role(scenario, chunk, r, name)
+                years[name] = role_year(role, market, draws, months)
+                _payout_events(events, range(start, stop), name, years[name],
+                               role.slot_names(name), clock, logged_trials)
+            chunks.append(chunk_stats(start, years, slot_names))
+    results = assemble(chunks, n, scenario=scenario.echo(), engine="agents",
+                       seed=int(root.entropy), roles=names, months=months.labels)
+    return replace(results, events=_event_frame(events, months))
+
+
+def _event_frame(events: list, months: PlanCalendar) -> pd.DataFrame:
+    """The event log as a DataFrame, in time order within each trial."""
+    df = pd.DataFrame(events, columns=[c for c in EVENT_COLUMNS if c != "date"])
+    df = df.sort_values(["trial", "day"], kind="stable", ignore_index=True)
+    df.insert(2, "date", months.bounds[0] + np.floor(df["day"].to_numpy()).astype(
+        "timedelta64[D]"))
+    for c in ("role", "rep", "event", "measure", "stage"):
+        df[c] = df[c].astype("category")
+    return df
