@@ -20,6 +20,8 @@ report: $(STAMP)
 	$(BIN)/spmsim simulate scenarios/acme_baseline.yaml --out reports/acme_baseline
 	$(BIN)/spmsim simulate scenarios/acme_steeper_accelerator.yaml \
 		--out reports/acme_steeper_accelerator
+	$(BIN)/spmsim simulate scenarios/acme_behavior.yaml --engine agents --trials 50 \
+		--out reports/acme_behavior
 	$(BIN)/spmsim replay --plan $(PLANS) --deals $(DATA)/deals.csv --quotas $(DATA)/quotas.csv \
 		--roster $(DATA)/roster.csv --out reports/fy27_replay
 	$(BIN)/spmsim compare $(PLANS)/enterprise_ae.yaml $(PLANS)/enterprise_ae_proposed.yaml \
@@ -33,6 +35,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/payout_engine.py
 	$(BIN)/python benchmarks/montecarlo.py
+	$(BIN)/python benchmarks/agents.py
 
 clean:
 	rm -rf $(VENV) reports/fy27_* reports/acme_* .pytest_cache .hypothesis
