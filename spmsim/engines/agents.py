@@ -111,6 +111,8 @@ class _RoleSim:
         self.view = PlanView(plan, tuple(self.role.quota.items()),
                              mbo.mean if mbo is not None else 1.0)
         self.win = self.market.win_rate if self.market.stages else 1.0
+        self.stage_days = np.array([st.days for st in self.market.stages])
+        self.stage_odds = np.array([st.to_next for st in self.market.stages])
         seats, gens = self.role.seats, self.role.attrition.generations
         self.slots = seats * gens
         names = self.role.slot_names(name)
@@ -169,8 +171,7 @@ class _RoleSim:
             for m, stream in self.market.measures.items():
                 n = rng.poisson(stream.deals_per_month * self._rate(month) * rep.skill
                                 * (day - lo) / days)
-                for t in np.sort(rng.uniform(lo, day, n)):
-                    self.sim.env.process(self._opportunity(seat, m, stream, float(t), rng))
+                self._create(seat, m, stream, lo, day, n, rng)
             day, month = lo, (month - 1) % MONTHS
 
     def _holder(self, seat: _Seat, rep: _Rep):
@@ -216,13 +217,32 @@ class _RoleSim:
                   productivity: float, rng: np.random.Generator) -> None:
         """Create this month's opportunities at uniform times in the active part."""
         clock = self.sim.clock
-        d_lo, d_hi = clock.day(lo), clock.day(hi)
         for m, stream in self.market.measures.items():
             mean = stream.deals_per_month * self._rate(month) * productivity * rep.effort * \
                 (hi - lo)
-            n = rng.poisson(mean)
-            for t in np.sort(rng.uniform(d_lo, d_hi, n)):
-                self.sim.env.process(self._opportunity(seat, m, stream, float(t), rng))
+            self._create(seat, m, stream, clock.day(lo), clock.day(hi), rng.poisson(mean), rng)
+
+    def _create(self, seat: _Seat, measure: str, stream, lo: float, hi: float, n: int,
+                rng: np.random.Generator) -> None:
+        """n opportunities at uniform times in [lo, hi) days, each drawn in full now: its
+        size, stage lengths and whether it moves on from each stage. Without an event log,
+        only the won ones need a process (what the lost ones do changes nothing else)."""
+        if n == 0:
+            return
+        times = np.sort(rng.uniform(lo, hi, n))
+        sizes = np.exp(math.log(stream.size.median) + stream.size.sigma * rng.standard_normal(n))
+        k = len(self.stage_days)
+        lengths = rng.standard_exponential((n, k)) * self.stage_days
+        moves = rng.random((n, k)) < self.stage_odds
+        won = moves.all(axis=1)
+        logged = self.sim.events is not None
+        for i in range(n):
+            if logged:
+                self.sim.env.process(self._opportunity(seat, measure, float(times[i]),
+                                                       float(sizes[i]), lengths[i], moves[i]))
+            elif won[i]:
+                self.sim.env.process(self._won(seat, measure, float(times[i]), float(sizes[i]),
+                                               lengths[i]))
 
     def _leave(self, seat: _Seat, rep: _Rep) -> None:
         sim = self.sim
@@ -236,39 +256,56 @@ class _RoleSim:
             successor.start = rep.exit + backfill
             sim.env.process(self._holder(seat, successor))
 
-    def _opportunity(self, seat: _Seat, measure: str, stream, created: float,
-                     rng: np.random.Generator):
+    def _opportunity(self, seat: _Seat, measure: str, created: float, amount: float,
+                     lengths: np.ndarray, moves: np.ndarray):
+        """An opportunity through its stages, logging each move, to won or lost."""
         sim, env = self.sim, self.sim.env
-        amount = float(rng.lognormal(math.log(stream.size.median), stream.size.sigma))
         stages = self.market.stages
-        discount = 0.0
-        lengths = rng.exponential([s.days for s in stages]) if stages else ()
-        moves = rng.random(len(stages)) if stages else ()
         yield env.timeout(max(created - env.now, 0.0))
-        logged = created >= 0
-        if logged:
+        if created >= 0:
             sim.log(created, self.name, self._owner(seat), "created", measure, amount=amount)
         for k, stage in enumerate(stages):
-            won_now = k == len(stages) - 1
-            if won_now and moves[k] < stage.to_next and sim.behavior.timing is not None:
-                entry = [env.now + lengths[k], env.event(), 0.0]
-                seat.final.append(entry)
-                yield env.timeout(lengths[k]) | entry[1]
-                if entry in seat.final:
-                    seat.final.remove(entry)
-                if entry[1].triggered:  # pulled in: closes at the new date, at a discount
-                    yield env.timeout(max(entry[1].value - env.now, 0.0))
-                    discount = entry[2]
-            else:
-                yield env.timeout(lengths[k])
-            if moves[k] >= stage.to_next:
+            if k == len(stages) - 1 and moves[k]:
+                yield from self._final_stage(seat, measure, amount, float(lengths[k]))
+                return
+            yield env.timeout(float(lengths[k]))
+            if not moves[k]:
                 if env.now >= 0:
                     sim.log(env.now, self.name, self._owner(seat), "lost", measure,
                             stage=stage.name, amount=amount)
                 return
-            if env.now >= 0 and not won_now:
+            if env.now >= 0:
                 sim.log(env.now, self.name, self._owner(seat), "stage", measure,
                         stage=stages[k + 1].name, amount=amount)
+        self._close(seat, measure, amount, 0.0)  # no stages: won when created
+
+    def _won(self, seat: _Seat, measure: str, created: float, amount: float,
+             lengths: np.ndarray):
+        """A won opportunity, unlogged: straight to its last stage, then as logged ones."""
+        env = self.sim.env
+        before_last = created + float(lengths[:-1].sum()) if lengths.size else created
+        yield env.timeout(max(before_last - env.now, 0.0))
+        if lengths.size:
+            yield from self._final_stage(seat, measure, amount, float(lengths[-1]))
+        else:
+            self._close(seat, measure, amount, 0.0)
+
+    def _final_stage(self, seat: _Seat, measure: str, amount: float, length: float):
+        """The last stage of a deal that will be won; with timing on, the rep may pull it
+        in (it then closes earlier, at a discount)."""
+        env = self.sim.env
+        discount = 0.0
+        if self.sim.behavior.timing is None:
+            yield env.timeout(length)
+        else:
+            entry = [env.now + length, env.event(), 0.0]
+            seat.final.append(entry)
+            yield env.timeout(length) | entry[1]
+            if entry in seat.final:
+                seat.final.remove(entry)
+            if entry[1].triggered:
+                yield env.timeout(max(entry[1].value - env.now, 0.0))
+                discount = entry[2]
         self._close(seat, measure, amount * (1.0 - discount), discount)
 
     def _owner(self, seat: _Seat) -> str:
