@@ -350,7 +350,10 @@ class _RoleSim:
     # ---- behaviour -----------------------------------------------------------------------
 
     def _rep_quota(self, rep: _Rep) -> float:
-        share = (MONTHS - min(rep.start, MONTHS)) / MONTHS if self.role.prorate_quota else 1.0
+        """The rep's quota on the main measure, prorated by days in seat from their start."""
+        clock = self.sim.clock
+        share = 1.0 - clock.day(min(rep.start, MONTHS)) / clock.year \
+            if self.role.prorate_quota else 1.0
         return max(self.quota * share, 1e-9)
 
     def _attainment(self, rep: _Rep) -> float:
