@@ -14,6 +14,7 @@ from .data.transactions import load_transactions
 from .engines.agents import DEFAULT_LOGGED_TRIALS, simulate_agents
 from .engines.montecarlo import DEFAULT_MEMORY_MB, simulate
 from .errors import InputError, SpmsimError
+from .eventlog import even_share, period_end_share
 from .io import atomic_write_text, write_csv
 from .overrides import parse_assignment
 from .plans import Plan, load_plan, payout_curve, plan_json_schema
@@ -150,6 +151,10 @@ def cmd_simulate(args) -> int:
     write_csv(results.summary().reset_index(names="metric"), out / "summary.csv")
     atomic_write_text(out / "summary.txt", text + "\n")
     print(text)
+    if results.events is not None:
+        share = period_end_share(results.events, scenario.year_start)
+        print(f"\nwon bookings in the last 14 days of a quarter: {share:.1%} "
+              f"(even over the year: {even_share(scenario.year_start):.1%}; logged trials)")
     tables = "trials, periods, histograms" + ("" if args.no_rep_detail else ", reps") + \
         (", events" if results.events is not None else "")
     print(f"\nwrote {out}/ ({tables} as Parquet; meta.json; summary.csv, summary.txt)")

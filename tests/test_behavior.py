@@ -106,3 +106,23 @@ def test_quitting_hazards():
     assert hazard_multiplier(q, 0.7) == 3.0 and hazard_multiplier(q, 0.9) == 1.0
     assert math.exp(-12 * poach_rate(q, True)) == pytest.approx(0.8)
     assert poach_rate(q, False) == 0.0
+
+
+def test_period_end_share_by_hand():
+    from datetime import date
+
+    import pandas as pd
+
+    from spmsim.eventlog import even_share, period_end_days, period_end_share
+
+    year = date(2027, 1, 1)
+    days = period_end_days(year, "quarter", 14)
+    assert days.size == 56 and days[0] == 90 - 14 and days[13] == 89 and days[-1] == 364
+    assert even_share(year) == pytest.approx(56 / 365)
+    events = pd.DataFrame({"event": ["won", "won", "won", "lost", "created"],
+                           "day": [10.5, 85.2, 364.9, 86.0, 88.0],
+                           "amount": [100.0, 300.0, 100.0, 999.0, 999.0],
+                           "role": ["a", "a", "b", "a", "a"]})
+    assert period_end_share(events, year) == pytest.approx(0.8)  # 300 + 100 of 500 won
+    assert period_end_share(events, year, role="a") == pytest.approx(0.75)
+    assert math.isnan(period_end_share(events.iloc[3:], year))
