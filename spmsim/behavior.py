@@ -8,6 +8,7 @@ calls them; the Monte Carlo engine has no behaviour.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -112,13 +113,25 @@ class PlanView:
         """Marginal pay (share of TI per unit of attainment) on each grid step."""
         return np.diff(self.pay) / np.diff(GRID)
 
+    @cached_property
+    def _lists(self) -> tuple[list[float], list[float], list[float]]:
+        """Grid, pay and slopes as Python lists: agents ask for one point at a time, and
+        bisect on a list is far quicker than numpy on a scalar."""
+        return GRID.tolist(), self.pay.tolist(), self.slopes.tolist()
+
     def pay_at(self, attainment: float) -> float:
-        return float(np.interp(attainment, GRID, self.pay))
+        grid, pay, slopes = self._lists
+        if attainment <= grid[0]:
+            return pay[0]
+        if attainment >= grid[-1]:
+            return pay[-1]
+        i = bisect.bisect_right(grid, attainment) - 1
+        return pay[i] + slopes[i] * (attainment - grid[i])
 
     def slope_at(self, attainment: float) -> float:
-        i = int(np.clip(np.searchsorted(GRID, attainment, side="right") - 1, 0,
-                        self.slopes.size - 1))
-        return float(self.slopes[i])
+        grid, _, slopes = self._lists
+        i = bisect.bisect_right(grid, attainment) - 1
+        return slopes[min(max(i, 0), len(slopes) - 1)]
 
     @cached_property
     def quota_rate(self) -> float:
@@ -150,7 +163,7 @@ def effort_level(params: Effort, view: PlanView, expected_attainment: float) -> 
     """Effort for the coming month from the marginal pay at the expected attainment."""
     m = max(view.slope_at(expected_attainment), 0.0) / view.quota_rate
     level = m ** params.elasticity if m > 0 else 0.0
-    return float(np.clip(level, params.min_effort, params.max_effort))
+    return min(max(level, params.min_effort), params.max_effort)
 
 
 def reach_probability(to_go: float, mean: float, variance: float) -> float:
