@@ -22,6 +22,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import Field, field_validator
+from scipy.optimize import nnls
 
 from .distributions import Distribution
 from .org import MONTHS, Staffing
@@ -131,6 +132,43 @@ class PipelineMarket(_Market):
     def cycle_days(self) -> float:
         """Mean days from an opportunity's creation to its close."""
         return sum(s.days for s in self.stages)
+
+    def creation_rates(self, month_days: np.ndarray, step: float = 0.25) -> np.ndarray:
+        """Opportunity creation rate by month (relative, like `month_rates`) whose won deals,
+        after a random sales cycle, close at `month_rates`: the seasonality of bookings.
+
+        With A[j, i] the days-weighted chance that a deal created in month i closes in
+        month j (cycle = the sum of exponential stage lengths, the year repeating), solve
+        A c = month rates x days for c >= 0 (non-negative least squares). Without stages c
+        is the month rates. A season steeper than the cycle lets creation alone produce
+        (a spike in one month with a cycle of two) is met as closely as it can be; the
+        rest of such a spike comes from reps timing deals (the timing behaviour).
+        """
+        rates = self.month_rates(month_days)
+        if not self.stages:
+            return rates
+        year = float(month_days.sum())
+        horizon = 10 * self.cycle_days
+        grid = np.arange(0.0, horizon + step, step)
+        pdf = np.zeros_like(grid)
+        pdf[0] = 1.0 / step
+        for stage in self.stages:  # density of the cycle: convolve exponential densities
+            expo = np.exp(-grid / stage.days) / stage.days
+            pdf = np.convolve(pdf, expo)[:grid.size] * step
+        cdf = np.concatenate([[0.0], np.cumsum(pdf[:-1]) * step])
+        cdf /= cdf[-1]
+        starts = np.concatenate([[0.0], np.cumsum(month_days)])
+        days = np.arange(int(year)) + 0.5
+        wraps = np.arange(int(math.ceil(horizon / year)) + 1) * year
+        # P(close in month j | created on day d), over every wrap of the year
+        lo = starts[None, :-1, None] + wraps[None, None, :] - days[:, None, None]
+        hi = starts[None, 1:, None] + wraps[None, None, :] - days[:, None, None]
+        p = (np.interp(hi, grid, cdf, left=0.0) - np.interp(lo, grid, cdf, left=0.0)).sum(-1)
+        created_in = np.searchsorted(starts, days, side="right") - 1
+        a = np.zeros((MONTHS, MONTHS))
+        np.add.at(a.T, created_in, p)  # a[j, i]: closes in j from creations across month i
+        c, _ = nnls(a, rates * month_days)
+        return c * (rates * month_days).sum() / (c * month_days).sum()
 
     def money_measures(self) -> list[str]:
         return list(self.measures)

@@ -187,16 +187,10 @@ def test_agents_annual_credit_agrees_with_montecarlo_seasonal(seasonal):
     assert stats.ks_2samp(a, m).pvalue > KS_ALPHA
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: with seasonality the agent engine's won deals do not follow the seasonality: "
-    "_rate() shifts the creation rate by the mean cycle only, so the random cycle (sum of "
-    "exponential stages, SD 21 days here) smears bookings across months: quarter-end "
-    "months 15-18 % below the Monte Carlo engine (z -7 to -9), the months after them "
-    "18-35 % above (z +5 to +10); annual totals agree"))
 def test_agents_monthly_credit_follows_seasonality(seasonal):
-    """The engine's docstring says won deals 'follow the seasonality' and, behaviour off,
-    form the same Poisson process as in the Monte Carlo engine: each month's mean credit
-    within 4 SE of the Monte Carlo engine's (100 vs 2,000 trials of 20 reps)."""
+    """Behaviour off, won deals close at the seasonality (creation is solved for it,
+    `PipelineMarket.creation_rates`): each month's mean credit within 4 SE of the Monte
+    Carlo engine's (100 vs 2,000 trials of 20 reps)."""
     ag, mc = seasonal
     a, m = ag.period["revenue"][:, 0], mc.period["revenue"][:, 0]
     se = np.sqrt(a.var(0, ddof=1) / a.shape[0] + m.var(0, ddof=1) / m.shape[0])
@@ -548,10 +542,11 @@ def test_effort_follows_a_steeper_accelerator():
     """Above-quota rate 3 instead of 1.5: reps expecting to pass quota work harder
     (effort (3 / 1)^0.3 = 1.39 instead of 1.5^0.3 = 1.13). Quota 0.9 x mean bookings:
     asserted total bookings higher, z > 4 and by at least 5 %; measured +20 % (z = 9.9).
-    Control, quota 3 x mean bookings: nobody expects to reach the accelerator, effort stays
-    1 under both plans and bookings are identical (the runs share every draw)."""
+    Control, quota 6 x mean bookings: nobody expects to reach the accelerator, effort stays
+    1 under both plans and bookings are identical (the runs share every draw). (At 3 x, a
+    rare lucky rep can expect to pass quota late in the year: then effort differs.)"""
     out = {}
-    for quota in (0.9, 3.0):
+    for quota in (0.9, 6.0):
         for top in (1.5, 3.0):
             s = scenario(plan(commission([{"upto": 1.0, "rate": 1.0}, {"rate": top}])), 30,
                          quota=quota * EXPECTED,
@@ -561,7 +556,7 @@ def test_effort_follows_a_steeper_accelerator():
     base, steep = out[0.9, 1.5], out[0.9, 3.0]
     assert z_two(steep, base) > Z
     assert steep.mean() / base.mean() - 1 >= 0.05, (base.mean(), steep.mean())
-    np.testing.assert_array_equal(out[3.0, 1.5], out[3.0, 3.0])
+    np.testing.assert_array_equal(out[6.0, 1.5], out[6.0, 3.0])
 
 
 # ---- 9. reproducibility -----------------------------------------------------------------

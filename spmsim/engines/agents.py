@@ -104,6 +104,7 @@ class _RoleSim:
         self.role: Role = sc.org.roles[name]
         self.market: PipelineMarket = sc.market[name]
         self.rates = self.market.month_rates(sim.clock.days)
+        self.creation = sim.creation_rates(name)
         plan = self.role.plan
         self.main = (plan.quota_measures() or list(self.market.measures))[0]
         self.quota = self.role.quota.get(self.main, 0.0)
@@ -154,11 +155,9 @@ class _RoleSim:
             env.process(self._rank_monthly())
 
     def _rate(self, month: int) -> float:
-        """Creation rate per month of a full-productivity rep, for month `month` (0-11)
-        shifted by the mean cycle so that won deals follow the seasonality."""
-        shift = self.market.cycle_days / 30.4
-        j = int(math.floor(month + 0.5 + shift)) % MONTHS
-        return self.rates[j] / self.win
+        """Creation rate of a full-productivity rep in month `month` (0-11, repeating),
+        relative to deals_per_month, so that won deals close at the seasonality."""
+        return self.creation[month % MONTHS] / self.win
 
     def _warm_up(self, seat: _Seat) -> None:
         """Opportunities created before the year, so that the pipeline is full on day 0."""
@@ -446,6 +445,7 @@ class _TrialSim:
         self.scenario, self.root, self.trial, self.clock = scenario, root, trial, clock
         self.behavior = scenario.behavior
         self.events = log
+        self.creation_rates = _creation_rates(scenario, clock)
         cycle = max((m.cycle_days for m in scenario.market.values()
                      if isinstance(m, PipelineMarket)), default=0.0)
         self.env = simpy.Environment(initial_time=-WARM_UP_CYCLES * cycle)
@@ -464,6 +464,20 @@ class _TrialSim:
             role.start_processes()
         self.env.run(until=self.clock.year)
         return {name: role.draws() for name, role in self.roles.items()}
+
+
+_CREATION_CACHE: dict[tuple, np.ndarray] = {}
+
+
+def _creation_rates(scenario: Scenario, clock: _Clock):
+    """Per role, the creation profile that yields the seasonality (cached per market)."""
+    def rates(name: str) -> np.ndarray:
+        market = scenario.market[name]
+        key = (market.model_dump_json(), tuple(clock.days))
+        if key not in _CREATION_CACHE:
+            _CREATION_CACHE[key] = market.creation_rates(clock.days)
+        return _CREATION_CACHE[key]
+    return rates
 
 
 def _check(scenario: Scenario) -> None:
