@@ -104,7 +104,7 @@ class _RoleSim:
         self.role: Role = sc.org.roles[name]
         self.market: PipelineMarket = sc.market[name]
         self.rates = self.market.month_rates(sim.clock.days)
-        self.creation = sim.creation_rates(name)
+        self.creation = sim.creation[name]
         plan = self.role.plan
         self.main = (plan.quota_measures() or list(self.market.measures))[0]
         self.quota = self.role.quota.get(self.main, 0.0)
@@ -441,11 +441,11 @@ class _TrialSim:
     """One plan year of every pipeline role, in one SimPy environment."""
 
     def __init__(self, scenario: Scenario, root: np.random.SeedSequence, trial: int,
-                 clock: _Clock, log: list | None):
+                 clock: _Clock, creation: dict[str, np.ndarray], log: list | None):
         self.scenario, self.root, self.trial, self.clock = scenario, root, trial, clock
         self.behavior = scenario.behavior
+        self.creation = creation  # per role: opportunity creation rates by month
         self.events = log
-        self.creation_rates = _creation_rates(scenario, clock)
         cycle = max((m.cycle_days for m in scenario.market.values()
                      if isinstance(m, PipelineMarket)), default=0.0)
         self.env = simpy.Environment(initial_time=-WARM_UP_CYCLES * cycle)
@@ -464,20 +464,6 @@ class _TrialSim:
             role.start_processes()
         self.env.run(until=self.clock.year)
         return {name: role.draws() for name, role in self.roles.items()}
-
-
-_CREATION_CACHE: dict[tuple, np.ndarray] = {}
-
-
-def _creation_rates(scenario: Scenario, clock: _Clock):
-    """Per role, the creation profile that yields the seasonality (cached per market)."""
-    def rates(name: str) -> np.ndarray:
-        market = scenario.market[name]
-        key = (market.model_dump_json(), tuple(clock.days))
-        if key not in _CREATION_CACHE:
-            _CREATION_CACHE[key] = market.creation_rates(clock.days)
-        return _CREATION_CACHE[key]
-    return rates
 
 
 def _check(scenario: Scenario) -> None:
@@ -530,6 +516,8 @@ def simulate_agents(scenario: Scenario, *, trials: int | None = None, seed: int 
     clock = _Clock(months)
     names = list(scenario.org.roles)
     slot_names = {k: scenario.org.roles[k].slot_names(k) for k in names} if keep_reps else None
+    creation = {name: m.creation_rates(clock.days) for name, m in scenario.market.items()
+                if isinstance(m, PipelineMarket)}
     events: list = []
     chunks: list[ChunkStats] = []
     with tqdm(total=n, unit="trial", desc=f"{scenario.scenario} (agents)", delay=2.0,
@@ -539,7 +527,7 @@ def simulate_agents(scenario: Scenario, *, trials: int | None = None, seed: int 
             per_trial = []
             for t in range(start, stop):
                 log = events if t < logged_trials else None
-                per_trial.append(_TrialSim(scenario, root, t, clock, log).run())
+                per_trial.append(_TrialSim(scenario, root, t, clock, creation, log).run())
                 bar.update(1)
             chunk = _Chunk(root, start, stop, months.period_days)
             years = {}
