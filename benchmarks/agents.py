@@ -70,7 +70,6 @@ import io
 import json
 import math
 import os
-import platform
 import pstats
 import subprocess
 import sys
@@ -78,13 +77,12 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import simpy
+from machine import machine_info  # benchmarks/machine.py
 
 import spmsim.engines.agents as agents_module
 from spmsim.engines import simulate, simulate_agents
@@ -370,26 +368,6 @@ def profile_mode(args: argparse.Namespace, scenarios: dict[str, Scenario]) -> di
 
 # ----------------------------------------------------------------------------- report
 
-def machine_info() -> dict[str, Any]:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    return {
-        "platform": platform.platform(), "cpu": cpu, "cpu_count": os.cpu_count(),
-        "nproc": len(affinity) if affinity is not None else os.cpu_count(),
-        "python": platform.python_version(), "numpy": np.__version__,
-        "pandas": pd.__version__, "simpy": simpy.__version__,
-        "spmsim": metadata.version("spmsim"),
-        "loadavg_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-    }
-
-
 def describe(scenario: Scenario) -> str:
     parts = []
     for name, role in scenario.org.roles.items():
@@ -483,7 +461,7 @@ def row(label: str, wall: float, cpu: float | None, trials: int, events: float |
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     progress = not args.no_progress
-    info = {**machine_info(), **git_state()}
+    info = {**machine_info("numpy", "pandas", "simpy", "spmsim"), **git_state()}
     scenarios = {k: load_scenario(p) for k, p in SCENARIOS.items()}
     trials = args.trials
     n_log = min(args.logged_trials, trials)  # logged trials of the default run

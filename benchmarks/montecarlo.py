@@ -47,20 +47,18 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
 import resource
 import subprocess
 import sys
 import time
 import tracemalloc
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import simpy
+from machine import machine_info  # benchmarks/machine.py
 from tqdm import tqdm
 
 from spmsim.engines import simulate
@@ -334,25 +332,6 @@ def run_child(trials: int, reps: int, workers: int, seed: int, progress: bool) -
 
 # ----------------------------------------------------------------------------- report
 
-def machine_info() -> dict[str, Any]:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    return {
-        "platform": platform.platform(), "cpu": cpu, "cpu_count": os.cpu_count(),
-        "nproc": len(affinity) if affinity is not None else os.cpu_count(),
-        "python": platform.python_version(), "numpy": np.__version__,
-        "simpy": simpy.__version__, "spmsim": metadata.version("spmsim"),
-        "loadavg_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-    }
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -404,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child_memory is not None:
         return child_main(args)
     progress = not args.no_progress
-    info = machine_info()
+    info = machine_info("numpy", "simpy", "spmsim")
     scenario = build_scenario(args.reps, args.seed)
     plan = scenario.org.roles[ROLE].plan
 

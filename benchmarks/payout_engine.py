@@ -28,8 +28,6 @@ import argparse
 import cProfile
 import json
 import math
-import os
-import platform
 import pstats
 import resource
 import sys
@@ -41,6 +39,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from machine import machine_info  # benchmarks/machine.py
 from tqdm import tqdm
 
 from spmsim.plans import Plan, PlanInputs, evaluate, plan_from_dict
@@ -329,23 +328,6 @@ def profile_chunk(plan: Plan, seed: int, reps: int, chunk: int, top: int) -> lis
 
 # ----------------------------------------------------------------------------- report
 
-def machine_info() -> dict[str, Any]:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    return {
-        "nproc": len(affinity) if affinity is not None else os.cpu_count(),
-        "cpu_count": os.cpu_count(), "cpu": cpu, "platform": platform.platform(),
-        "python": platform.python_version(), "numpy": np.__version__, "pandas": pd.__version__,
-    }
-
-
 def max_rss_bytes() -> int:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss if sys.platform == "darwin" else rss * 1024  # Linux reports KiB
@@ -388,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     plan = plan_from_dict(PLAN, "benchmark plan")
     periods = plan.calendar.n_periods
-    info = machine_info()
+    info = machine_info("numpy", "pandas")
 
     # Naive sample: the first trials and reps of the same draws the full run uses.
     quota_seed, seeds = trial_seeds(args.seed, args.sample_trials)

@@ -107,11 +107,7 @@ class Results:
 
     def trials_frame(self) -> pd.DataFrame:
         """One row per trial and group, with cost of sales, profit and the budget test."""
-        t, g = self.n_trials, len(self.groups)
-        df = pd.DataFrame({"trial": np.repeat(np.arange(t), g),
-                           "group": np.tile(np.array(self.groups, dtype=object), t)})
-        for name in TRIAL_STATS:
-            df[name] = self.trial[name].ravel()
+        df = self._raw_trials()
         df["share_at_quota"] = df["at_quota"] / df["reps"].where(df["reps"] > 0)
         df["budget"] = self.budget().ravel()
         df["over_budget"] = df["variable_pay"] > df["budget"]
