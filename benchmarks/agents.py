@@ -75,7 +75,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -216,31 +216,29 @@ class Timed:
     results: Results | None = None
 
 
-def time_agents(scenario: Scenario, trials: int, logged: int, progress: bool,
-                repeat: int) -> Timed:
+def _best_of(run: Callable[[], Results], repeat: int) -> Timed:
+    """Run `repeat` times; keep the fastest wall time (and its CPU time) and the first result."""
     walls, cpus, res = [], [], None
     for _ in range(repeat):
         c0, t0 = time.process_time(), time.perf_counter()
-        r = simulate_agents(scenario, trials=trials, progress=progress, logged_trials=logged)
+        r = run()
         walls.append(time.perf_counter() - t0)
         cpus.append(time.process_time() - c0)
         if res is None:
             res = r
     best = int(np.argmin(walls))
     return Timed(wall=walls[best], cpu=cpus[best], all_wall=walls, results=res)
+
+
+def time_agents(scenario: Scenario, trials: int, logged: int, progress: bool,
+                repeat: int) -> Timed:
+    return _best_of(lambda: simulate_agents(scenario, trials=trials, progress=progress,
+                                            logged_trials=logged), repeat)
 
 
 def time_mc(scenario: Scenario, trials: int, workers: int, repeat: int) -> Timed:
-    walls, cpus, res = [], [], None
-    for _ in range(repeat):
-        c0, t0 = time.process_time(), time.perf_counter()
-        r = simulate(scenario, trials=trials, progress=False, workers=workers)
-        walls.append(time.perf_counter() - t0)
-        cpus.append(time.process_time() - c0)
-        if res is None:
-            res = r
-    best = int(np.argmin(walls))
-    return Timed(wall=walls[best], cpu=cpus[best], all_wall=walls, results=res)
+    return _best_of(lambda: simulate(scenario, trials=trials, progress=False,
+                                     workers=workers), repeat)
 
 
 # ----------------------------------------------------------------------------- bare SimPy
