@@ -548,8 +548,8 @@ def _event_frame(events: list, months: PlanCalendar) -> pd.DataFrame:
     """The event log as a DataFrame, in time order within each trial."""
     df = pd.DataFrame(events, columns=[c for c in EVENT_COLUMNS if c != "date"])
     df = df.sort_values(["trial", "day"], kind="stable", ignore_index=True)
-    df.insert(2, "date", months.bounds[0] + np.floor(df["day"].to_numpy()).astype(
-        "timedelta64[D]"))
+    dates = months.bounds[0] + np.floor(df["day"].to_numpy()).astype("timedelta64[D]")
+    df.insert(2, "date", dates.astype("datetime64[ms]"))  # the unit Parquet keeps
     for c in ("role", "rep", "event", "measure", "stage"):
         df[c] = df[c].astype("category")
     return df
