@@ -1,4 +1,4 @@
-"""`spmsim validate | replay | compare | curve | simulate | schema`; exit 2 on bad input."""
+"""The `spmsim` command line: validate, replay, compare, curve, simulate, territory, schema."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from .compare import compare, render
+from .data.accounts import load_accounts, synthetic_accounts
 from .data.transactions import load_transactions
 from .engines.agents import DEFAULT_LOGGED_TRIALS, simulate_agents
 from .engines.montecarlo import DEFAULT_MEMORY_MB, simulate
@@ -21,6 +22,7 @@ from .plans import Plan, load_plan, payout_curve, plan_json_schema
 from .replay import plan_summary, replay, revenue_measures
 from .scenario import load_scenario, scenario_json_schema
 from .statement import statement
+from .territory import alignment_metrics, centres, optimise, territory_table
 
 
 def _plan_files(paths: Sequence[str]) -> list[Path]:
@@ -161,6 +163,49 @@ def cmd_simulate(args) -> int:
     return 0
 
 
+def cmd_territory_accounts(args) -> int:
+    accounts = synthetic_accounts(args.accounts, args.reps, args.seed)
+    write_csv(accounts, args.out)
+    print(f"wrote {args.out}: {len(accounts):,} accounts in {accounts['city'].nunique()} US "
+          f"cities, currently owned by {args.reps} reps")
+    return 0
+
+
+def cmd_territory_optimise(args) -> int:
+    accounts = load_accounts(args.accounts)
+    reps = sorted(r for r in accounts["rep_id"].unique() if r)
+    current = None
+    if reps and (accounts["rep_id"] != "").all():
+        current = accounts["rep_id"].map({r: i for i, r in enumerate(reps)}).to_numpy()
+    n = args.reps or len(reps)
+    if not n:
+        raise SpmsimError("--reps: how many territories? (the accounts name no current reps)")
+    keep = current is not None and n == len(reps)
+    bases = centres(accounts, current, n) if keep else None
+    result = optimise(accounts, n, balance=args.balance, on=args.on, bases=bases,
+                      current=current if keep else None, disruption_weight=args.disruption)
+    names = reps if keep else [f"T{k + 1:03d}" for k in range(n)]
+    out = Path(args.out)
+    table = territory_table(accounts, result.owner, n, result.bases)
+    table.insert(0, "name", names)
+    alignment = accounts[["account_id"]].assign(territory=[names[k] for k in result.owner])
+    write_csv(alignment, out / "alignment.csv")
+    write_csv(table.round(3), out / "territories.csv")
+    rows = {"proposed": alignment_metrics(accounts, result.owner, n, result.bases,
+                                          current if keep else None)}
+    if current is not None:
+        rows = {"current": alignment_metrics(accounts, current, len(reps),
+                                             centres(accounts, current, len(reps))), **rows}
+    summary = pd.DataFrame(rows)
+    write_csv(summary.reset_index(names="metric"), out / "metrics.csv")
+    gap = "proven optimal" if result.method == "exact" else f"gap to LP bound {result.gap:.2%}"
+    print(f"{n} territories, {args.on} within +-{args.balance:.0%} of the mean: "
+          f"{result.method}, {gap}, {result.seconds:.1f} s")
+    print(summary.to_string(float_format=lambda v: f"{v:,.3f}"))
+    print(f"\nwrote {out}/alignment.csv, territories.csv, metrics.csv")
+    return 0
+
+
 def cmd_schema(args) -> int:
     print(scenario_json_schema() if args.kind == "scenario" else plan_json_schema())
     return 0
@@ -231,6 +276,25 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--log-trials", type=int, default=DEFAULT_LOGGED_TRIALS,
                    help="agents: trials whose events are logged (events.parquet)")
     m.set_defaults(func=cmd_simulate)
+
+    t = sub.add_parser("territory", help="territory design: synthetic accounts, optimiser")
+    tsub = t.add_subparsers(dest="territory_command", required=True)
+    ta = tsub.add_parser("accounts", help="write synthetic accounts at US cities")
+    ta.add_argument("--accounts", type=int, default=2000)
+    ta.add_argument("--reps", type=int, default=40, help="reps owning them today")
+    ta.add_argument("--seed", type=int, default=2027)
+    ta.add_argument("--out", required=True, help="CSV file to write")
+    ta.set_defaults(func=cmd_territory_accounts)
+    to = tsub.add_parser("optimise", help="balance territories, minimising travel and moves")
+    to.add_argument("accounts", help="CSV: account_id, lat, lon, potential, workload[, rep_id]")
+    to.add_argument("--reps", type=int, help="territories (default: the current reps)")
+    to.add_argument("--balance", type=float, default=0.1,
+                    help="every territory within +- this share of the mean (default 0.1)")
+    to.add_argument("--on", choices=["workload", "potential"], default="workload")
+    to.add_argument("--disruption", type=float, default=0.0,
+                    help="weight of moved potential against travel (0: ignore continuity)")
+    to.add_argument("--out", required=True, help="output folder")
+    to.set_defaults(func=cmd_territory_optimise)
 
     s = sub.add_parser("schema", help="print the JSON Schema of plan or scenario files")
     s.add_argument("kind", nargs="?", choices=["plan", "scenario"], default="plan")
