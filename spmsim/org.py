@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
-from pydantic import Field
+import pandas as pd
+from pydantic import Field, PrivateAttr, model_validator
 
 from .plans import Plan
 from .plans.components.base import Frozen
+from .quota import QuotaMethod, allocate
 
 MONTHS = 12
 
@@ -75,6 +78,53 @@ class Hire(Frozen):
     count: int = Field(ge=1)
 
 
+class TerritoryLink(Frozen):
+    """A role's territories: each seat (in the order of the territory names) works one.
+
+    A seat's productivity is multiplied by (its potential / the mean potential) ^
+    elasticity, and quota methods read its potential and last year's bookings.
+    """
+
+    accounts: str = Field(description="accounts CSV (relative to the scenario file)")
+    alignment: str = Field("current", description="`current` (the accounts' rep_id) or a "
+                           "CSV of account_id, territory (e.g. the optimiser's alignment.csv)")
+    elasticity: float = Field(1.0, ge=0)
+    history: str | None = Field("last_year", description="accounts column of last year's "
+                                "bookings, for the flat_growth quota method")
+    _table: pd.DataFrame = PrivateAttr(default_factory=pd.DataFrame)
+
+    @model_validator(mode="after")
+    def _load(self) -> TerritoryLink:
+        from .data.accounts import load_accounts, read_alignment
+
+        accounts = load_accounts(self.accounts)
+        owner = accounts["rep_id"] if self.alignment == "current" else \
+            read_alignment(self.alignment, accounts["account_id"])
+        if (owner == "").any():
+            raise ValueError(f"{self.accounts}: every account needs an owner (rep_id) for the "
+                             "current alignment")
+        cols = {"potential": accounts["potential"], "workload": accounts["workload"]}
+        if self.history is not None:
+            if self.history not in accounts.columns:
+                raise ValueError(f"{self.accounts} has no column {self.history!r} for last "
+                                 "year's bookings: add it or set `history: null`")
+            cols["history"] = pd.to_numeric(accounts[self.history], errors="coerce")
+            if cols["history"].isna().any() or (cols["history"] < 0).any():
+                raise ValueError(f"{self.accounts}: column {self.history!r} must hold "
+                                 "numbers >= 0")
+        self._table = pd.DataFrame(cols).groupby(owner.to_numpy()).sum().sort_index()
+        return self
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Potential, workload (and history) per territory, by territory name."""
+        return self._table
+
+    def factors(self) -> np.ndarray:
+        potential = self._table["potential"].to_numpy(float)
+        return (potential / potential.mean()) ** self.elasticity
+
+
 class Role(Frozen):
     """A role in the sales organisation: how many reps, on which plan, with which quota."""
 
@@ -89,6 +139,56 @@ class Role(Frozen):
     ramp: Ramp = Ramp()
     attrition: Attrition = Attrition()
     hires: tuple[Hire, ...] = ()
+    territory: TerritoryLink | None = None
+    quota_method: QuotaMethod | None = None
+
+    @model_validator(mode="after")
+    def _territories_fit(self) -> Role:
+        if self.territory is not None and len(self.territory.table) != self.seats:
+            raise ValueError(f"territory: {len(self.territory.table)} territories for "
+                             f"{self.seats} seats (headcount + hires): one each")
+        if self.quota_method is not None:
+            if self.quota_method.method != "equal" and self.territory is None:
+                raise ValueError(f"quota_method: {self.quota_method.method!r} reads "
+                                 "territories: add `territory:` to the role")
+            uses_history = self.quota_method.method == "flat_growth" or \
+                self.quota_method.weights.get("flat_growth", 0) > 0
+            if uses_history and self.territory is not None and self.territory.history is None:
+                raise ValueError("quota_method: flat growth needs territory.history")
+        return self
+
+    @property
+    def quota_measure(self) -> str | None:
+        """The measure the quota method sets, if any."""
+        if self.quota_method is None:
+            return None
+        return self.quota_method.measure or (self.plan.quota_measures() or [None])[0]
+
+    def quota_measures(self) -> list[str]:
+        return list(dict.fromkeys([*self.quota, *([self.quota_measure]
+                                                   if self.quota_measure else [])]))
+
+    @cached_property
+    def seat_quotas(self) -> np.ndarray | None:
+        """Quota per seat from the quota method (ramp relief for hires), or None."""
+        if self.quota_method is None:
+            return None
+        table = self.territory.table if self.territory is not None else None
+        return allocate(self.quota_method, n=self.seats,
+                        potential=None if table is None else table["potential"].to_numpy(),
+                        history=None if table is None or "history" not in table
+                        else table["history"].to_numpy(),
+                        start_month=self.seat_starts(), ramp=self.ramp)
+
+    def quota_for(self, measure: str) -> float | np.ndarray:
+        """Full-year quota on `measure`: a number, or one per slot from the quota method."""
+        if measure == self.quota_measure and self.seat_quotas is not None:
+            return np.tile(self.seat_quotas, self.attrition.generations)
+        return self.quota[measure]
+
+    def seat_factors(self) -> np.ndarray:
+        """Productivity multiplier of each seat from its territory (1 without one)."""
+        return np.ones(self.seats) if self.territory is None else self.territory.factors()
 
     @property
     def seats(self) -> int:
@@ -138,6 +238,7 @@ def staffing(role: Role, trials: int, skill_normals: np.ndarray | None,
     shape = (trials, role.slots)
     sigma = role.skill_sigma
     skill = np.exp(sigma * skill_normals - sigma * sigma / 2) if sigma > 0 else np.ones(shape)
+    skill = skill * np.tile(role.seat_factors(), gens)  # territory potential
     first = role.seat_starts()
     rate = role.attrition.monthly_rate
     if rate == 0 and not first.any():  # everyone in seat all year, ramped

@@ -16,14 +16,18 @@ Relief then lowers a ramping rep's quota by their expected productivity over the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
 
 from .errors import SpmsimError
-from .org import MONTHS, Ramp
-from .plans.components.base import Frozen
+from .plans.components.base import MEASURE_PATTERN, Frozen
+
+if TYPE_CHECKING:
+    from .org import Ramp
+
+MONTHS = 12
 
 Method = Literal["flat_growth", "potential", "equal", "blended"]
 
@@ -32,6 +36,8 @@ class QuotaMethod(Frozen):
     """How a company target becomes quotas (a scenario or study field)."""
 
     method: Method
+    measure: str | None = Field(None, pattern=MEASURE_PATTERN,
+                                description="the measure it sets (default: the plan's first)")
     target: float = Field(gt=0, description="company bookings target for the reps")
     over_assignment: float = Field(0.0, ge=0, lt=1,
                                    description="quotas sum to target x (1 + this)")

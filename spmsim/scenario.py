@@ -19,12 +19,13 @@ from .behavior import Behavior, Effort, GivingUp, Quitting, Timing
 from .distributions import DISTRIBUTIONS
 from .errors import InputError, InputErrors, Problem, problems_from_validation
 from .market import AttainmentMarket, DealSize, DealStream, Market, PipelineMarket, Score, Stage
-from .org import Attrition, Hire, Ramp, Role
+from .org import Attrition, Hire, Ramp, Role, TerritoryLink
 from .overrides import apply_overrides
 from .plans import Plan, plan_from_dict
 from .plans.components.base import MEASURE_PATTERN, Frozen
 from .plans.components.mbo import MBO
 from .plans.io import read_yaml
+from .quota import QuotaMethod
 
 RoleName = Annotated[str, Field(pattern=MEASURE_PATTERN)]
 VARIANT_KEYS = frozenset({"extends", "scenario", "description", "set"})
@@ -110,7 +111,7 @@ def _check_role(name: str, role: Role, market: Market) -> None:
     if isinstance(market, AttainmentMarket):
         needed = list(dict.fromkeys(needed + market.money_measures()))
     for m in needed:
-        if m not in role.quota:
+        if m not in role.quota_measures():
             raise ValueError(f"{where}.quota: {m!r} needs an annual quota per rep: add "
                              f"`quota: {{{m}: AMOUNT}}`")
     for m, q in role.quota.items():
@@ -140,6 +141,12 @@ def _resolve_files(tree: dict, path: Path) -> None:
             role["plan"] = read_yaml(plan_path)
             if not isinstance(role["plan"], dict):
                 raise InputError(plan_path, f"a plan file is a mapping (org.roles.{name}.plan)")
+    for role in roles.values() if isinstance(roles, dict) else ():
+        link = role.get("territory") if isinstance(role, dict) else None
+        for key in ("accounts", "alignment"):
+            if isinstance(link, dict) and isinstance(link.get(key), str) and \
+                    not (key == "alignment" and link[key] == "current"):
+                link[key] = str(folder / link[key])
     markets = tree.get("market") or {}
     for market in markets.values() if isinstance(markets, dict) else ():
         measures = market.get("measures") if isinstance(market, dict) else None
@@ -183,6 +190,7 @@ _TAGS = frozenset({"attainment", "pipeline", *DISTRIBUTIONS})
 _KEYS = frozenset(name for model in (Scenario, Org, Role, Ramp, Attrition, Hire, Economics,
                                      AttainmentMarket, PipelineMarket, DealStream, DealSize,
                                      Score, Stage, Behavior, Effort, GivingUp, Timing, Quitting,
+                                     TerritoryLink, QuotaMethod,
                                      *DISTRIBUTIONS.values())
                   for name in model.model_fields)
 

@@ -206,13 +206,15 @@ def optimise(accounts: pd.DataFrame, n: int, *, balance: float = 0.1,
     exact = a * n <= EXACT_LIMIT if exact is None else exact
     if exact:
         res = milp(cost.ravel(), constraints=cons, integrality=np.ones(a * n),
-                   bounds=Bounds(0, 1), options={"time_limit": time_limit})
+                   bounds=Bounds(0, 1), options={"time_limit": time_limit, "mip_rel_gap": 0.0})
         if res.x is None:
             raise SpmsimError(f"no alignment puts every territory within +-{balance:.0%} of "
                               f"the mean {on}: {res.message}")
         owner = res.x.reshape(a, n).argmax(axis=1)
-        proven = res.status == 0
-        return Optimised(owner, bases, float(res.fun), float(res.fun) if proven else None,
+        proven = res.status == 0  # optimal with no gap tolerance
+        bound = getattr(res, "mip_dual_bound", None)
+        return Optimised(owner, bases, float(res.fun), float(res.fun) if proven else
+                         (None if bound is None else float(bound)),
                          "exact" if proven else "milp-time-limit", time.perf_counter() - t0)
     lp = linprog(cost.ravel(), A_ub=sparse.vstack([cons[1].A, -cons[1].A]),
                  b_ub=np.concatenate([np.full(n, hi), np.full(n, -lo)]),

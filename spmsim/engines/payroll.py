@@ -54,7 +54,7 @@ def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> Rol
         plan.calendar.year_share(active)
     in_seat = year_share > 0
     scale = np.where(in_seat, year_share, 1.0) if role.prorate_quota else 1.0
-    quota = {m: q * scale for m, q in role.quota.items()}
+    quota = {m: role.quota_for(m) * scale for m in role.quota_measures()}
     used = plan.measures
     per_deal = {c.measure for c in plan.components if getattr(c, "per_deal", None)}
     inputs = PlanInputs(
@@ -72,7 +72,7 @@ def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> Rol
     revenue = market.money_measures()
     monthly_revenue = d.credit[revenue[0]] if len(revenue) == 1 else \
         sum(d.credit[m] for m in revenue)
-    attained = sum(_annual(d.credit[m]) for m in role.quota) if role.quota else \
+    attained = sum(_annual(d.credit[m]) for m in quota) if quota else \
         np.zeros(year_share.shape)
     quota_total = sum(quota.values()) if quota else 0.0
     return RoleYear(
