@@ -1,4 +1,4 @@
-"""The `spmsim` command line: validate, replay, compare, curve, simulate, territory, schema."""
+"""The `spmsim` command line: validate, replay, compare, curve, simulate, territory, quota."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pandas as pd
 from .compare import compare, render
 from .data.accounts import load_accounts, synthetic_accounts
 from .data.transactions import load_transactions
+from .designs import compare_designs
 from .engines.agents import DEFAULT_LOGGED_TRIALS, simulate_agents
 from .engines.montecarlo import DEFAULT_MEMORY_MB, simulate
 from .errors import InputError, SpmsimError
@@ -206,6 +207,26 @@ def cmd_territory_optimise(args) -> int:
     return 0
 
 
+def cmd_quota(args) -> int:
+    scenario = load_scenario(args.scenario, trials=args.trials)
+    role = scenario.org.roles.get(args.role)
+    if role is None:
+        raise SpmsimError(f"--role {args.role!r}: the scenario's roles are "
+                          f"{', '.join(scenario.org.roles)}")
+    target = args.target or (role.quota_method.target if role.quota_method else None)
+    if target is None:
+        raise SpmsimError("--target: the company target to allocate (the role has no "
+                          "quota_method to take it from)")
+    methods = {m: {"method": m, "target": target, "over_assignment": args.over_assignment,
+                   "growth": args.growth} for m in args.method}
+    table = compare_designs(scenario, args.role, quota_methods=methods)
+    write_csv(table.round(6), Path(args.out) / "quota_methods.csv")
+    print(table.drop(columns="alignment").to_string(index=False, float_format=lambda v:
+                                                    f"{v:,.3f}"))
+    print(f"\nwrote {args.out}/quota_methods.csv")
+    return 0
+
+
 def cmd_schema(args) -> int:
     print(scenario_json_schema() if args.kind == "scenario" else plan_json_schema())
     return 0
@@ -295,6 +316,18 @@ def build_parser() -> argparse.ArgumentParser:
                     help="weight of moved potential against travel (0: ignore continuity)")
     to.add_argument("--out", required=True, help="output folder")
     to.set_defaults(func=cmd_territory_optimise)
+
+    q = sub.add_parser("quota", help="compare quota methods for a role by simulation")
+    q.add_argument("scenario")
+    q.add_argument("--role", required=True, help="a role with `territory:`")
+    q.add_argument("--method", action="append", required=True,
+                   choices=["flat_growth", "potential", "equal"], help="repeatable")
+    q.add_argument("--target", type=float, help="company target (default: the role's)")
+    q.add_argument("--over-assignment", type=float, default=0.0)
+    q.add_argument("--growth", type=float, default=0.0, help="flat_growth: growth on history")
+    q.add_argument("--trials", type=int, help="simulated plan years per method")
+    q.add_argument("--out", required=True, help="output folder")
+    q.set_defaults(func=cmd_quota)
 
     s = sub.add_parser("schema", help="print the JSON Schema of plan or scenario files")
     s.add_argument("kind", nargs="?", choices=["plan", "scenario"], default="plan")

@@ -92,6 +92,8 @@ class TerritoryLink(Frozen):
     history: str | None = Field("last_year", description="accounts column of last year's "
                                 "bookings, for the flat_growth quota method")
     _table: pd.DataFrame = PrivateAttr(default_factory=pd.DataFrame)
+    _accounts: pd.DataFrame = PrivateAttr(default_factory=pd.DataFrame)
+    _owner: np.ndarray = PrivateAttr(default_factory=lambda: np.zeros(0, dtype=object))
 
     @model_validator(mode="after")
     def _load(self) -> TerritoryLink:
@@ -113,7 +115,25 @@ class TerritoryLink(Frozen):
                 raise ValueError(f"{self.accounts}: column {self.history!r} must hold "
                                  "numbers >= 0")
         self._table = pd.DataFrame(cols).groupby(owner.to_numpy()).sum().sort_index()
+        self._accounts = accounts
+        self._owner = owner.to_numpy()
         return self
+
+    @property
+    def accounts_table(self) -> pd.DataFrame:
+        return self._accounts
+
+    def owners(self) -> np.ndarray:
+        """Territory index (in the order of the names) of each account."""
+        return np.searchsorted(self._table.index.to_numpy(), self._owner)
+
+    def current_owners(self) -> np.ndarray | None:
+        """Each account's territory under its current owner (rep_id), when all have one."""
+        reps = self._accounts["rep_id"]
+        names = self._table.index.to_numpy()
+        if (reps == "").any() or not np.isin(reps, names).all():
+            return None
+        return np.searchsorted(names, reps.to_numpy())
 
     @property
     def table(self) -> pd.DataFrame:

@@ -183,6 +183,7 @@ def read_scenario_tree(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
     for key in ("scenario", "description"):
         if key in tree:
             base[key] = tree[key]
+    _resolve_files(base, path)  # files named by `set:` are relative to this file
     return base
 
 

@@ -95,3 +95,30 @@ def test_territories_must_match_the_seats(folder):
     path.write_text(yaml.safe_dump(tree))
     with pytest.raises(SpmsimError, match="20 territories for 19 seats"):
         load_scenario(path)
+
+
+def test_compare_designs_side_by_side(folder):
+    from spmsim.designs import compare_designs
+    from spmsim.territory import optimise
+
+    s = _scenario(folder, {"method": "equal"})
+    accounts = pd.read_csv(folder / "accounts.csv")
+    balanced = optimise(accounts, REPS, balance=0.15, on="potential", exact=False)
+    names = sorted(accounts["rep_id"].unique())
+    pd.DataFrame({"account_id": accounts["account_id"],
+                  "territory": [names[k] for k in balanced.owner]}).to_csv(
+        folder / "balanced.csv", index=False)
+    table = compare_designs(
+        s, "ae", alignments={"current": "current", "balanced": str(folder / "balanced.csv")},
+        quota_methods={"flat": {"method": "flat_growth", "target": EXPECTED},
+                       "potential": {"method": "potential", "target": EXPECTED}},
+        trials=100)
+    assert list(table["alignment"]) == ["current", "current", "balanced", "balanced"]
+    assert list(table["quota_method"]) == ["flat", "potential", "flat", "potential"]
+    cur, bal = table.iloc[0], table.iloc[2]
+    assert cur["moved_accounts"] == 0 and bal["moved_accounts"] > 0.2
+    assert bal["cv_potential"] < cur["cv_potential"] / 3  # potential balanced within 15 %
+    assert table.iloc[0]["fairness"] > 0.8 and abs(table.iloc[1]["fairness"]) < 0.5
+    for col in ("share_at_quota", "cost_p50", "cost_p90", "cost_of_sales", "attainment_p50"):
+        assert table[col].notna().all(), col
+    assert (table["cost_p90"] >= table["cost_p50"]).all()

