@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .charts import balance_bars, save_html, territory_map
 from .compare import compare, render
 from .data.accounts import load_accounts, synthetic_accounts
 from .data.transactions import load_transactions
@@ -199,11 +200,13 @@ def cmd_territory_optimise(args) -> int:
                                              centres(accounts, current, len(reps))), **rows}
     summary = pd.DataFrame(rows)
     write_csv(summary.reset_index(names="metric"), out / "metrics.csv")
+    save_html(territory_map(accounts, alignment["territory"]) & balance_bars(
+        table, args.on, args.balance), out / "territories.html")
     gap = "proven optimal" if result.method == "exact" else f"gap to LP bound {result.gap:.2%}"
     print(f"{n} territories, {args.on} within +-{args.balance:.0%} of the mean: "
           f"{result.method}, {gap}, {result.seconds:.1f} s")
     print(summary.to_string(float_format=lambda v: f"{v:,.3f}"))
-    print(f"\nwrote {out}/alignment.csv, territories.csv, metrics.csv")
+    print(f"\nwrote {out}/alignment.csv, territories.csv, metrics.csv, territories.html")
     return 0
 
 
