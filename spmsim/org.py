@@ -82,13 +82,17 @@ class TerritoryLink(Frozen):
     """A role's territories: each seat (in the order of the territory names) works one.
 
     A seat's productivity is multiplied by (its potential / the mean potential) ^
-    elasticity, and quota methods read its potential and last year's bookings.
+    elasticity and by its workload coverage (capacity hours / workload, at most 1), and
+    quota methods read its potential and last year's bookings.
     """
 
     accounts: str = Field(description="accounts CSV (relative to the scenario file)")
     alignment: str = Field("current", description="`current` (the accounts' rep_id) or a "
                            "CSV of account_id, territory (e.g. the optimiser's alignment.csv)")
     elasticity: float = Field(1.0, ge=0)
+    capacity_hours: float | None = Field(
+        None, gt=0, description="hours a rep can give their accounts a year; a territory "
+        "with more workload is covered only in part and books that much less")
     history: str | None = Field("last_year", description="accounts column of last year's "
                                 "bookings, for the flat_growth quota method")
     _table: pd.DataFrame = PrivateAttr(default_factory=pd.DataFrame)
@@ -141,8 +145,14 @@ class TerritoryLink(Frozen):
         return self._table
 
     def factors(self) -> np.ndarray:
+        """(potential / mean potential) ^ elasticity x workload coverage, per territory:
+        deals_per_month is the rate of a rep on a mean-potential, fully covered territory."""
         potential = self._table["potential"].to_numpy(float)
-        return (potential / potential.mean()) ** self.elasticity
+        factor = (potential / potential.mean()) ** self.elasticity
+        if self.capacity_hours is not None:
+            workload = self._table["workload"].to_numpy(float)
+            factor = factor * np.minimum(1.0, self.capacity_hours / np.maximum(workload, 1e-9))
+        return factor
 
 
 class Role(Frozen):

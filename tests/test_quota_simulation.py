@@ -122,3 +122,14 @@ def test_compare_designs_side_by_side(folder):
     for col in ("share_at_quota", "cost_p50", "cost_p90", "cost_of_sales", "attainment_p50"):
         assert table[col].notna().all(), col
     assert (table["cost_p90"] >= table["cost_p50"]).all()
+
+
+def test_workload_coverage_scales_productivity(folder):
+    from spmsim.org import TerritoryLink
+
+    link = TerritoryLink(accounts=str(folder / "accounts.csv"), elasticity=0.0,
+                         capacity_hours=25.0)
+    # every territory has 5 accounts x 10 hours = 50 hours: half covered
+    assert link.factors() == pytest.approx(np.full(REPS, 0.5))
+    link = TerritoryLink(accounts=str(folder / "accounts.csv"), elasticity=1.0)
+    assert link.factors() == pytest.approx(np.linspace(1.0, 4.0, REPS) / 2.5)
