@@ -22,6 +22,10 @@ report: $(STAMP)
 		--out reports/acme_steeper_accelerator
 	$(BIN)/spmsim simulate scenarios/acme_behavior.yaml --engine agents --trials 50 \
 		--out reports/acme_behavior
+	$(BIN)/spmsim territory optimise scenarios/data/territories/smb_accounts.csv \
+		--balance 0.1 --disruption 0.5 --out reports/smb_territories
+	$(BIN)/spmsim quota scenarios/acme_territories.yaml --role smb_ae --method flat_growth \
+		--method potential --method equal --trials 500 --out reports/acme_quota
 	$(BIN)/spmsim replay --plan $(PLANS) --deals $(DATA)/deals.csv --quotas $(DATA)/quotas.csv \
 		--roster $(DATA)/roster.csv --out reports/fy27_replay
 	$(BIN)/spmsim compare $(PLANS)/enterprise_ae.yaml $(PLANS)/enterprise_ae_proposed.yaml \
@@ -38,4 +42,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/agents.py
 
 clean:
-	rm -rf $(VENV) reports/fy27_* reports/acme_* .pytest_cache .hypothesis
+	rm -rf $(VENV) reports/fy27_* reports/acme_* reports/smb_* .pytest_cache .hypothesis
