@@ -24,6 +24,7 @@ from .plans import Plan, load_plan, payout_curve, plan_json_schema
 from .replay import plan_summary, replay, revenue_measures
 from .scenario import load_scenario, scenario_json_schema
 from .statement import statement
+from .study import run_study
 from .territory import alignment_metrics, centres, optimise, territory_table
 
 
@@ -230,6 +231,21 @@ def cmd_quota(args) -> int:
     return 0
 
 
+def cmd_study(args) -> int:
+    summary = run_study(args.study, args.out, trials=args.trials,
+                        progress=not args.no_progress)
+    shown = ["variant", "status", *[c for c in ("cost_of_sales", "share_at_quota",
+                                                  "variable_pay_p50", "variable_pay_p90",
+                                                  "profit_after_comp") if c in summary],
+             "meets_all", "recommended"]
+    print(summary[shown].to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    print(f"\nwrote {args.out}/variants/*/ (Parquet), summary.csv, results.duckdb, study.json")
+    failed = (summary["status"] != "ok").sum()
+    if failed:
+        print(f"error: {failed} variant(s) failed (see status above)", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def cmd_schema(args) -> int:
     print(scenario_json_schema() if args.kind == "scenario" else plan_json_schema())
     return 0
@@ -331,6 +347,13 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--trials", type=int, help="simulated plan years per method")
     q.add_argument("--out", required=True, help="output folder")
     q.set_defaults(func=cmd_quota)
+
+    y = sub.add_parser("study", help="run a study's variants; Parquet + DuckDB results")
+    y.add_argument("study", help="study YAML file")
+    y.add_argument("--out", required=True, help="output folder")
+    y.add_argument("--trials", type=int, help="trials per variant (default: the study's)")
+    y.add_argument("--no-progress", action="store_true")
+    y.set_defaults(func=cmd_study)
 
     s = sub.add_parser("schema", help="print the JSON Schema of plan or scenario files")
     s.add_argument("kind", nargs="?", choices=["plan", "scenario"], default="plan")

@@ -128,7 +128,7 @@ def _is_score(plan: Plan, measure: str) -> bool:
 def _resolve_files(tree: dict, path: Path) -> None:
     """Inline each role's plan file; make history file paths relative to the scenario's
     folder absolute."""
-    folder = path.parent
+    folder = path.resolve().parent  # absolute, so resolving again changes nothing
     roles = (tree.get("org") or {}).get("roles") or {}
     for name, role in roles.items() if isinstance(roles, dict) else ():
         if isinstance(role, dict) and isinstance(role.get("plan"), str):
