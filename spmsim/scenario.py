@@ -125,18 +125,20 @@ def _is_score(plan: Plan, measure: str) -> bool:
 
 # ---- reading files -------------------------------------------------------------------
 
-def _resolve_files(tree: dict, path: Path) -> None:
-    """Inline each role's plan file; make history file paths relative to the scenario's
-    folder absolute."""
-    folder = path.resolve().parent  # absolute, so resolving again changes nothing
+def resolve_files(tree: dict, source: Path) -> None:
+    """Inline each role's plan file and make the other files a tree names (history,
+    territory accounts and alignments) absolute, relative paths being taken from the
+    folder of `source` (the file that names them; errors name it too). Resolving again
+    changes nothing."""
+    folder = source.resolve().parent
     roles = (tree.get("org") or {}).get("roles") or {}
     for name, role in roles.items() if isinstance(roles, dict) else ():
         if isinstance(role, dict) and isinstance(role.get("plan"), str):
             plan_path = folder / role["plan"]
             if not plan_path.is_file():
-                raise InputError(path, [Problem(f"org.roles.{name}.plan", f"no plan file "
-                                                f"{plan_path} (paths are relative to the "
-                                                "scenario file)")])
+                raise InputError(source, [Problem(f"org.roles.{name}.plan", f"no plan file "
+                                                  f"{plan_path} (paths are relative to this "
+                                                  "file)")])
             role["plan_file"] = str(plan_path)
             role["plan"] = read_yaml(plan_path)
             if not isinstance(role["plan"], dict):
@@ -165,7 +167,7 @@ def read_scenario_tree(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
     if not isinstance(tree, dict):
         raise InputError(path, "a scenario file is a mapping with `scenario:`, `org:`, `market:`")
     if "extends" not in tree:
-        _resolve_files(tree, path)
+        resolve_files(tree, path)
         return tree
     unknown = sorted(set(tree) - VARIANT_KEYS)
     if unknown:
@@ -183,7 +185,7 @@ def read_scenario_tree(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
     for key in ("scenario", "description"):
         if key in tree:
             base[key] = tree[key]
-    _resolve_files(base, path)  # files named by `set:` are relative to this file
+    resolve_files(base, path)  # files named by `set:` are relative to this file
     return base
 
 

@@ -30,7 +30,7 @@ from .overrides import apply_overrides
 from .plans.components.base import MEASURE_PATTERN, Frozen
 from .plans.io import read_yaml
 from .results import Results
-from .scenario import ALL, _resolve_files, read_scenario_tree, scenario_from_tree
+from .scenario import ALL, read_scenario_tree, resolve_files, scenario_from_tree
 
 # metric name -> (summary row, direction shown in the report)
 METRICS = {
@@ -122,17 +122,17 @@ def variant_seeds(study: Study) -> dict[str, int]:
             for name, c in zip(study.variants, children, strict=True)}
 
 
-def variant_scenario(study: Study, name: str, folder: Path):
+def variant_scenario(study: Study, name: str, study_path: Path):
     """The validated scenario of one variant (the base with its overrides, or its file)."""
     v = study.variants[name]
-    path = folder / (v.scenario or study.base)
+    path = study_path.parent / (v.scenario or study.base)
     tree = read_scenario_tree(path)
     if v.set:
         try:
             tree = apply_overrides(tree, v.set)
         except ValueError as e:
             raise SpmsimError(f"variants.{name}.set: {e}") from e
-        _resolve_files(tree, folder / "study")  # files named in `set:` are relative to it
+        resolve_files(tree, study_path)  # files named in `set:` are relative to the study
     return scenario_from_tree(tree, path)
 
 
@@ -193,12 +193,11 @@ def run_study(path: str | Path, out: str | Path, *, trials: int | None = None,
     """Run every variant; returns the summary (also written to `out`)."""
     path, out = Path(path), Path(out)
     study = load_study(path)
-    folder = path.parent
     seeds = variant_seeds(study)
     metrics, status, frames = {}, {}, {"trials": [], "periods": [], "reps": []}
     for name in study.variants:
         try:
-            scenario = variant_scenario(study, name, folder)
+            scenario = variant_scenario(study, name, path)
             n = trials or study.trials
             run = simulate_agents if study.engine == "agents" else simulate
             results = run(scenario, trials=n, seed=seeds[name], progress=progress)
