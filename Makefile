@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 
 report: $(STAMP)
 	$(BIN)/spmsim validate $(PLANS)
-	$(BIN)/spmsim study scenarios/studies/default.yaml --out reports/default_study
+	$(BIN)/spmsim report scenarios/studies/default.yaml
 	$(BIN)/spmsim simulate scenarios/acme_baseline.yaml --out reports/acme_baseline
 	$(BIN)/spmsim simulate scenarios/acme_steeper_accelerator.yaml \
 		--out reports/acme_steeper_accelerator
@@ -43,4 +43,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/agents.py
 
 clean:
-	rm -rf $(VENV) reports/fy27_* reports/acme_* reports/smb_* reports/default_study .pytest_cache .hypothesis
+	rm -rf $(VENV) reports/fy27_* reports/acme_* reports/smb_* reports/default_study reports/default.html reports/index.* .pytest_cache .hypothesis

@@ -22,6 +22,7 @@ from .io import atomic_write_text, write_csv
 from .overrides import parse_assignment
 from .plans import Plan, load_plan, payout_curve, plan_json_schema
 from .replay import plan_summary, replay, revenue_measures
+from .report import build_report
 from .scenario import load_scenario, scenario_json_schema
 from .statement import statement
 from .study import run_study
@@ -246,6 +247,13 @@ def cmd_study(args) -> int:
     return 1 if failed else 0
 
 
+def cmd_report(args) -> int:
+    path = build_report(args.study, reports=args.reports, trials=args.trials, role=args.role,
+                        progress=not args.no_progress)
+    print(f"wrote {path} and {Path(args.reports) / 'index.html'}")
+    return 0
+
+
 def cmd_schema(args) -> int:
     print(scenario_json_schema() if args.kind == "scenario" else plan_json_schema())
     return 0
@@ -354,6 +362,14 @@ def build_parser() -> argparse.ArgumentParser:
     y.add_argument("--trials", type=int, help="trials per variant (default: the study's)")
     y.add_argument("--no-progress", action="store_true")
     y.set_defaults(func=cmd_study)
+
+    o = sub.add_parser("report", help="run a study and write its HTML report")
+    o.add_argument("study", help="study YAML file")
+    o.add_argument("--reports", default="reports", help="reports folder (default reports/)")
+    o.add_argument("--trials", type=int, help="trials per variant (default: the study's)")
+    o.add_argument("--role", help="whose payout curves to draw (default: the first role)")
+    o.add_argument("--no-progress", action="store_true")
+    o.set_defaults(func=cmd_report)
 
     s = sub.add_parser("schema", help="print the JSON Schema of plan or scenario files")
     s.add_argument("kind", nargs="?", choices=["plan", "scenario"], default="plan")

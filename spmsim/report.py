@@ -1,0 +1,95 @@
+"""Study reports: the study is run, a notebook executed with papermill, and the result
+converted by nbconvert into one self-contained HTML file with the code hidden.
+
+Charts are inline SVG (rendered by vl-convert in the kernel), so the report needs no
+network. A failing cell fails the command with the notebook's error; the HTML is written
+to a temporary name and renamed, so no half report is left. `reports/index.html` lists
+every report with its study, date and seed.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import nbformat
+import papermill
+from nbconvert import HTMLExporter
+
+from .errors import SpmsimError
+from .io import atomic_write_text
+from .study import load_study, run_study
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def execute_notebook(notebook: Path, parameters: dict, cwd: Path | None = None):
+    """Run `notebook` with papermill; returns the executed notebook (nbformat)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        executed = Path(tmp) / notebook.name
+        try:
+            papermill.execute_notebook(str(notebook), str(executed), parameters=parameters,
+                                       kernel_name="python3", progress_bar=False,
+                                       cwd=str(cwd) if cwd else None)
+        except papermill.PapermillExecutionError as e:
+            raise SpmsimError(f"{notebook.name}: cell {e.exec_count} failed: {e.ename}: "
+                              f"{e.evalue}") from None
+        return nbformat.read(executed, as_version=4)
+
+
+# a script that loads anything from a network (the template's require.js, MathJax and
+# mermaid loaders): the report's charts are inline SVG and need none of them
+_REMOTE_SCRIPT = re.compile(r"<script\b[^>]*>(?:(?!</script>).)*?https?://(?:(?!</script>)"
+                            r".)*</script>|<script[^>]*\bsrc=[\"']https?://[^>]*>\s*</script>",
+                            re.I | re.S)
+
+
+def to_html(nb) -> str:
+    """The notebook as one HTML page, code hidden, with no script that reaches a network."""
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    return _REMOTE_SCRIPT.sub("", body)
+
+
+def _update_index(reports: Path, entry: dict) -> None:
+    index_json = reports / "index.json"
+    entries = json.loads(index_json.read_text()) if index_json.exists() else []
+    entries = [e for e in entries if e["file"] != entry["file"]] + [entry]
+    atomic_write_text(index_json, json.dumps(entries, indent=2) + "\n")
+    rows = "".join(
+        f"<tr><td><a href=\"{html.escape(e['file'])}\">{html.escape(e['study'])}</a></td>"
+        f"<td>{html.escape(e['date'])}</td><td>{e['seed']}</td><td>{e['trials']}</td></tr>"
+        for e in sorted(entries, key=lambda e: e["date"], reverse=True))
+    atomic_write_text(reports / "index.html", (
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>spmsim reports</title>"
+        "</head><body><h1>spmsim reports</h1><table><thead><tr><th>study</th><th>date</th>"
+        f"<th>seed</th><th>trials</th></tr></thead><tbody>{rows}</tbody></table>"
+        "</body></html>\n"))
+
+
+def build_report(study_path: str | Path, *, reports: str | Path = "reports",
+                 trials: int | None = None, role: str | None = None,
+                 notebook: str | Path | None = None, progress: bool = True) -> Path:
+    """Run the study and write `reports/<study file stem>.html`; returns its path."""
+    study_path, reports = Path(study_path), Path(reports)
+    study = load_study(study_path)
+    out = reports / f"{study_path.stem}_study"
+    summary = run_study(study_path, out, trials=trials, progress=progress)
+    if (summary["status"] != "ok").all():
+        raise SpmsimError(f"{study_path}: every variant failed; no report")
+    notebook = Path(notebook) if notebook else NOTEBOOKS / "executive_summary.ipynb"
+    meta = json.loads((out / "study.json").read_text())
+    first_ok = summary.loc[summary["status"] == "ok", "variant"].iloc[0]
+    roles = json.loads((out / "variants" / first_ok / "meta.json").read_text())["groups"][:-1]
+    nb = execute_notebook(notebook, {"out": str(out.resolve()), "role": role or roles[0]})
+    target = reports / f"{study_path.stem}.html"
+    atomic_write_text(target, to_html(nb))
+    _update_index(reports, {"file": target.name, "study": study.study, "seed": study.seed,
+                            "trials": meta["trials"],
+                            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")})
+    return target
