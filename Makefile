@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DATA := scenarios/data/fy27
 PLANS := scenarios/plans
 
-.PHONY: report test lint bench clean
+.PHONY: report test lint bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,12 @@ report: $(STAMP)
 		--plan $(PLANS) --deals $(DATA)/deals.csv --quotas $(DATA)/quotas.csv \
 		--roster $(DATA)/roster.csv --out reports/fy27_enterprise_compare
 
-test: $(STAMP)
+# The browser test uses Debian's chromium (never a browser Playwright downloads).
+chromium:
+	command -v chromium >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: $(STAMP) chromium
 	$(BIN)/ruff check spmsim tests benchmarks
 	$(BIN)/python -m pytest
 

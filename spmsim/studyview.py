@@ -65,11 +65,19 @@ def recommendation(view: StudyView) -> str:
 
 
 def side_by_side(view: StudyView) -> pd.DataFrame:
-    """The decision table: key metrics, each constraint, and the recommendation."""
+    """The decision table, formatted for reading: key metrics (money in whole units,
+    shares in per cent), each constraint met or not, and the recommendation."""
     cols = ["variant", "status", "variable_pay_p50", "variable_pay_p90", "p_over_budget",
             "cost_of_sales", "share_at_quota", "profit_after_comp"]
     cols += [c for c in view.summary.columns if "<=" in c] + ["meets_all", "recommended"]
-    return view.summary[[c for c in cols if c in view.summary.columns]]
+    table = view.summary[[c for c in cols if c in view.summary.columns]].copy()
+    for c in ("variable_pay_p50", "variable_pay_p90", "profit_after_comp"):
+        if c in table:
+            table[c] = table[c].map(lambda v: f"{v:,.0f}" if pd.notna(v) else "-")
+    for c in ("p_over_budget", "cost_of_sales", "share_at_quota"):
+        if c in table:
+            table[c] = table[c].map(lambda v: f"{v:.1%}" if pd.notna(v) else "-")
+    return table.set_index("variant")
 
 
 def payout_curves(view: StudyView, role: str) -> pd.DataFrame:
