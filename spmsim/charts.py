@@ -98,3 +98,16 @@ def earnings_chart(earn: pd.DataFrame, title: str = "Earnings vs OTE by rep perc
         x=alt.X("rep_percentile:N", title=None), xOffset="variant:N",
         y=alt.Y("earnings_vs_ote:Q", axis=alt.Axis(format="%"), title="earnings / OTE"),
         color="variant:N").properties(width=360, height=220)
+
+
+def quota_chart(table: pd.DataFrame, title: str = "Quota methods: at quota and fairness"
+                ) -> alt.Chart:
+    """Share of reps at quota and fairness (correlation of attainment with potential) by
+    quota method."""
+    data = table.melt(id_vars=["quota_method"], value_vars=["share_at_quota", "fairness"],
+                      var_name="measure", value_name="value")
+    return alt.Chart(data, title=title).mark_bar().encode(
+        x=alt.X("quota_method:N", title=None), xOffset="measure:N",
+        y=alt.Y("value:Q", title=None), color="measure:N",
+        tooltip=["quota_method:N", "measure:N", alt.Tooltip("value:Q", format=".3f")],
+    ).properties(width=360, height=220)

@@ -11,9 +11,9 @@ import pandas as pd
 
 from .charts import balance_bars, save_html, territory_map
 from .compare import compare, render
-from .data.accounts import load_accounts, synthetic_accounts
+from .data.accounts import synthetic_accounts
 from .data.transactions import load_transactions
-from .designs import compare_designs
+from .designs import compare_quota_methods, design_territories
 from .engines.agents import DEFAULT_LOGGED_TRIALS, simulate_agents
 from .engines.montecarlo import DEFAULT_MEMORY_MB, simulate
 from .errors import InputError, SpmsimError
@@ -22,11 +22,10 @@ from .io import atomic_write_text, write_csv
 from .overrides import parse_assignment
 from .plans import Plan, load_plan, payout_curve, plan_json_schema
 from .replay import plan_summary, replay, revenue_measures
-from .report import build_report
+from .report import NOTEBOOKS, build_report
 from .scenario import load_scenario, scenario_json_schema
 from .statement import statement
 from .study import run_study
-from .territory import alignment_metrics, centres, optimise, territory_table
 
 
 def _plan_files(paths: Sequence[str]) -> list[Path]:
@@ -176,55 +175,24 @@ def cmd_territory_accounts(args) -> int:
 
 
 def cmd_territory_optimise(args) -> int:
-    accounts = load_accounts(args.accounts)
-    reps = sorted(r for r in accounts["rep_id"].unique() if r)
-    current = None
-    if reps and (accounts["rep_id"] != "").all():
-        current = accounts["rep_id"].map({r: i for i, r in enumerate(reps)}).to_numpy()
-    n = args.reps or len(reps)
-    if not n:
-        raise SpmsimError("--reps: how many territories? (the accounts name no current reps)")
-    keep = current is not None and n == len(reps)
-    bases = centres(accounts, current, n) if keep else None
-    result = optimise(accounts, n, balance=args.balance, on=args.on, bases=bases,
-                      current=current if keep else None, disruption_weight=args.disruption)
-    names = reps if keep else [f"T{k + 1:03d}" for k in range(n)]
+    design = design_territories(args.accounts, args.reps, balance=args.balance, on=args.on,
+                                disruption=args.disruption)
     out = Path(args.out)
-    table = territory_table(accounts, result.owner, n, result.bases)
-    table.insert(0, "name", names)
-    alignment = accounts[["account_id"]].assign(territory=[names[k] for k in result.owner])
-    write_csv(alignment, out / "alignment.csv")
-    write_csv(table.round(3), out / "territories.csv")
-    rows = {"proposed": alignment_metrics(accounts, result.owner, n, result.bases,
-                                          current if keep else None)}
-    if current is not None:
-        rows = {"current": alignment_metrics(accounts, current, len(reps),
-                                             centres(accounts, current, len(reps))), **rows}
-    summary = pd.DataFrame(rows)
-    write_csv(summary.reset_index(names="metric"), out / "metrics.csv")
-    save_html(territory_map(accounts, alignment["territory"]) & balance_bars(
-        table, args.on, args.balance), out / "territories.html")
-    gap = "proven optimal" if result.method == "exact" else f"gap to LP bound {result.gap:.2%}"
-    print(f"{n} territories, {args.on} within +-{args.balance:.0%} of the mean: "
-          f"{result.method}, {gap}, {result.seconds:.1f} s")
-    print(summary.to_string(float_format=lambda v: f"{v:,.3f}"))
+    write_csv(design.alignment, out / "alignment.csv")
+    write_csv(design.territories.round(3), out / "territories.csv")
+    write_csv(design.metrics.reset_index(names="metric"), out / "metrics.csv")
+    save_html(territory_map(design.accounts, design.alignment["territory"]) & balance_bars(
+        design.territories, args.on, args.balance), out / "territories.html")
+    print(design.describe(args.balance, args.on))
+    print(design.metrics.to_string(float_format=lambda v: f"{v:,.3f}"))
     print(f"\nwrote {out}/alignment.csv, territories.csv, metrics.csv, territories.html")
     return 0
 
 
 def cmd_quota(args) -> int:
-    scenario = load_scenario(args.scenario, trials=args.trials)
-    role = scenario.org.roles.get(args.role)
-    if role is None:
-        raise SpmsimError(f"--role {args.role!r}: the scenario's roles are "
-                          f"{', '.join(scenario.org.roles)}")
-    target = args.target or (role.quota_method.target if role.quota_method else None)
-    if target is None:
-        raise SpmsimError("--target: the company target to allocate (the role has no "
-                          "quota_method to take it from)")
-    methods = {m: {"method": m, "target": target, "over_assignment": args.over_assignment,
-                   "growth": args.growth} for m in args.method}
-    table = compare_designs(scenario, args.role, quota_methods=methods)
+    table = compare_quota_methods(args.scenario, args.role, args.method, target=args.target,
+                                  over_assignment=args.over_assignment, growth=args.growth,
+                                  trials=args.trials)
     write_csv(table.round(6), Path(args.out) / "quota_methods.csv")
     print(table.drop(columns="alignment").to_string(index=False, float_format=lambda v:
                                                     f"{v:,.3f}"))
@@ -248,8 +216,9 @@ def cmd_study(args) -> int:
 
 
 def cmd_report(args) -> int:
+    notebook = NOTEBOOKS / f"{args.notebook}.ipynb"
     path = build_report(args.study, reports=args.reports, trials=args.trials, role=args.role,
-                        progress=not args.no_progress)
+                        notebook=notebook, progress=not args.no_progress)
     print(f"wrote {path} and {Path(args.reports) / 'index.html'}")
     return 0
 
@@ -368,6 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--reports", default="reports", help="reports folder (default reports/)")
     o.add_argument("--trials", type=int, help="trials per variant (default: the study's)")
     o.add_argument("--role", help="whose payout curves to draw (default: the first role)")
+    o.add_argument("--notebook", choices=["executive_summary", "incentive_study"],
+                   default="executive_summary", help="the report's notebook")
     o.add_argument("--no-progress", action="store_true")
     o.set_defaults(func=cmd_report)
 

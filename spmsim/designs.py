@@ -10,16 +10,19 @@ quota and territory study notebooks show.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .data.accounts import load_accounts
 from .engines import simulate
 from .errors import SpmsimError
 from .quota import fairness
-from .scenario import Scenario, with_overrides
-from .territory import alignment_metrics
+from .scenario import Scenario, load_scenario, with_overrides
+from .territory import Measure, Optimised, alignment_metrics, centres, optimise, territory_table
 
 
 def _seat_means(results, role: str, column: str) -> np.ndarray:
@@ -71,3 +74,68 @@ def compare_designs(scenario: Scenario, role: str, *,
                 "cost_of_sales": float(pay.mean() / revenue.mean()),
             })
     return pd.DataFrame(rows)
+
+
+def compare_quota_methods(scenario_path: str | Path, role: str, methods: list[str], *,
+                          target: float | None = None, over_assignment: float = 0.0,
+                          growth: float = 0.0, trials: int | None = None) -> pd.DataFrame:
+    """`compare_designs` for quota methods on a role's current alignment: the target is the
+    role's own quota method's unless given."""
+    scenario = load_scenario(scenario_path, trials=trials)
+    spec = scenario.org.roles.get(role)
+    if spec is None:
+        raise SpmsimError(f"role {role!r}: the scenario's roles are "
+                          f"{', '.join(scenario.org.roles)}")
+    target = target or (spec.quota_method.target if spec.quota_method else None)
+    if target is None:
+        raise SpmsimError("target: the company target to allocate (the role has no "
+                          "quota_method to take it from)")
+    quota_methods = {m: {"method": m, "target": target, "over_assignment": over_assignment,
+                         "growth": growth} for m in methods}
+    return compare_designs(scenario, role, quota_methods=quota_methods)
+
+
+@dataclass(frozen=True)
+class TerritoryDesign:
+    """An optimised alignment against the current one."""
+
+    accounts: pd.DataFrame
+    alignment: pd.DataFrame  # account_id, territory (name)
+    territories: pd.DataFrame  # one row per territory: name, accounts, potential, ...
+    metrics: pd.DataFrame  # metric x (current, proposed)
+    result: Optimised
+
+    def describe(self, balance: float, on: str) -> str:
+        r = self.result
+        gap = "proven optimal" if r.method == "exact" else f"gap to LP bound {r.gap:.2%}"
+        return (f"{len(self.territories)} territories, {on} within +-{balance:.0%} of the "
+                f"mean: {r.method}, {gap}, {r.seconds:.1f} s")
+
+
+def design_territories(accounts_path: str | Path, n: int | None = None, *,
+                       balance: float = 0.1, on: Measure = "workload",
+                       disruption: float = 0.0) -> TerritoryDesign:
+    """Optimise the accounts' alignment; keeps the current reps (and their territories'
+    centres as bases) when `n` is their number."""
+    accounts = load_accounts(accounts_path)
+    reps = sorted(r for r in accounts["rep_id"].unique() if r)
+    current = None
+    if reps and (accounts["rep_id"] != "").all():
+        current = accounts["rep_id"].map({r: i for i, r in enumerate(reps)}).to_numpy()
+    n = n or len(reps)
+    if not n:
+        raise SpmsimError("how many territories? (the accounts name no current reps)")
+    keep = current is not None and n == len(reps)
+    bases = centres(accounts, current, n) if keep else None
+    result = optimise(accounts, n, balance=balance, on=on, bases=bases,
+                      current=current if keep else None, disruption_weight=disruption)
+    names = reps if keep else [f"T{k + 1:03d}" for k in range(n)]
+    table = territory_table(accounts, result.owner, n, result.bases)
+    table.insert(0, "name", names)
+    alignment = accounts[["account_id"]].assign(territory=[names[k] for k in result.owner])
+    rows = {"proposed": alignment_metrics(accounts, result.owner, n, result.bases,
+                                          current if keep else None)}
+    if current is not None:
+        rows = {"current": alignment_metrics(accounts, current, len(reps),
+                                             centres(accounts, current, len(reps))), **rows}
+    return TerritoryDesign(accounts, alignment, table, pd.DataFrame(rows), result)

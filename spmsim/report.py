@@ -87,7 +87,8 @@ def build_report(study_path: str | Path, *, reports: str | Path = "reports",
     first_ok = summary.loc[summary["status"] == "ok", "variant"].iloc[0]
     roles = json.loads((out / "variants" / first_ok / "meta.json").read_text())["groups"][:-1]
     nb = execute_notebook(notebook, {"out": str(out.resolve()), "role": role or roles[0]})
-    target = reports / f"{study_path.stem}.html"
+    suffix = "" if notebook.stem == "executive_summary" else f"_{notebook.stem}"
+    target = reports / f"{study_path.stem}{suffix}.html"
     atomic_write_text(target, to_html(nb))
     _update_index(reports, {"file": target.name, "study": study.study, "seed": study.seed,
                             "trials": meta["trials"],
