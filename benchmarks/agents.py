@@ -82,7 +82,7 @@ from typing import Any
 
 import numpy as np
 import simpy
-from machine import machine_info  # benchmarks/machine.py
+from machine import fill_sizes, machine_info  # benchmarks/machine.py
 
 import spmsim.engines.agents as agents_module
 from spmsim.engines import simulate, simulate_agents
@@ -413,15 +413,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="write the figures as JSON here")
     ap.add_argument("--no-progress", action="store_true", help="no tqdm bars")
     args = ap.parse_args(argv)
-    sizes = QUICK if args.quick else FULL
-    for name, value in sizes.items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
-    if args.workers is None:
-        args.workers = default_workers()
-    for name in ("trials", "count_trials", "repeat", "mc_repeat", "workers", "top"):
-        if getattr(args, name) < 1:
-            ap.error(f"--{name.replace('_', '-')} must be >= 1")
+    fill_sizes(ap, args, QUICK if args.quick else FULL,
+               ("trials", "count_trials", "repeat", "mc_repeat", "workers", "top"))
     if args.count_trials > args.trials:
         ap.error("--count-trials must not exceed --trials (they are its first trials)")
     if args.logged_trials < 0:

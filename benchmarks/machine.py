@@ -1,7 +1,8 @@
-"""What the benchmarks report about the machine they ran on (shared by every script)."""
+"""What every benchmark script shares: the machine it ran on, and its size flags."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 from importlib import metadata
@@ -29,3 +30,19 @@ def machine_info(*packages: str) -> dict[str, Any]:
     for name in packages:
         info[name] = metadata.version(name)
     return info
+
+
+def fill_sizes(ap: argparse.ArgumentParser, args: argparse.Namespace,
+               sizes: dict[str, Any], positive: tuple[str, ...]) -> None:
+    """Size flags left unset take `sizes` (the full or --quick set), `--workers` the
+    engine's default; each flag in `positive` must be at least 1."""
+    from spmsim.engines.montecarlo import default_workers
+
+    for name, value in sizes.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    if getattr(args, "workers", 0) is None:
+        args.workers = default_workers()
+    for name in positive:
+        if getattr(args, name) < 1:
+            ap.error(f"--{name.replace('_', '-')} must be >= 1")

@@ -58,7 +58,7 @@ from typing import Any
 
 import numpy as np
 import simpy
-from machine import machine_info  # benchmarks/machine.py
+from machine import fill_sizes, machine_info  # benchmarks/machine.py
 from tqdm import tqdm
 
 from spmsim.engines import simulate
@@ -128,14 +128,11 @@ def expected_credit() -> float:
 
 # ----------------------------------------------------------------------------- MC engine
 
-@dataclass
-class MCRun:
-    workers: int
+class _Rated:
+    """Throughput of a run with `trials`, `reps` and `seconds`."""
+
     trials: int
     reps: int
-    seconds: float  # best of the repeats
-    all_seconds: list[float]
-    results: Results
 
     @property
     def cells(self) -> int:
@@ -144,6 +141,16 @@ class MCRun:
     @property
     def rate(self) -> float:
         return self.cells / self.seconds
+
+
+@dataclass
+class MCRun(_Rated):
+    workers: int
+    trials: int
+    reps: int
+    seconds: float  # best of the repeats
+    all_seconds: list[float]
+    results: Results
 
 
 def run_mc(scenario: Scenario, trials: int, workers: int, progress: bool) -> tuple[float, Results]:
@@ -202,7 +209,7 @@ def rep_year(env: simpy.Environment, rate: np.ndarray, rng: np.random.Generator,
 
 
 @dataclass
-class SimpyRun:
+class SimpyRun(_Rated):
     reps: int
     trials: int
     events_s: float
@@ -214,14 +221,6 @@ class SimpyRun:
     @property
     def seconds(self) -> float:
         return self.events_s + self.payout_s
-
-    @property
-    def cells(self) -> int:
-        return self.trials * self.reps * MONTHS
-
-    @property
-    def rate(self) -> float:
-        return self.cells / self.seconds
 
 
 def run_simpy(plan: Plan, reps: int, trials: int, seed: int, progress: bool) -> SimpyRun:
@@ -356,15 +355,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--child-memory", type=int, default=None, metavar="N",
                     help=argparse.SUPPRESS)  # internal: run as a memory child
     args = ap.parse_args(argv)
-    sizes = QUICK if args.quick else FULL
-    for name, value in sizes.items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
-    if args.workers is None:
-        args.workers = default_workers()
-    for name in ("reps", "trials", "workers", "repeat", "simpy_reps", "simpy_trials"):
-        if getattr(args, name) < 1:
-            ap.error(f"--{name.replace('_', '-')} must be >= 1")
+    fill_sizes(ap, args, QUICK if args.quick else FULL,
+               ("reps", "trials", "workers", "repeat", "simpy_reps", "simpy_trials"))
     if any(n < 1 for n in args.memory_trials):
         ap.error("--memory-trials must be >= 1")
     return args
