@@ -44,7 +44,7 @@ from ..metrics import ChunkStats, assemble, chunk_stats
 from ..org import MONTHS, Role, Staffing
 from ..results import Results
 from ..scenario import Scenario
-from .montecarlo import BLOCK, _assessment_months, _Chunk, _draw_role, _rng
+from .montecarlo import BLOCK, Chunk, assessment_months, draw_role, stream_rng
 from .payroll import Draws, role_year
 
 WARM_UP_CYCLES = 4.0  # warm-up length in mean sales cycles: the pipeline is full by day 0
@@ -128,7 +128,7 @@ class _RoleSim:
         self.start = np.full(self.slots, np.inf)
         self.exit = np.full(self.slots, np.inf)
         starts = self.role.seat_starts()
-        self.rngs = [_rng(sim.root, sim.trial, r, "agent", s) for s in range(seats)]
+        self.rngs = [stream_rng(sim.root, sim.trial, r, "agent", s) for s in range(seats)]
         sigma = self.role.skill_sigma
         factors = self.role.seat_factors()  # territory potential
         self.seats = []
@@ -477,7 +477,7 @@ def _check(scenario: Scenario) -> None:
 
 
 def _stack(per_trial: list[dict[str, tuple]], name: str, role: Role, market: PipelineMarket,
-           chunk: _Chunk, r: int) -> Draws:
+           chunk: Chunk, r: int) -> Draws:
     """One role's trials of a chunk as engine arrays; MBO scores drawn as in Monte Carlo."""
     parts = [t[name] for t in per_trial]
     start, exit_, active, prod, new_hire, steady = (np.stack([p[i] for p in parts])
@@ -487,7 +487,7 @@ def _stack(per_trial: list[dict[str, tuple]], name: str, role: Role, market: Pip
     credit = {m: np.stack([p[6][m] for p in parts]) for m in parts[0][6]}
     counts = {m: np.stack([p[7][m] for p in parts]) for m in parts[0][7]}
     for i, (m, score) in enumerate(market.scores.items()):
-        months = _assessment_months(role, m)
+        months = assessment_months(role, m)
         drawn = chunk.fill((role.slots, len(months)), r, "score", i, score.sample)
         credit[m] = score_credit(drawn, staff, months)
     return Draws(staff, credit, counts)
@@ -533,12 +533,12 @@ def simulate_agents(scenario: Scenario, *, trials: int | None = None, seed: int 
                 log = events if t < logged_trials else None
                 per_trial.append(_TrialSim(scenario, root, t, clock, creation, log).run())
                 bar.update(1)
-            chunk = _Chunk(root, start, stop, months.period_days)
+            chunk = Chunk(root, start, stop, months.period_days)
             years = {}
             for r, name in enumerate(names):
                 role, market = scenario.org.roles[name], scenario.market[name]
                 draws = _stack(per_trial, name, role, market, chunk, r) \
-                    if isinstance(market, PipelineMarket) else _draw_role(scenario, chunk, r, name)
+                    if isinstance(market, PipelineMarket) else draw_role(scenario, chunk, r, name)
                 years[name] = role_year(role, market, draws, months)
                 _payout_events(events, range(start, stop), name, years[name],
                                role.slot_names(name), clock, logged_trials)

@@ -45,7 +45,7 @@ ARRAYS_PER_CELL = 14  # measured with tracemalloc: about 11 at 1,000 reps
 ARRAYS_PER_DEAL = 3
 
 
-def _rng(root: np.random.SeedSequence, block: int, role: int, stream: str,
+def stream_rng(root: np.random.SeedSequence, block: int, role: int, stream: str,
          sub: int = 0) -> np.random.Generator:
     """The generator of one stream: the child (block, role, stream, sub) of the root."""
     key = (*root.spawn_key, block, role, STREAMS.index(stream), sub)
@@ -53,7 +53,7 @@ def _rng(root: np.random.SeedSequence, block: int, role: int, stream: str,
     return np.random.Generator(np.random.PCG64(seq))
 
 
-def _assessment_months(role: Role, measure: str) -> np.ndarray:
+def assessment_months(role: Role, measure: str) -> np.ndarray:
     """0-based months whose last day closes an assessment of this score."""
     plan = role.plan
     per_year = next((c.assessments(plan.calendar.n_periods) for c in plan.components
@@ -62,7 +62,7 @@ def _assessment_months(role: Role, measure: str) -> np.ndarray:
     return np.arange(step - 1, MONTHS, step)
 
 
-class _Chunk:
+class Chunk:
     """Trials [start, stop) of a run, cut into the fixed random-number blocks."""
 
     def __init__(self, root: np.random.SeedSequence, start: int, stop: int,
@@ -82,11 +82,11 @@ class _Chunk:
         out = np.empty((self.trials, *shape))
         for block, rows in self.blocks:
             n = rows.stop - rows.start
-            out[rows] = draw(_rng(self.root, block, r, stream, sub), (n, *shape))
+            out[rows] = draw(stream_rng(self.root, block, r, stream, sub), (n, *shape))
         return out
 
 
-def _draw_role(scenario: Scenario, chunk: _Chunk, r: int, name: str) -> Draws:
+def draw_role(scenario: Scenario, chunk: Chunk, r: int, name: str) -> Draws:
     role, market = scenario.org.roles[name], scenario.market[name]
     slots = (role.slots,)
     normals = chunk.fill(slots, r, "skill", 0, lambda g, sh: g.standard_normal(sh)) \
@@ -109,13 +109,13 @@ def _draw_role(scenario: Scenario, chunk: _Chunk, r: int, name: str) -> Draws:
             credit[m] = np.empty(weight.shape)
             for block, rows in chunk.blocks:
                 def rng(purpose: str, block: int = block, i: int = i) -> np.random.Generator:
-                    return _rng(chunk.root, block, r, purpose, i)
+                    return stream_rng(chunk.root, block, r, purpose, i)
                 counts[m][rows], credit[m][rows] = pipeline_draws(
                     stream, weight[rows], staff.steady[rows], table, rng)
             if stream.count_as:
                 credit[stream.count_as] = credit.get(stream.count_as, 0.0) + counts[m]
     for i, (m, score) in enumerate(market.scores.items()):
-        months = _assessment_months(role, m)
+        months = assessment_months(role, m)
         drawn = chunk.fill(slots + (len(months),), r, "score", i, score.sample)
         credit[m] = score_credit(drawn, staff, months)
     return Draws(staff, credit, counts)
@@ -165,9 +165,9 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
     slot_names = {k: scenario.org.roles[k].slot_names(k) for k in names} if keep_reps else None
 
     def run(start: int) -> ChunkStats:
-        chunk = _Chunk(root, start, min(start + size, n), months.period_days)
+        chunk = Chunk(root, start, min(start + size, n), months.period_days)
         roles = {name: role_year(scenario.org.roles[name], scenario.market[name],
-                                  _draw_role(scenario, chunk, r, name), months)
+                                  draw_role(scenario, chunk, r, name), months)
                  for r, name in enumerate(names)}
         return chunk_stats(start, roles, slot_names)
 
