@@ -27,6 +27,16 @@ report: $(STAMP)
 		--balance 0.1 --disruption 0.5 --out reports/smb_territories
 	$(BIN)/spmsim quota scenarios/acme_territories.yaml --role smb_ae --method flat_growth \
 		--method potential --method equal --trials 500 --out reports/acme_quota
+	$(BIN)/spmsim notebook quota_study --title "Acme SMB quota methods" \
+		-p scenario=scenarios/acme_territories.yaml -p role=smb_ae -p trials=500
+	$(BIN)/spmsim notebook territory_study --title "Acme SMB territories" \
+		-p accounts=scenarios/data/territories/smb_accounts.csv -p balance=0.1
+	$(BIN)/spmsim notebook capacity_study --title "Acme enterprise AE capacity" \
+		-p capacity=scenarios/capacity/acme_capacity.yaml
+	$(BIN)/spmsim notebook forecast_study --title "Pipeline forecast and backtest" \
+		-p history=scenarios/data/crm
+	$(BIN)/spmsim sweep scenarios/studies/sweep_accelerator.yaml --workers 2 --no-resume \
+		--out reports/sweep_accelerator --report
 	$(BIN)/spmsim replay --plan $(PLANS) --deals $(DATA)/deals.csv --quotas $(DATA)/quotas.csv \
 		--roster $(DATA)/roster.csv --out reports/fy27_replay
 	$(BIN)/spmsim compare $(PLANS)/enterprise_ae.yaml $(PLANS)/enterprise_ae_proposed.yaml \
@@ -46,6 +56,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/payout_engine.py
 	$(BIN)/python benchmarks/montecarlo.py
 	$(BIN)/python benchmarks/agents.py
+	$(BIN)/python benchmarks/designer.py
+	$(BIN)/python benchmarks/sweep.py
 
 clean:
-	rm -rf $(VENV) reports/fy27_* reports/acme_* reports/smb_* reports/default_study reports/default.html reports/index.* .pytest_cache .hypothesis
+	rm -rf $(VENV) reports/fy27_* reports/acme_* reports/smb_* reports/default_study reports/*.html reports/index.* .pytest_cache .hypothesis

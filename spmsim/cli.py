@@ -5,55 +5,36 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
+from .capacity import confirm_text, load_capacity, plan_capacity
 from .charts import balance_bars, save_html, territory_map
 from .compare import compare, render
 from .data.accounts import synthetic_accounts
+from .data.calibrate import calibrate, measure_arguments, plan_arguments, write_calibration
+from .data.crm import check_history, read_history
+from .data.history import HistoryParams, synthetic_history, write_history
 from .data.transactions import load_transactions
 from .designs import compare_quota_methods, design_territories
 from .engines.agents import DEFAULT_LOGGED_TRIALS, simulate_agents
 from .engines.montecarlo import DEFAULT_MEMORY_MB, simulate
 from .errors import InputError, SpmsimError
 from .eventlog import even_share, period_end_share
+from .forecast import backtest, forecast, resolve_period
 from .io import atomic_write_text, write_csv
 from .overrides import parse_assignment
-from .plans import Plan, load_plan, payout_curve, plan_json_schema
+from .plans import load_plan, payout_curve, plan_json_schema
+from .plans.io import load_plans, plan_files
 from .replay import plan_summary, replay, revenue_measures
-from .report import NOTEBOOKS, build_report
+from .report import NOTEBOOKS, build_report, render_notebook
 from .scenario import load_scenario, scenario_json_schema
+from .search import candidates_display, choice, open_sweep
 from .statement import statement
 from .study import run_study
-
-
-def _plan_files(paths: Sequence[str]) -> list[Path]:
-    files = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files += sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml"))
-        else:
-            files.append(p)
-    return files
-
-
-def _load_plans(paths: Sequence[str]) -> dict[str, Plan]:
-    """Plans keyed by file stem; every file is checked and all errors reported together."""
-    plans, errors, seen = {}, [], {}
-    for f in _plan_files(paths):
-        if f.stem in seen and seen[f.stem] != f.resolve():
-            errors.append(f"{f}: the roster names plans by file stem and {seen[f.stem]} is "
-                          f"also {f.stem!r}: rename one of them")
-            continue
-        seen[f.stem] = f.resolve()
-        try:
-            plans[f.stem] = load_plan(f)
-        except InputError as e:
-            errors.append(e.render())
-    if errors:
-        raise SpmsimError("\n".join(errors))
-    return plans
+from .sweep import run_sweep
 
 
 def _summary_text(summary: pd.DataFrame) -> str:
@@ -64,7 +45,7 @@ def _summary_text(summary: pd.DataFrame) -> str:
 
 
 def cmd_validate(args) -> int:
-    files = _plan_files(args.files)
+    files = plan_files(args.files)
     if not files:
         raise SpmsimError("no plan files given or found")
     failed = 0
@@ -86,7 +67,7 @@ def _transactions(args, plans):
 
 
 def cmd_replay(args) -> int:
-    plans = _load_plans(args.plan)
+    plans = load_plans(args.plan)
     result = replay(_transactions(args, plans))
     if args.explain:
         print(statement(result, args.explain))
@@ -107,7 +88,7 @@ def cmd_replay(args) -> int:
 
 def cmd_compare(args) -> int:
     old_path, new_path = Path(args.old), Path(args.new)
-    others = _load_plans(args.plan) if args.plan else {}
+    others = load_plans(args.plan) if args.plan else {}
     key = old_path.stem
     old_plans = {**others, key: load_plan(old_path)}
     new_plans = {**others, key: load_plan(new_path)}
@@ -220,6 +201,105 @@ def cmd_report(args) -> int:
     path = build_report(args.study, reports=args.reports, trials=args.trials, role=args.role,
                         notebook=notebook, progress=not args.no_progress)
     print(f"wrote {path} and {Path(args.reports) / 'index.html'}")
+    return 0
+
+
+def cmd_notebook(args) -> int:
+    """Any shipped notebook as a report; `-p key=value` values are YAML, and a value that
+    names an existing file or folder is made absolute (the notebook runs in the repo root)."""
+    params = {}
+    for text in args.param:
+        key, value = parse_assignment(text)
+        if isinstance(value, date):  # YAML reads 2026-06-30 as a date; notebooks take text
+            value = value.isoformat()
+        if isinstance(value, str) and Path(value).exists():
+            value = str(Path(value).resolve())
+        params[key] = value
+    stem = Path(args.notebook).stem
+    path = render_notebook(args.notebook, params, name=args.name or stem,
+                           title=args.title or stem.replace("_", " "), reports=args.reports,
+                           seed=params.get("seed"), trials=params.get("trials"))
+    print(f"wrote {path} and {Path(args.reports) / 'index.html'}")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    table = run_sweep(args.study, args.out, trials=args.trials, workers=args.workers,
+                      scheduler=args.scheduler, resume=not args.no_resume,
+                      progress=not args.no_progress)
+    view = open_sweep(args.out)
+    print(candidates_display(view, rows=args.show).to_string())
+    print("\n" + choice(view, as_html=False))
+    print(f"\nwrote {args.out}/candidates/*.json, candidates.parquet, summary.csv, "
+          "results.duckdb, sweep.json")
+    if args.report:
+        path = render_notebook("sweep_study", {"out": str(Path(args.out).resolve()),
+                                               "role": args.role or view.meta["role"]},
+                               name=f"{Path(args.study).stem}_sweep",
+                               title=view.meta["study"], reports=args.reports,
+                               seed=view.meta["seed"], trials=view.meta["trials"])
+        print(f"wrote {path} and {Path(args.reports) / 'index.html'}")
+    failed = int((table["status"] != "ok").sum())
+    if failed:
+        print(f"error: {failed} candidate(s) failed (status in summary.csv)", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_capacity(args) -> int:
+    capacity = load_capacity(args.capacity, probability=args.probability, trials=args.trials,
+                             seed=args.seed)
+    plan = plan_capacity(capacity, progress=not args.no_progress)
+    written = plan.save(args.out)
+    print(plan.summary_text())
+    if args.confirm:
+        print(confirm_text(plan, args.confirm))
+    print(f"\nwrote {', '.join(str(p) for p in written)}")
+    return 0
+
+
+def cmd_forecast(args) -> int:
+    history = read_history(args.history, args.mapping, drop_bad=args.drop_bad)
+    types = args.type or None
+    if args.backtest:
+        result = backtest(history, freq=args.freq, start=args.start, end=args.end,
+                          trials=args.trials or 2_000, seed=args.seed, windows=args.windows,
+                          types=types, progress=not args.no_progress)
+    else:
+        as_of, period_end = resolve_period(history, args.as_of, args.period_end, args.freq)
+        result = forecast(history, as_of, period_end, trials=args.trials or 10_000,
+                          seed=args.seed, windows=args.windows, types=types,
+                          progress=not args.no_progress)
+    written = result.save(args.out)
+    print(result.text())
+    print(f"\nwrote {', '.join(str(p) for p in written)}")
+    return 0
+
+
+def cmd_calibrate(args) -> int:
+    history = read_history(args.history, args.mapping, drop_bad=args.drop_bad)
+    cal = calibrate(history, plan_arguments(args.plan), quota=dict(map(_pair, args.quota or [])),
+                    measures=measure_arguments(args.measure), since=args.since,
+                    as_of=args.as_of, bootstrap=args.bootstrap, seed=args.seed)
+    scenario, report = write_calibration(cal, args.out)
+    print(cal.summary())
+    print(f"\nwrote {scenario} and {report}")
+    return 0
+
+
+def cmd_crm_check(args) -> int:
+    _, report = check_history(args.history, args.mapping)
+    print(report.text())
+    if not report.ok:
+        print("bad rows are " + ("dropped (--drop-bad)" if args.drop_bad else
+                                 "refused: fix them, or go on with the good rows (--drop-bad)"))
+    return 0 if report.ok or args.drop_bad else 2
+
+
+def cmd_crm_synthetic(args) -> int:
+    params = HistoryParams(reps=args.reps, months=args.months, seed=args.seed)
+    written = write_history(synthetic_history(params), args.out)
+    print(f"wrote {', '.join(str(p) for p in written)}: {args.months} months of "
+          f"{args.reps} reps' history from known parameters (seed {args.seed})")
     return 0
 
 
@@ -341,6 +421,115 @@ def build_parser() -> argparse.ArgumentParser:
                    default="executive_summary", help="the report's notebook")
     o.add_argument("--no-progress", action="store_true")
     o.set_defaults(func=cmd_report)
+
+    n = sub.add_parser("notebook", help="run any notebook with parameters into an HTML report")
+    n.add_argument("notebook", help="a shipped notebook's name (quota_study) or a path")
+    n.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter (VALUE read as YAML); repeat")
+    n.add_argument("--name", help="report file name without .html (default: the notebook's)")
+    n.add_argument("--title", help="the report's title in the index")
+    n.add_argument("--reports", default="reports", help="reports folder (default reports/)")
+    n.set_defaults(func=cmd_notebook)
+
+    w = sub.add_parser("sweep", help="sweep a study's parameters; Pareto front, chosen plan")
+    w.add_argument("study", help="sweep study YAML file (with `sweep:`)")
+    w.add_argument("--out", required=True, help="output folder (finished candidates are kept)")
+    where = w.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="start a Dask LocalCluster of N processes")
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="run on an existing Dask cluster")
+    w.add_argument("--trials", type=int, help="trials per candidate (default: the study's)")
+    w.add_argument("--no-resume", action="store_true",
+                   help="run every candidate again, even those finished in --out")
+    w.add_argument("--show", type=int, default=15, help="candidates printed (best first)")
+    w.add_argument("--report", action="store_true",
+                   help="also write reports/<study>_sweep.html (notebooks/sweep_study.ipynb)")
+    w.add_argument("--reports", default="reports", help="reports folder (default reports/)")
+    w.add_argument("--role", help="report: whose payout curve to draw (default: the role "
+                                  "the sweep changes)")
+    w.add_argument("--no-progress", action="store_true")
+    w.set_defaults(func=cmd_sweep)
+
+    cp = sub.add_parser("capacity", help="the hiring plan that meets a bookings target "
+                        "with a chosen probability")
+    cp.add_argument("capacity", help="capacity YAML file (scenario, role, target, hiring)")
+    cp.add_argument("--out", required=True, help="output folder")
+    cp.add_argument("--probability", type=float, help="chance of meeting the target "
+                    "(default: the file's)")
+    cp.add_argument("--trials", type=int, help="simulated plan years (default: the file's)")
+    cp.add_argument("--seed", type=int, help="random seed (default: the file's)")
+    cp.add_argument("--confirm", type=int, default=0, metavar="TRIALS",
+                    help="re-estimate the plan's probability with the Monte Carlo engine on "
+                    "TRIALS independent plan years")
+    cp.add_argument("--no-progress", action="store_true")
+    cp.set_defaults(func=cmd_capacity)
+
+    fc = sub.add_parser("forecast", help="the period's bookings from the open pipeline "
+                        "(P10/P50/P90), or a backtest over past periods")
+    fc.add_argument("history", help="CRM history folder (opportunities.csv, stage_history.csv, "
+                    "roster.csv)")
+    fc.add_argument("--out", required=True, help="output folder")
+    fc.add_argument("--as-of", help="pipeline as of the end of this day (default: the "
+                    "history's last day)")
+    fc.add_argument("--period-end", help="last day of the period forecast (default: the "
+                    "first month or quarter end after --as-of)")
+    fc.add_argument("--freq", choices=["month", "quarter"], default="month",
+                    help="period length of the default period and of the backtest")
+    fc.add_argument("--backtest", action="store_true",
+                    help="forecast every past period from what was known at its start and "
+                    "compare with what was booked")
+    fc.add_argument("--start", help="backtest: first as_of")
+    fc.add_argument("--end", help="backtest: last as_of")
+    fc.add_argument("--trials", type=int, help="simulated periods (default 10,000; "
+                    "backtest 2,000 per period)")
+    fc.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    fc.add_argument("--windows", type=int, default=12,
+                    help="past periods to calibrate on (default 12)")
+    fc.add_argument("--type", action="append", metavar="TYPE", help="only opportunities of "
+                    "this Type, e.g. \"New Business\" (repeatable)")
+    fc.add_argument("--mapping", help="column-mapping YAML (default: the folder's mapping.yaml)")
+    fc.add_argument("--drop-bad", action="store_true", help="go on with the good rows only")
+    fc.add_argument("--no-progress", action="store_true")
+    fc.set_defaults(func=cmd_forecast)
+
+    cb = sub.add_parser("calibrate", help="fit a scenario (pipeline, skill, ramp, attrition) "
+                        "from CRM history")
+    cb.add_argument("history", help="CRM history folder (opportunities.csv, roster.csv"
+                    "[, stage_history.csv, accounts.csv])")
+    cb.add_argument("--out", required=True, help="scenario YAML to write (estimates go to "
+                    "<name>.calibration.json beside it)")
+    cb.add_argument("--plan", action="append", metavar="[ROLE=]PLAN",
+                    help="the roles' plan file, or ROLE=PLAN per roster Role (repeatable; "
+                    "default scenarios/plans/enterprise_ae.yaml)")
+    cb.add_argument("--quota", action="append", metavar="MEASURE=AMOUNT",
+                    help="annual quota per rep (default: median bookings of ramped reps)")
+    cb.add_argument("--measure", action="append", metavar="TYPE=MEASURE",
+                    help="measure an opportunity Type books (default New Business=new_arr, "
+                    "Existing Business=expansion, Renewal=renewals)")
+    cb.add_argument("--since", help="first day of the window (default: the month of the "
+                    "earliest close)")
+    cb.add_argument("--as-of", help="export date (default: the last date in the history)")
+    cb.add_argument("--bootstrap", type=int, default=200, help="rep resamples for standard "
+                    "errors (default 200)")
+    cb.add_argument("--seed", type=int, default=0, help="bootstrap and scenario seed")
+    cb.add_argument("--mapping", help="column-mapping YAML (default: the folder's mapping.yaml)")
+    cb.add_argument("--drop-bad", action="store_true", help="go on with the good rows only")
+    cb.set_defaults(func=cmd_calibrate)
+
+    cr = sub.add_parser("crm", help="CRM history: check an export, write a synthetic one")
+    crsub = cr.add_subparsers(dest="crm_command", required=True)
+    ck = crsub.add_parser("check", help="check every row of a CRM history folder")
+    ck.add_argument("history", help="CRM history folder")
+    ck.add_argument("--mapping", help="column-mapping YAML (default: the folder's mapping.yaml)")
+    ck.add_argument("--drop-bad", action="store_true",
+                    help="exit 0 when the good rows can be used on their own")
+    ck.set_defaults(func=cmd_crm_check)
+    cs = crsub.add_parser("synthetic", help="write history generated from known parameters")
+    cs.add_argument("--out", required=True, help="folder to write")
+    cs.add_argument("--reps", type=int, default=40)
+    cs.add_argument("--months", type=int, default=24)
+    cs.add_argument("--seed", type=int, default=2025)
+    cs.set_defaults(func=cmd_crm_synthetic)
 
     s = sub.add_parser("schema", help="print the JSON Schema of plan or scenario files")
     s.add_argument("kind", nargs="?", choices=["plan", "scenario"], default="plan")

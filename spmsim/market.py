@@ -137,12 +137,14 @@ class PipelineMarket(_Market):
         """Opportunity creation rate by month (relative, like `month_rates`) whose won deals,
         after a random sales cycle, close at `month_rates`: the seasonality of bookings.
 
-        With A[j, i] the days-weighted chance that a deal created in month i closes in
-        month j (cycle = the sum of exponential stage lengths, the year repeating), solve
-        A c = month rates x days for c >= 0 (non-negative least squares). Without stages c
-        is the month rates. A season steeper than the cycle lets creation alone produce
-        (a spike in one month with a cycle of two) is met as closely as it can be; the
-        rest of such a spike comes from reps timing deals (the timing behaviour).
+        With A[j, i] the chance that a deal created in month i (uniformly over its days)
+        closes in month j (cycle = the sum of exponential stage lengths, the year
+        repeating), solve A c = month rates for c >= 0 (non-negative least squares): c is
+        each month's relative creation count, as the month rates are each month's relative
+        bookings. Without stages c is the month rates. A season steeper than the cycle
+        lets creation alone produce (a spike in one month with a cycle of two) is met as
+        closely as it can be; the rest of such a spike comes from reps timing deals (the
+        timing behaviour).
         """
         rates = self.month_rates(month_days)
         if not self.stages:
@@ -167,8 +169,8 @@ class PipelineMarket(_Market):
         created_in = np.searchsorted(starts, days, side="right") - 1
         a = np.zeros((MONTHS, MONTHS))
         np.add.at(a.T, created_in, p)  # a[j, i]: closes in j from creations across month i
-        c, _ = nnls(a, rates * month_days)
-        return c * (rates * month_days).sum() / (c * month_days).sum()
+        c, _ = nnls(a / month_days[None, :], rates)  # a deal a month, spread over its days
+        return c * rates.sum() / c.sum()
 
     def money_measures(self) -> list[str]:
         return list(self.measures)

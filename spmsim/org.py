@@ -208,7 +208,8 @@ class Role(Frozen):
                         potential=None if table is None else table["potential"].to_numpy(),
                         history=None if table is None or "history" not in table
                         else table["history"].to_numpy(),
-                        start_month=self.seat_starts(), ramp=self.ramp)
+                        start_month=self.seat_starts(), ramp=self.ramp,
+                        hired=np.arange(self.seats) >= self.headcount)
 
     def quota_for(self, measure: str) -> float | np.ndarray:
         """Full-year quota on `measure`: a number, or one per slot from the quota method."""
@@ -271,7 +272,7 @@ def staffing(role: Role, trials: int, skill_normals: np.ndarray | None,
     skill = skill * np.tile(role.seat_factors(), gens)  # territory potential
     first = role.seat_starts()
     rate = role.attrition.monthly_rate
-    if rate == 0 and not first.any():  # everyone in seat all year, ramped
+    if rate == 0 and not role.hires:  # everyone in seat all year, ramped
         return Staffing(start=np.zeros(shape), exit=np.full(shape, np.inf),
                         active=np.ones(shape + (MONTHS,)),
                         productivity=np.repeat(skill[..., None], MONTHS, axis=-1),
@@ -289,8 +290,7 @@ def staffing(role: Role, trials: int, skill_normals: np.ndarray | None,
     hi = np.minimum(exit_[..., None], month + 1.0)
     active = np.clip(hi - lo, 0.0, 1.0)
     ramps = np.zeros(shape, dtype=bool)
-    ramps[:, seats:] = True  # successors ramp; incumbents ramp when hired in the year
-    ramps |= start > 0
+    ramps[:, role.headcount:] = True  # hires (even on the first day) and successors ramp
     tenure = np.where(active > 0, (lo + hi) / 2 - start[..., None], 0.0)
     ramp = np.where(ramps[..., None], role.ramp.factor(tenure), 1.0)
     productivity = np.where(active > 0, skill[..., None] * ramp, 0.0)

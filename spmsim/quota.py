@@ -70,13 +70,16 @@ def _shares(method: str, history: np.ndarray | None, potential: np.ndarray | Non
     return values / values.sum()
 
 
-def relief(ramp: Ramp, start_month: np.ndarray) -> np.ndarray:
+def relief(ramp: Ramp, start_month: np.ndarray, hired: np.ndarray | None = None
+           ) -> np.ndarray:
     """Expected share of full productivity over the rest of the year for reps starting at
-    `start_month` (0 = in seat and ramped at the year's start: no relief)."""
+    `start_month` (0 = in seat and ramped at the year's start: no relief, unless `hired`
+    says the rep is a new hire starting on the year's first day)."""
     start = np.asarray(start_month, float)
+    hired = np.zeros(start.shape, bool) if hired is None else np.asarray(hired, bool)
     out = np.ones(start.shape)
     for i, s in np.ndenumerate(start):
-        if s <= 0 or s >= MONTHS:
+        if s >= MONTHS or (s <= 0 and not hired[i]):
             continue
         months = np.arange(np.floor(s), MONTHS) + 0.5 - s  # tenure mid-month
         months = months[months > 0]
@@ -86,9 +89,11 @@ def relief(ramp: Ramp, start_month: np.ndarray) -> np.ndarray:
 
 def allocate(method: QuotaMethod, *, n: int | None = None,
              history: np.ndarray | None = None, potential: np.ndarray | None = None,
-             start_month: np.ndarray | None = None, ramp: Ramp | None = None) -> np.ndarray:
-    """Annual quota per rep. `start_month` (0-12, float) and `ramp` give ramp relief;
-    quotas are for a full year in seat (prorating for part-years is the engine's)."""
+             start_month: np.ndarray | None = None, ramp: Ramp | None = None,
+             hired: np.ndarray | None = None) -> np.ndarray:
+    """Annual quota per rep. `start_month` (0-12, float) and `ramp` give ramp relief
+    (`hired` marks new hires, who ramp even when they start on the first day); quotas are
+    for a full year in seat (prorating for part-years is the engine's)."""
     sizes = {len(a) for a in (history, potential, start_month) if a is not None}
     if n is None and not sizes:
         raise SpmsimError("allocate: give n or per-rep history, potential or start months")
@@ -102,7 +107,7 @@ def allocate(method: QuotaMethod, *, n: int | None = None,
                  for m, w in weights.items() if w > 0)
     quota = method.target * (1 + method.over_assignment) * shares
     if method.ramp_relief and start_month is not None and ramp is not None:
-        quota = quota * relief(ramp, start_month)
+        quota = quota * relief(ramp, start_month, hired)
     return quota
 
 

@@ -27,6 +27,10 @@ from .study import load_study, run_study
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
+# the kernel listens on localhost only; its warning about unencrypted TCP is noise here
+_KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+
+
 def execute_notebook(notebook: Path, parameters: dict, cwd: Path | None = None):
     """Run `notebook` with papermill; returns the executed notebook (nbformat)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -34,7 +38,8 @@ def execute_notebook(notebook: Path, parameters: dict, cwd: Path | None = None):
         try:
             papermill.execute_notebook(str(notebook), str(executed), parameters=parameters,
                                        kernel_name="python3", progress_bar=False,
-                                       cwd=str(cwd) if cwd else None)
+                                       cwd=str(cwd) if cwd else None,
+                                       extra_arguments=_KERNEL_ARGS)
         except papermill.PapermillExecutionError as e:
             raise SpmsimError(f"{notebook.name}: cell {e.exec_count} failed: {e.ename}: "
                               f"{e.evalue}") from None
@@ -61,15 +66,49 @@ def _update_index(reports: Path, entry: dict) -> None:
     entries = json.loads(index_json.read_text()) if index_json.exists() else []
     entries = [e for e in entries if e["file"] != entry["file"]] + [entry]
     atomic_write_text(index_json, json.dumps(entries, indent=2) + "\n")
+
+    def cell(value) -> str:
+        return "" if value is None else html.escape(str(value))
     rows = "".join(
         f"<tr><td><a href=\"{html.escape(e['file'])}\">{html.escape(e['study'])}</a></td>"
-        f"<td>{html.escape(e['date'])}</td><td>{e['seed']}</td><td>{e['trials']}</td></tr>"
+        f"<td>{cell(e.get('notebook'))}</td><td>{html.escape(e['date'])}</td>"
+        f"<td>{cell(e.get('seed'))}</td><td>{cell(e.get('trials'))}</td></tr>"
         for e in sorted(entries, key=lambda e: e["date"], reverse=True))
     atomic_write_text(reports / "index.html", (
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>spmsim reports</title>"
-        "</head><body><h1>spmsim reports</h1><table><thead><tr><th>study</th><th>date</th>"
-        f"<th>seed</th><th>trials</th></tr></thead><tbody>{rows}</tbody></table>"
-        "</body></html>\n"))
+        "</head><body><h1>spmsim reports</h1><table><thead><tr><th>report</th>"
+        "<th>notebook</th><th>date</th><th>seed</th><th>trials</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></body></html>\n"))
+
+
+def notebook_path(notebook: str | Path) -> Path:
+    """A notebook by name (`quota_study`) or by path."""
+    path = Path(notebook)
+    if path.suffix != ".ipynb":
+        path = NOTEBOOKS / f"{notebook}.ipynb"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")))
+        raise SpmsimError(f"{notebook}: no such notebook (the shipped ones: {known})")
+    return path
+
+
+def render_notebook(notebook: str | Path, parameters: dict, *, name: str, title: str,
+                    reports: str | Path = "reports", seed: int | None = None,
+                    trials: int | None = None) -> Path:
+    """Execute a notebook with `parameters` and write `reports/<name>.html` (code hidden,
+    offline) plus its line in the reports index; returns the HTML path.
+
+    The notebook runs in the repository root, so its default paths resolve; give
+    parameters that name files as absolute paths.
+    """
+    path, reports = notebook_path(notebook), Path(reports)
+    nb = execute_notebook(path, parameters, cwd=NOTEBOOKS.parent)
+    target = reports / f"{name}.html"
+    atomic_write_text(target, to_html(nb))
+    _update_index(reports, {"file": target.name, "study": title, "notebook": path.stem,
+                            "seed": seed, "trials": trials,
+                            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")})
+    return target
 
 
 def build_report(study_path: str | Path, *, reports: str | Path = "reports",
@@ -82,15 +121,11 @@ def build_report(study_path: str | Path, *, reports: str | Path = "reports",
     summary = run_study(study_path, out, trials=trials, progress=progress)
     if (summary["status"] != "ok").all():
         raise SpmsimError(f"{study_path}: every variant failed; no report")
-    notebook = Path(notebook) if notebook else NOTEBOOKS / "executive_summary.ipynb"
+    notebook = notebook_path(notebook or "executive_summary")
     meta = json.loads((out / "study.json").read_text())
     first_ok = summary.loc[summary["status"] == "ok", "variant"].iloc[0]
     roles = json.loads((out / "variants" / first_ok / "meta.json").read_text())["groups"][:-1]
-    nb = execute_notebook(notebook, {"out": str(out.resolve()), "role": role or roles[0]})
     suffix = "" if notebook.stem == "executive_summary" else f"_{notebook.stem}"
-    target = reports / f"{study_path.stem}{suffix}.html"
-    atomic_write_text(target, to_html(nb))
-    _update_index(reports, {"file": target.name, "study": study.study, "seed": study.seed,
-                            "trials": meta["trials"],
-                            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")})
-    return target
+    return render_notebook(notebook, {"out": str(out.resolve()), "role": role or roles[0]},
+                           name=f"{study_path.stem}{suffix}", title=study.study,
+                           reports=reports, seed=study.seed, trials=meta["trials"])

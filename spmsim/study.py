@@ -31,6 +31,7 @@ from .plans.components.base import MEASURE_PATTERN, Frozen
 from .plans.io import read_yaml
 from .results import Results
 from .scenario import ALL, read_scenario_tree, resolve_files, scenario_from_tree
+from .winners import StudyHistory, load_history, outcome_counts, winners_and_losers
 
 # metric name -> (summary row, direction shown in the report)
 METRICS = {
@@ -92,23 +93,35 @@ class Study(Frozen):
     common_draws: bool = Field(False, description="true: every variant on the study seed")
     constraints: tuple[Constraint, ...] = ()
     objective: Objective = Objective()
+    history: StudyHistory | None = Field(None, description="last year's deals: winners and "
+                                               "losers of each variant against the current")
 
     @model_validator(mode="after")
     def _names(self) -> Study:
         for name in self.variants:
             if not name or "/" in name or name.startswith("."):
                 raise ValueError(f"variants.{name}: a variant name is a plain folder name")
+        if self.history and self.history.current and self.history.current not in self.variants:
+            raise ValueError(f"history.current: {self.history.current!r} is not a variant "
+                             f"({', '.join(self.variants)})")
         return self
+
+    @property
+    def current(self) -> str:
+        """The variant that stands for today's plans."""
+        return (self.history and self.history.current) or next(iter(self.variants))
 
 
 def load_study(path: str | Path) -> Study:
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise InputError(path, "a study file is a mapping with `study:`, `base:`, `variants:`")
+    if "sweep" in data:
+        raise InputError(path, "sweep: a sweep study (spmsim.sweep): run it with `spmsim sweep`")
     try:
         return Study.model_validate(data)
     except ValidationError as e:
-        keys = frozenset(name for m in (Study, Variant, Constraint, Objective)
+        keys = frozenset(name for m in (Study, Variant, Constraint, Objective, StudyHistory)
                          for name in m.model_fields)
         raise InputError(path, problems_from_validation(e, frozenset(), keys)) from e
 
@@ -174,7 +187,8 @@ def summarise(study: Study, metrics: dict[str, dict[str, dict[str, float]]],
     return df
 
 
-def _write_duckdb(path: Path, tables: dict[str, pd.DataFrame]) -> None:
+def write_duckdb(path: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """Each frame as a table of a new DuckDB file, written atomically (studies, sweeps)."""
     def write(tmp: Path) -> None:
         tmp.unlink(missing_ok=True)  # duckdb creates its own file
         con = duckdb.connect(str(tmp))
@@ -195,9 +209,17 @@ def run_study(path: str | Path, out: str | Path, *, trials: int | None = None,
     study = load_study(path)
     seeds = variant_seeds(study)
     metrics, status, frames = {}, {}, {"trials": [], "periods": [], "reps": []}
+    history = current = None
+    if study.history:  # bad history stops the study before any variant runs
+        current = variant_scenario(study, study.current, path)
+        history = load_history(study.history, path, current)
+    changes = []
     for name in study.variants:
         try:
             scenario = variant_scenario(study, name, path)
+            if history is not None and name != study.current:
+                changes.append(winners_and_losers(history, current, scenario)
+                               .assign(variant=name))
             n = trials or study.trials
             run = simulate_agents if study.engine == "agents" else simulate
             results = run(scenario, trials=n, seed=seeds[name], progress=progress)
@@ -222,9 +244,17 @@ def run_study(path: str | Path, out: str | Path, *, trials: int | None = None,
     for key, parts in frames.items():
         if parts:
             tables[key] = pd.concat(parts, ignore_index=True)
-    _write_duckdb(out / "results.duckdb", tables)
+    if history is not None:
+        cols = ["variant", "role", "plan", "rep_id", "team", "old_pay", "new_pay", "change",
+                "change_pct", "outcome"]
+        table = pd.concat(changes, ignore_index=True)[cols] if changes else \
+            pd.DataFrame(columns=cols)
+        tables["winners_losers"] = table
+        write_csv(table, out / "winners_losers.csv")
+        write_csv(outcome_counts(table), out / "winners_losers_summary.csv")
+    write_duckdb(out / "results.duckdb", tables)
     meta = {"study": study.study, "file": str(path), "seed": study.seed, "seeds": seeds,
-            "engine": study.engine, "trials": trials or study.trials,
+            "engine": study.engine, "trials": trials or study.trials, "current": study.current,
             "study_spec": json.loads(study.model_dump_json())}
     atomic_write_text(out / "study.json", json.dumps(meta, indent=2) + "\n")
     return summary

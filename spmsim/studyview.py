@@ -1,7 +1,8 @@
 """A study's results, shaped for the report notebooks: small tidy tables per variant.
 
-Notebooks call these and pass the tables to `charts`; nothing here draws, and nothing in
-the notebooks computes.
+Notebooks call these and pass the tables to `charts`; nothing in the notebooks computes.
+Only `winners_losers_section` draws, because what it shows depends on whether the study
+named a history.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from IPython.display import HTML
 
+from . import charts
 from .plans import payout_curve, plan_from_dict
 from .results import Results
 from .scenario import ALL
+from .winners import outcome_counts
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,8 @@ class StudyView:
     seed: int
     summary: pd.DataFrame
     results: dict[str, Results]
+    current: str | None = None
+    changes: pd.DataFrame | None = None  # winners and losers, when the study has history
 
     @property
     def variants(self) -> list[str]:
@@ -40,7 +46,10 @@ def open_study(out: str | Path) -> StudyView:
     summary = pd.read_csv(out / "summary.csv")
     ok = summary.loc[summary["status"] == "ok", "variant"]
     results = {v: Results.load(out / "variants" / v) for v in ok}
-    return StudyView(meta["study"], meta["seed"], summary, results)
+    changes = pd.read_csv(out / "winners_losers.csv", dtype={"rep_id": str, "team": str}) \
+        if (out / "winners_losers.csv").exists() else None
+    return StudyView(meta["study"], meta["seed"], summary, results, meta.get("current"),
+                     changes)
 
 
 def title(view: StudyView) -> str:
@@ -125,3 +134,32 @@ def earnings_by_percentile(view: StudyView, group: str = ALL) -> pd.DataFrame:
                          "earnings_vs_ote": float(np.nanmean(
                              r.trial[f"earnings_vs_ote_p{q}"][:, g]))})
     return pd.DataFrame(rows)
+
+
+def winners_losers(view: StudyView) -> pd.DataFrame:
+    """Per variant and role: reps who would have earned more, less or the same last year
+    than under the current plan, and the change in total pay (formatted)."""
+    counts = outcome_counts(view.changes if view.changes is not None else
+                            pd.DataFrame(columns=["variant", "role", "rep_id", "outcome",
+                                                  "change"]))
+    counts["pay_change"] = counts["pay_change"].map(lambda v: f"{v:+,.0f}")
+    return counts.set_index(["variant", "role"])
+
+
+def winners_losers_section(view: StudyView) -> list:
+    """What the report shows of winners and losers: a sentence, the counts and, when the
+    study replayed a history, the per-rep chart."""
+    if view.changes is None:
+        return [HTML("<p>Winners and losers: the study names no history (`history:` with "
+                     "last year's deals, quotas and roster), so no rep-level comparison "
+                     "against the current plan.</p>")]
+    reps = view.changes.drop_duplicates(["role", "rep_id"])
+    n = f"{len(reps)} rep{'' if len(reps) == 1 else 's'}"
+    note = HTML(f"<p>Winners and losers: last year's deals of {n} replayed under "
+                f"each variant's plans against the current plans "
+                f"(<b>{html.escape(str(view.current))}</b>). Quotas are last year's, so a "
+                "variant that changes only how quotas are set shows no change here.</p>")
+    changed = view.changes[view.changes["outcome"] != "unchanged"]
+    shown = view.changes[view.changes["variant"].isin(changed["variant"])]
+    parts = [note, winners_losers(view)]
+    return parts + ([charts.winners_losers_chart(shown)] if len(shown) else [])

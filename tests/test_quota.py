@@ -64,3 +64,11 @@ def test_fairness_is_a_correlation():
     assert fairness([1.0, 1.1, 0.9], [5, 5, 5]) == 0.0
     assert fairness([0.5, 1.0, 1.5], [1, 2, 3]) == pytest.approx(1.0)
     assert fairness([1.5, 1.0, 0.5], [1, 2, 3]) == pytest.approx(-1.0)
+
+
+def test_a_hire_on_the_first_day_gets_ramp_relief():
+    # 4-month linear ramp from 0: mid-month tenures 0.5..3.5 give 1/8, 3/8, 5/8, 7/8, then 1
+    # for 8 months: (16/8 / 4 x 4 + 8) / 12 = (2 + 8) / 12 = 5/6
+    ramp = Ramp(months=4, curve="linear", start=0.0)
+    assert relief(ramp, np.array([0.0, 0.0]), hired=np.array([False, True])) == \
+        pytest.approx([1.0, 5 / 6])

@@ -30,7 +30,7 @@ def report(tmp_path_factory):
 
 def test_report_is_one_offline_page_with_every_chart(report):
     page = (report / "default.html").read_text()
-    assert page.count("<svg") == 4  # payout curves, cost, attainment, earnings
+    assert page.count("<svg") == 5  # payout curves, cost, attainment, earnings, winners
     assert "Recommended:" in page and "baseline" in page
     assert not re.search(r"<script[^>]+src=", page), "no external scripts"
     assert not re.search(r"<script\b[^>]*>(?:(?!</script>).)*https?://", page, re.S)
@@ -60,12 +60,23 @@ def test_names_with_html_are_escaped(tmp_path):
     spec["base"] = str(ROOT / "scenarios" / "acme_baseline.yaml")
     spec["variants"] = {"baseline": {}, "steep": {"set": {
         "org.roles.ent_ae.plan.components[0].tiers[1].rate": 3.0}}}
+    evil_rep = '<script>alert("rep")</script>'
+    quoted = '"' + evil_rep.replace('"', '""') + '"'  # one CSV field
+    (tmp_path / "deals.csv").write_text(
+        f"deal_id,rep_id,date,measure,amount\nD1,{quoted},2027-02-01,new_arr,1500000\n")
+    (tmp_path / "quotas.csv").write_text(f"rep_id,measure,quota\n{quoted},new_arr,1200000\n")
+    (tmp_path / "roster.csv").write_text(f"rep_id,plan,team\n{quoted},enterprise_ae,<i>t</i>\n")
+    spec["history"] = {"deals": "deals.csv", "quotas": "quotas.csv", "roster": "roster.csv",
+                       "plans": str(ROOT / "scenarios" / "plans")}
     path = tmp_path / "evil.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     assert main(["report", str(path), "--reports", str(tmp_path / "r"), "--trials", "32",
                  "--no-progress"]) == 0
     page = (tmp_path / "r" / "evil.html").read_text()
     assert "<script>alert" not in page
+    # the rep's name, as text in the winners and losers chart
+    assert re.search(r"&lt;script&gt;alert\((&quot;|\")rep(&quot;|\")\)&lt;/script&gt; \(ent_ae\)",
+                     page)
     # shown as text: the tag escaped (quotes in a text node need no escaping)
     assert re.search(r"Acme &lt;script&gt;alert\((&quot;|\")x(&quot;|\")\)&lt;/script&gt; &amp; ",
                      page)
@@ -93,3 +104,19 @@ def test_notebooks_are_committed_without_outputs():
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert all(not c.outputs and c.execution_count is None for c in code), path
         assert any("parameters" in c.metadata.get("tags", []) for c in code), path
+
+
+def test_any_notebook_becomes_a_report_with_its_parameters(tmp_path, capsys):
+    accounts = ROOT / "scenarios" / "data" / "territories" / "smb_accounts.csv"
+    assert main(["notebook", "territory_study", "-p", f"accounts={accounts}", "-p",
+                 "balance=0.15", "--title", "SMB <territories>", "--reports",
+                 str(tmp_path)]) == 0
+    page = (tmp_path / "territory_study.html").read_text()
+    assert page.count("<svg") == 2  # the map and the balance bars
+    entries = json.loads((tmp_path / "index.json").read_text())
+    assert entries == [{**entries[0], "file": "territory_study.html",
+                        "study": "SMB <territories>", "notebook": "territory_study"}]
+    assert "SMB &lt;territories&gt;" in (tmp_path / "index.html").read_text()
+    assert main(["notebook", "no_such", "--reports", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "no_such: no such notebook" in err and "territory_study" in err

@@ -40,7 +40,7 @@ def test_every_chart_renders_offline(report, tmp_path):
             page.goto(report.as_uri())
             page.wait_for_load_state("load")
             charts = page.locator("div.spmsim-chart svg")
-            assert charts.count() == 4
+            assert charts.count() == 5  # payout, cost, attainment, earnings, winners
             for i in range(charts.count()):
                 svg = charts.nth(i)
                 box = svg.bounding_box()

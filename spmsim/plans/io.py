@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
-from ..errors import InputError, Problem, problems_from_validation
+from ..errors import InputError, Problem, SpmsimError, problems_from_validation
 from .components import REGISTRY, Cap, Tier
 from .model import Clawback, Draw, Plan
 
@@ -49,3 +50,32 @@ def load_plan(path: str | Path) -> Plan:
 def plan_json_schema() -> str:
     """JSON Schema of plan files, for editors' autocompletion."""
     return json.dumps(Plan.model_json_schema(), indent=2)
+
+
+def plan_files(paths: Sequence[str | Path]) -> list[Path]:
+    """The plan files named: each folder's YAML files (sorted) and each file as given."""
+    files = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files += sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml"))
+        else:
+            files.append(p)
+    return files
+
+
+def load_plans(paths: Sequence[str | Path]) -> dict[str, Plan]:
+    """Plans keyed by file stem; every file is checked and all errors reported together."""
+    plans, errors, seen = {}, [], {}
+    for f in plan_files(paths):
+        if f.stem in seen and seen[f.stem] != f.resolve():
+            errors.append(f"{f}: the roster names plans by file stem and {seen[f.stem]} is "
+                          f"also {f.stem!r}: rename one of them")
+            continue
+        seen[f.stem] = f.resolve()
+        try:
+            plans[f.stem] = load_plan(f)
+        except InputError as e:
+            errors.append(e.render())
+    if errors:
+        raise SpmsimError("\n".join(errors))
+    return plans
