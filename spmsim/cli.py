@@ -347,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", default="reports/compare", help="output folder")
     c.set_defaults(func=cmd_compare)
 
-    k = sub.add_parser("curve", help="a plan's payout curve (% of TI by attainment)")
+    k = sub.add_parser("curve", help="a plan's payout curve (%% of TI by attainment)")
     k.add_argument("plan")
     k.add_argument("--quota", action="append", metavar="MEASURE=AMOUNT",
                    help="quota for amount tiers or percent rates")

@@ -4,9 +4,10 @@ backtest over past periods.
 Model. A forecast is made at the end of day `as_of` for the period (as_of, period_end].
 The period's bookings are the won amounts of
   1. the open pipeline at as_of. Deal i stood in stage s_i with amount a_i and expected
-     close date c_i that day (rebuilt from the stage history). Its close bucket b_i is
-     `overdue` (c_i <= as_of), `in period` (c_i <= period_end) or `later`. It is won inside
-     the period with probability p_i = p(s_i, b_i), independently of the other deals;
+     close date c_i that day (rebuilt from the stage history by `spmsim.pipeline`). Its
+     close bucket b_i is `overdue` (c_i <= as_of), `in period` (c_i <= period_end) or
+     `later`. It is won inside the period with probability p_i = p(s_i, b_i),
+     independently of the other deals;
   2. deals created and won inside the period: a compound Poisson sum, N ~ Poisson(lam)
      deals with sizes X drawn (bootstrapped) from past created-and-won deals.
 Mean: sum p_i a_i + lam E[X], the weighted-pipeline point forecast. Variance:
@@ -37,9 +38,8 @@ gives the same numbers whatever the trial count is cut into.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -51,6 +51,16 @@ from .data.crm import History, read_history
 from .data.history import HistoryParams, synthetic_history
 from .errors import InputError, Problem
 from .io import write_csv, write_parquet
+from .pipeline import (
+    Frames,
+    Snapshot,
+    check_period,
+    close_bucket,
+    history_frames,
+    parse_day,
+    snapshot_at,
+)
+from .pipeline import snapshot as snapshot  # re-exported: the forecast's public API
 
 BUCKETS = ("overdue", "in period", "later")
 STREAMS = ("wins", "new_count", "new_size")  # append only
@@ -58,223 +68,6 @@ BLOCK = 256  # trials per random-number block: the unit of reproducibility
 ANY_STAGE = "(any stage)"  # calibration pooled over stages when there is no stage history
 FREQS = {"month": "ME", "quarter": "QE"}
 QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
-
-
-# ---------------------------------------------------------------- history as arrays
-
-_FAR = np.datetime64("9999-12-31")
-
-
-@dataclass(frozen=True)
-class _Rows:
-    """Stage-history rows sorted by opportunity then date. `opp` is the opportunity's
-    position; `until` the date the opportunity's next row was written: a row describes the
-    deal on the days t with created <= t < until."""
-
-    opp: np.ndarray
-    stage: np.ndarray
-    amount: np.ndarray
-    close: np.ndarray
-    created: np.ndarray
-    until: np.ndarray
-
-    def take(self, mask: np.ndarray) -> _Rows:
-        return _Rows(*(getattr(self, k)[mask] for k in self.__dataclass_fields__))
-
-
-@dataclass(frozen=True)
-class _Frames:
-    """The history as arrays, one entry per opportunity. Stages are codes into `names`
-    (the open stages in order, then won and lost); -1 is unknown. Dates are
-    datetime64[D]."""
-
-    ids: np.ndarray
-    stage: np.ndarray
-    amount: np.ndarray
-    created: np.ndarray
-    close: np.ndarray
-    closed: np.ndarray
-    won: np.ndarray
-    rows: _Rows | None
-    names: tuple[str, ...]
-    source: str
-
-    @property
-    def open_stages(self) -> tuple[str, ...]:
-        return self.names[:-2]
-
-    @cached_property
-    def start(self) -> pd.Timestamp:
-        """The first day the record is complete: the first close. An export of the deals
-        closed since a date (or still open) holds older deals only if they closed later,
-        so a pipeline rebuilt before its first close would miss the deals closed then."""
-        return pd.Timestamp(self.close[self.closed].min() if self.closed.any()
-                            else self.created.min())
-
-    @cached_property
-    def end(self) -> pd.Timestamp:
-        """The last day the data knows about: the latest creation, change or close."""
-        dates = [self.created.max(), self.close[self.closed].max() if self.closed.any()
-                 else self.created.min()]
-        if self.rows is not None and self.rows.created.size:
-            dates.append(self.rows.created.max())
-        return pd.Timestamp(max(dates))
-
-    def state_at(self, day: np.datetime64) -> np.ndarray:
-        """Positions of the stage-history rows in force at the end of `day` (one per deal)."""
-        return np.flatnonzero((self.rows.created <= day) & (day < self.rows.until))
-
-    def known_on(self, day: pd.Timestamp) -> _Frames:
-        """The history as it could be read at the end of `day`: later opportunities and
-        rows dropped, and opportunities closed since shown open as they stood that day
-        (without a stage history their stage is unknown and their close date the actual)."""
-        d = day.to_datetime64().astype("datetime64[D]")
-        keep = self.created <= d
-        later = self.closed & (self.close > d)
-        stage, amount, close = self.stage.copy(), self.amount.copy(), self.close.copy()
-        stage[later] = -1
-        rows = None
-        if self.rows is not None:
-            r = self.state_at(d)
-            r = r[later[self.rows.opp[r]]]
-            i = self.rows.opp[r]
-            stage[i], amount[i], close[i] = self.rows.stage[r], self.rows.amount[r], \
-                self.rows.close[r]
-            rows = self.rows.take((self.rows.created <= d) & keep[self.rows.opp])
-            position = np.cumsum(keep) - 1
-            rows = replace(rows, opp=position[rows.opp],
-                           until=np.where(rows.until > d, _FAR, rows.until))
-        return _Frames(self.ids[keep], stage[keep], amount[keep], self.created[keep],
-                       close[keep], (self.closed & ~later)[keep], (self.won & ~later)[keep],
-                       rows, self.names, self.source)
-
-    def open_at(self, day: np.datetime64) -> tuple[np.ndarray, ...]:
-        """Deals open at the end of `day`: (position, stage, amount, expected close)."""
-        if self.rows is None:
-            i = np.flatnonzero((self.created <= day) & (~self.closed | (self.close > day)))
-            stage = np.where(self.closed[i], -1, self.stage[i])
-            return i, stage, self.amount[i], self.close[i]
-        r = self.state_at(day)
-        r = r[(self.rows.stage[r] >= 0) & (self.rows.stage[r] < len(self.open_stages))]
-        r = r[self.created[self.rows.opp[r]] <= day]
-        return self.rows.opp[r], self.rows.stage[r], self.rows.amount[r], self.rows.close[r]
-
-
-def _dates(column: pd.Series) -> np.ndarray:
-    return column.to_numpy(dtype="datetime64[D]")
-
-
-def _frames(history: History, types: Sequence[str] | None = None) -> _Frames:
-    """The forecast's view of a `spmsim.data.crm.History`, optionally of some `Type`s."""
-    source = str(getattr(history, "source", "") or "history")
-    o = history.opportunities
-    if types is not None:
-        unknown = sorted(set(types) - set(o["Type"]))
-        if unknown:
-            raise InputError(source, [Problem("types", f"no opportunity has Type {unknown} "
-                                              f"(the history has {sorted(set(o['Type']))})")])
-        o = o[o["Type"].isin(types)]
-    names = (*history.stages.open, history.stages.won, history.stages.lost)
-    code = {n: i for i, n in enumerate(names)}
-    ids = o["Id"].to_numpy(dtype=object)
-    rows = None
-    if history.stage_history is not None:
-        sh = history.stage_history
-        opp = pd.Index(ids).get_indexer(sh["OpportunityId"])
-        sh, opp = sh[opp >= 0], opp[opp >= 0]
-        created = _dates(sh["CreatedDate"])
-        order = np.lexsort((created, opp))
-        sh, opp, created = sh.iloc[order], opp[order], created[order]
-        by_opp = pd.Series(opp)  # blank amounts and close dates carry the last known one
-        amount = sh["Amount"].reset_index(drop=True).groupby(by_opp).ffill().to_numpy(float)
-        close = sh["CloseDate"].reset_index(drop=True).groupby(by_opp).ffill()
-        amount = np.where(np.isnan(amount), o["Amount"].to_numpy(float)[opp], amount)
-        close = np.where(close.isna(), _dates(o["CloseDate"])[opp], _dates(close))
-        last = np.append(opp[1:] != opp[:-1], True)
-        until = np.where(last, _FAR, np.roll(created, -1))
-        rows = _Rows(opp, sh["StageName"].map(code).to_numpy(int), amount, close, created,
-                     until)
-    return _Frames(ids, o["StageName"].map(code).fillna(-1).to_numpy(int),
-                   o["Amount"].to_numpy(float), _dates(o["CreatedDate"]),
-                   _dates(o["CloseDate"]), o["IsClosed"].to_numpy(bool),
-                   o["IsWon"].to_numpy(bool), rows, names, source)
-
-
-def _day(value, what: str, source: str) -> pd.Timestamp:
-    try:
-        day = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        day = pd.NaT
-    if pd.isna(day):
-        raise InputError(source, [Problem(what, f"{value!r} is not a date: write YYYY-MM-DD")])
-    return day.normalize()
-
-
-def _check_period(f: _Frames, as_of, period_end) -> tuple[pd.Timestamp, pd.Timestamp]:
-    as_of, period_end = _day(as_of, "as_of", f.source), _day(period_end, "period_end", f.source)
-    if not f.start <= as_of <= f.end:
-        raise InputError(f.source, [Problem("as_of", (
-            f"{as_of:%Y-%m-%d} is outside the data: the history is complete from "
-            f"{f.start:%Y-%m-%d} (its first close) to {f.end:%Y-%m-%d}; pick a date inside"))])
-    if period_end <= as_of:
-        raise InputError(f.source, [Problem("period_end", (
-            f"{period_end:%Y-%m-%d} is not after as_of {as_of:%Y-%m-%d}: the period is "
-            "(as_of, period_end]"))])
-    return as_of, period_end
-
-
-def _bucket(close: np.ndarray, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
-    """0 overdue (expected close <= start), 1 in period (<= end), 2 later (or unknown)."""
-    close = np.asarray(close, dtype="datetime64[D]")
-    s, e = (d.to_datetime64().astype("datetime64[D]") for d in (start, end))
-    return np.where(close <= s, 0, np.where(close <= e, 1, 2))
-
-
-# ---------------------------------------------------------------- snapshot
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The open pipeline at the end of day `as_of`: Id, StageName, Amount, CloseDate (the
-    expected close that day), CreatedDate. `reconstructed` is False when there was no stage
-    history: the current fields stand in (stage unknown for deals closed since)."""
-
-    as_of: pd.Timestamp
-    deals: pd.DataFrame
-    reconstructed: bool
-    stages: tuple[str, ...]
-
-    def by_stage(self) -> pd.DataFrame:
-        """Deals and amount per open stage, in stage order."""
-        stage = self.deals["StageName"].fillna("(unknown)")
-        table = self.deals.groupby(stage)["Amount"].agg(deals="size", amount="sum")
-        order = [s for s in (*self.stages, "(unknown)") if s in table.index]
-        return table.reindex(order).rename_axis("stage").reset_index()
-
-
-def _snapshot(known: _Frames, as_of: pd.Timestamp) -> Snapshot:
-    day = as_of.to_datetime64().astype("datetime64[D]")
-    i, stage, amount, close = known.open_at(day)
-    names = np.array([*known.names, None], dtype=object)
-    deals = pd.DataFrame({"Id": known.ids[i], "StageName": names[stage], "Amount": amount,
-                          "CloseDate": pd.to_datetime(close),
-                          "CreatedDate": pd.to_datetime(known.created[i])})
-    if known.rows is None:
-        warnings.warn(f"{known.source}: no stage history, so the pipeline at {as_of:%Y-%m-%d} "
-                      "uses the current fields (stages pooled; deals closed since keep their "
-                      "actual close date as the expected one)", stacklevel=3)
-    if deals["Amount"].isna().any():
-        warnings.warn(f"{known.source}: {deals['Amount'].isna().sum()} open deal(s) at "
-                      f"{as_of:%Y-%m-%d} without an amount count as 0", stacklevel=3)
-        deals["Amount"] = deals["Amount"].fillna(0.0)
-    return Snapshot(as_of, deals, known.rows is not None, known.open_stages)
-
-
-def snapshot(history: History, as_of, *, types: Sequence[str] | None = None) -> Snapshot:
-    """The open pipeline as it stood at the end of day `as_of`, from the stage history."""
-    f = _frames(history, types)
-    day = _day(as_of, "as_of", f.source)
-    _check_period(f, day, day + pd.Timedelta(days=1))
-    return _snapshot(f.known_on(day), day)
 
 
 # ---------------------------------------------------------------- calibration
@@ -321,17 +114,17 @@ class Calibration:
                         "stages.open")
                 for i, s in zip(deals.loc[bad, "Id"], stage[bad], strict=True)])
         cell = pd.Index(stages).get_indexer(stage) * len(BUCKETS) + \
-            _bucket(deals["CloseDate"], as_of, period_end)
+            close_bucket(deals["CloseDate"], as_of, period_end)
         return self.table["p"].to_numpy(dtype=float)[cell]
 
 
-def _window_cells(known: _Frames, start: pd.Timestamp, end: pd.Timestamp, pooled: bool
+def _window_cells(known: Frames, start: pd.Timestamp, end: pd.Timestamp, pooled: bool
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For each deal open at `start`: its cell (stage x bucket), whether it closed and
     whether it was won by `end`; and the amounts of deals created and won in (start, end]."""
     s, e = (d.to_datetime64().astype("datetime64[D]") for d in (start, end))
     i, stage, _, close = known.open_at(s)
-    cell = (0 if pooled else stage * len(BUCKETS)) + _bucket(close, start, end)
+    cell = (0 if pooled else stage * len(BUCKETS)) + close_bucket(close, start, end)
     closed = known.closed[i] & (known.close[i] > s) & (known.close[i] <= e)
     new = (known.created > s) & (known.created <= e) & known.won & (known.close <= e)
     return cell, closed, closed & known.won[i], known.amount[new]
@@ -362,7 +155,7 @@ def _rates(cell: np.ndarray, closed: np.ndarray, won: np.ndarray, stages: Sequen
                          "win_rate": win.ravel(), "p": p.ravel()})
 
 
-def _windows(f: _Frames, as_of: pd.Timestamp, period_end: pd.Timestamp, windows: int,
+def _windows(f: Frames, as_of: pd.Timestamp, period_end: pd.Timestamp, windows: int,
              min_windows: int) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     length = period_end - as_of
     spans = [(as_of - k * length, as_of - (k - 1) * length) for k in range(1, windows + 1)]
@@ -376,7 +169,7 @@ def _windows(f: _Frames, as_of: pd.Timestamp, period_end: pd.Timestamp, windows:
     return spans
 
 
-def _calibrate(known: _Frames, as_of: pd.Timestamp, period_end: pd.Timestamp, *,
+def _calibrate(known: Frames, as_of: pd.Timestamp, period_end: pd.Timestamp, *,
                windows: int, min_windows: int, prior: float) -> Calibration:
     pooled = known.rows is None
     spans = _windows(known, as_of, period_end, windows, min_windows)
@@ -401,8 +194,8 @@ def calibrate(history: History, as_of, period_end, *, windows: int = 12, min_win
               prior: float = 2.0, types: Sequence[str] | None = None) -> Calibration:
     """Stage-and-bucket win probabilities, slip rates and the new-deal term for the period
     (as_of, period_end], from the `windows` periods of the same length before as_of."""
-    f = _frames(history, types)
-    as_of, period_end = _check_period(f, as_of, period_end)
+    f = history_frames(history, types)
+    as_of, period_end = check_period(f, as_of, period_end)
     return _calibrate(f.known_on(as_of), as_of, period_end, windows=windows,
                       min_windows=min_windows, prior=prior)
 
@@ -552,7 +345,7 @@ def forecast_pipeline(snap: Snapshot, calibration: Calibration, *, trials: int =
                          f"{calibration.as_of:%Y-%m-%d}: use the same as_of")
     period_end = calibration.period_end
     p = calibration.probabilities(snap.deals, snap.as_of, period_end)
-    bucket = np.array(BUCKETS)[_bucket(snap.deals["CloseDate"], snap.as_of, period_end)]
+    bucket = np.array(BUCKETS)[close_bucket(snap.deals["CloseDate"], snap.as_of, period_end)]
     deals = snap.deals.assign(bucket=bucket, p=p,
                               expected=p * snap.deals["Amount"].to_numpy(dtype=float))
     root = _root(seed)
@@ -576,13 +369,13 @@ def resolve_period(history: History, as_of=None, period_end=None, freq: str = "m
     """The forecast's (as_of, period_end): as_of by default the history's last day (its
     export), period_end by default the first month (or quarter) end after as_of. Blank
     strings count as not given (notebook parameters)."""
-    f = _frames(history)
+    f = history_frames(history)
     if freq not in FREQS:
         raise InputError(f.source, [Problem("freq", f"{freq!r}: use one of {sorted(FREQS)}")])
-    day = f.end if as_of in (None, "") else _day(as_of, "as_of", f.source)
+    day = f.end if as_of in (None, "") else parse_day(as_of, "as_of", f.source)
     if period_end in (None, ""):
         period_end = pd.date_range(day + pd.Timedelta(days=1), periods=1, freq=FREQS[freq])[0]
-    return _check_period(f, day, period_end)
+    return check_period(f, day, period_end)
 
 
 def forecast(history: History, as_of, period_end, *, trials: int = 10_000,
@@ -591,23 +384,24 @@ def forecast(history: History, as_of, period_end, *, trials: int = 10_000,
              progress: bool = False) -> Forecast:
     """Bookings in (as_of, period_end]: snapshot at as_of, calibrate on the history before
     it, simulate `trials` periods."""
-    f = _frames(history, types)
-    as_of, period_end = _check_period(f, as_of, period_end)
+    f = history_frames(history, types)
+    as_of, period_end = check_period(f, as_of, period_end)
     known = f.known_on(as_of)
     cal = _calibrate(known, as_of, period_end, windows=windows, min_windows=min_windows,
                      prior=prior)
-    return forecast_pipeline(_snapshot(known, as_of), cal, trials=trials,
+    return forecast_pipeline(snapshot_at(known, as_of), cal, trials=trials,
                              seed=seed, progress=progress)
 
 
 def actual_bookings(history: History, as_of, period_end, *, types: Sequence[str] | None = None
                     ) -> float:
     """What was booked (won amounts) in (as_of, period_end]."""
-    f = _frames(history, types)
-    return _actual(f, _day(as_of, "as_of", f.source), _day(period_end, "period_end", f.source))
+    f = history_frames(history, types)
+    return _actual(f, parse_day(as_of, "as_of", f.source),
+                   parse_day(period_end, "period_end", f.source))
 
 
-def _actual(f: _Frames, as_of: pd.Timestamp, period_end: pd.Timestamp) -> float:
+def _actual(f: Frames, as_of: pd.Timestamp, period_end: pd.Timestamp) -> float:
     a, e = (d.to_datetime64().astype("datetime64[D]") for d in (as_of, period_end))
     won = f.won & (f.close > a) & (f.close <= e)
     return float(np.nansum(f.amount[won]))
@@ -676,15 +470,15 @@ def backtest_periods(history: History, freq: str = "month", *, start=None, end=N
     """(as_of, period_end) of each period the history can backtest: period ends of `freq`
     with `min_windows` periods of history before as_of and the whole period inside the data;
     optionally only as_of in [start, end]."""
-    return _periods(_frames(history, types), freq, start, end, min_windows)
+    return _periods(history_frames(history, types), freq, start, end, min_windows)
 
 
-def _periods(f: _Frames, freq: str, start, end, min_windows: int
+def _periods(f: Frames, freq: str, start, end, min_windows: int
              ) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     if freq not in FREQS:
         raise InputError(f.source, [Problem("freq", f"{freq!r}: use one of {sorted(FREQS)}")])
-    lo = f.start if start is None else _day(start, "start", f.source)
-    hi = f.end if end is None else _day(end, "end", f.source)
+    lo = f.start if start is None else parse_day(start, "start", f.source)
+    hi = f.end if end is None else parse_day(end, "end", f.source)
     ends = pd.date_range(f.start.to_period(freq[0].upper()).start_time, f.end, freq=FREQS[freq])
     return [(a, e) for a, e in zip(ends[:-1], ends[1:], strict=True)
             if lo <= a <= hi and e <= f.end and a - min_windows * (e - a) >= f.start]
@@ -695,7 +489,7 @@ def backtest(history: History, *, freq: str = "month", start=None, end=None, tri
              types: Sequence[str] | None = None, progress: bool = True) -> Backtest:
     """Forecast each past period from what was known at its start and compare with what
     was booked. Period i draws from the child (i,) of the seed."""
-    f = _frames(history, types)
+    f = history_frames(history, types)
     if f.rows is None:
         raise InputError(f.source, [Problem("stage_history.csv", (
             "missing: a backtest rebuilds each past pipeline from the stage history; without "
@@ -713,7 +507,7 @@ def backtest(history: History, *, freq: str = "month", start=None, end=None, tri
         known = f.known_on(as_of)
         cal = _calibrate(known, as_of, period_end, windows=windows, min_windows=min_windows,
                          prior=prior)
-        fc = forecast_pipeline(_snapshot(known, as_of), cal, trials=trials,
+        fc = forecast_pipeline(snapshot_at(known, as_of), cal, trials=trials,
                                seed=np.random.SeedSequence(seed, spawn_key=(i,)))
         rows.append(fc.summary().assign(actual=_actual(f, as_of, period_end)))
     table = pd.concat(rows, ignore_index=True)

@@ -14,6 +14,7 @@ import yaml
 
 from spmsim.cli import main
 from spmsim.data import calibrate as cb
+from spmsim.data import fit as ft
 from spmsim.data.crm import read_history
 from spmsim.data.history import (
     DAYS_PER_MONTH,
@@ -183,9 +184,9 @@ def test_poisson_fit_recovers_noise_free_factors_exactly():
     s = s * cb.YEAR_MONTH_DAYS.sum() / (s * cb.YEAR_MONTH_DAYS).sum()
     g = np.append(np.linspace(0.2, 1.0, cb.STEADY_MONTHS), 1.0)
     counts = exposure * 2.5 * s[:, None] * g[None, :]
-    fs, fg, base = cb._poisson_fit(counts, exposure, np.ones((1, 5)))
+    fs, fg, base = ft._poisson_fit(counts, exposure, np.ones((1, 5)))
     assert np.allclose(fs[0], s) and np.allclose(fg[0], g)
-    rate, v = cb._rate_and_spread(counts.sum((1, 2)), base, np.ones((1, 5)))
+    rate, v = ft._rate_and_spread(counts.sum((1, 2)), base, np.ones((1, 5)))
     assert rate[0] == pytest.approx(2.5)
 
 
@@ -193,7 +194,7 @@ def test_spread_moments_by_hand():
     """Two reps, base exposure 10 each, counts 14 and 26: rate 2, mu 20 each, w 1/2,
     c = 1 - 1 + 1/2 = 1/2, residuals +-6: V = (1/2 (36 + 36) - 1/2 (20 + 20)) /
     (1/2 (400 + 400)) = 16 / 400 = 0.04."""
-    rate, v = cb._rate_and_spread(np.array([14.0, 26.0]), np.array([[10.0, 10.0]]),
+    rate, v = ft._rate_and_spread(np.array([14.0, 26.0]), np.array([[10.0, 10.0]]),
                                   np.ones((1, 2)))
     assert rate[0] == pytest.approx(2.0) and v[0] == pytest.approx(0.04)
 
@@ -202,7 +203,7 @@ def test_ramp_fit_recovers_a_noise_free_ramp():
     truth = Ramp(months=6.0, curve="linear", start=0.2)
     k = np.arange(cb.STEADY_MONTHS)
     g = np.append([truth.factor(k + (np.arange(8) + 0.5) / 8).mean() for k in k], 1.0)
-    ramp, sse = cb._fit_ramp(g, np.full(g.size, 0.01))
+    ramp, sse = ft._fit_ramp(g, np.full(g.size, 0.01))
     assert (ramp.curve, ramp.months) == ("linear", 6.0) and ramp.start == pytest.approx(0.2)
     assert sse == pytest.approx(0.0, abs=1e-12)
     assert cb.ramp_loss(Ramp()) == 0.0
@@ -214,7 +215,7 @@ def test_backfill_is_not_fooled_by_growth_hires():
     give 29, 31, 61 days; the mixture gives 61 days = 2.004 months."""
     end = np.array([0.0, 100.0, 200.0, np.nan, np.nan, np.nan, np.nan])
     start = np.array([-900.0, -800.0, -700.0, 62.0, 162.0, 262.0, 30.0])
-    months, se, n = cb._backfill(start, end, as_of=2000)
+    months, se, n = ft._backfill(start, end, as_of=2000)
     assert months == pytest.approx(61 / DAYS_PER_MONTH, abs=1e-3) and n == 3
 
 

@@ -420,3 +420,25 @@ def test_two_plan_files_with_the_same_stem_are_refused(tmp_path, capsys):
     assert code == 2
     assert "smb_ae" in err and "rename one of them" in err
     assert not (tmp_path / "out").exists()
+
+
+def _commands(parser) -> list[list[str]]:
+    """Every command path of the CLI: ['validate'], ['territory', 'optimise'], ..."""
+    found = []
+    for action in parser._actions:
+        if action.__class__.__name__ == "_SubParsersAction":
+            for name, sub in action.choices.items():
+                found.append([name])
+                found += [[name, *rest] for rest in _commands(sub)]
+    return found
+
+
+def test_every_help_page_prints(capsys):
+    from spmsim.cli import build_parser
+    commands = _commands(build_parser())
+    assert ["sweep"] in commands and ["territory", "optimise"] in commands
+    for command in [[], *commands]:
+        with pytest.raises(SystemExit) as e:
+            main([*command, "--help"])
+        assert e.value.code == 0, command
+        assert "usage: spmsim" in capsys.readouterr().out, command

@@ -29,15 +29,12 @@ from pathlib import Path
 
 import papermill
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from spmsim.plans import load_plan
 from spmsim.study import load_study
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VOILA = Path(sys.executable).with_name("voila")
 STUDY = """# A study written by the browser test: the designer adds a variant below.
 study: Designer browser test
@@ -164,82 +161,76 @@ def _change(page: Page, path_slug: str, value: float, version: int) -> dict[str,
     return {m["chart"]: m["ms"] for m in marks}
 
 
-def test_designer_in_the_browser(site):
-    assert CHROMIUM.exists(), "make test installs Debian's chromium: run it, or apt-get it"
+def test_designer_in_the_browser(site, chromium):
     requested: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            page.route(re.compile(r"^(?!http://127\.0\.0\.1[:/])"), _outside)
-            page.on("request", lambda r: requested.append(r))
-            page.goto(f"{site['url']}?token={site['token']}", timeout=60_000)
-            page.wait_for_selector(".spmsim-designer-payout .spmsim-chart svg", timeout=90_000)
-            version = int(page.locator(".spmsim-designer-curve .spmsim-chart")
-                          .get_attribute("data-version"))
-            page.evaluate(WATCH)
-            timings, kernel_ms = [], []
-            rates = [2.5, 2.6, 2.7, 2.8, 2.9]
-            caps = [2.0, 2.25, 2.5, 2.75, 3.25]
-            for i in range(CHANGES):
-                before = (page.locator(".spmsim-designer-curve svg").inner_html(),
-                          _text(page, ".spmsim-designer-table"))
-                slug, value = ("components-0-tiers-1-rate", rates[i // 2]) if i % 2 == 0 \
-                    else ("components-0-cap", caps[i // 2])
-                version += 1
-                timings.append(_change(page, slug, value, version))
-                after = (page.locator(".spmsim-designer-curve svg").inner_html(),
-                         _text(page, ".spmsim-designer-table"))
-                assert after[0] != before[0], f"change {i}: the payout chart did not change"
-                assert after[1] != before[1], f"change {i}: the cost table did not change"
-                status = _text(page, ".spmsim-designer-status")
-                assert status.startswith("Updated in"), status
-                kernel_ms.append(float(status.split()[2]))
-            curve = [t["curve"] for t in timings]
-            whole = [max(t.values()) for t in timings]
-            assert max(whole) < SANITY_S * 1000
-            _write_latency(curve, whole, kernel_ms)
+    page = chromium.new_page(viewport={"width": 1400, "height": 1100})
+    page.route(re.compile(r"^(?!http://127\.0\.0\.1[:/])"), _outside)
+    page.on("request", lambda r: requested.append(r))
+    page.goto(f"{site['url']}?token={site['token']}", timeout=60_000)
+    page.wait_for_selector(".spmsim-designer-payout .spmsim-chart svg", timeout=90_000)
+    version = int(page.locator(".spmsim-designer-curve .spmsim-chart")
+                  .get_attribute("data-version"))
+    page.evaluate(WATCH)
+    timings, kernel_ms = [], []
+    rates = [2.5, 2.6, 2.7, 2.8, 2.9]
+    caps = [2.0, 2.25, 2.5, 2.75, 3.25]
+    for i in range(CHANGES):
+        before = (page.locator(".spmsim-designer-curve svg").inner_html(),
+                  _text(page, ".spmsim-designer-table"))
+        slug, value = ("components-0-tiers-1-rate", rates[i // 2]) if i % 2 == 0 \
+            else ("components-0-cap", caps[i // 2])
+        version += 1
+        timings.append(_change(page, slug, value, version))
+        after = (page.locator(".spmsim-designer-curve svg").inner_html(),
+                 _text(page, ".spmsim-designer-table"))
+        assert after[0] != before[0], f"change {i}: the payout chart did not change"
+        assert after[1] != before[1], f"change {i}: the cost table did not change"
+        status = _text(page, ".spmsim-designer-status")
+        assert status.startswith("Updated in"), status
+        kernel_ms.append(float(status.split()[2]))
+    curve = [t["curve"] for t in timings]
+    whole = [max(t.values()) for t in timings]
+    assert max(whole) < SANITY_S * 1000
+    _write_latency(curve, whole, kernel_ms)
 
-            # an invalid plan: tier 2 starts below tier 1's edge; saving writes nothing
-            study_before = site["study"].read_bytes()
-            _field(page, "components-0-tiers-1-upto").fill("0.8")
-            _field(page, "components-0-tiers-1-upto").press("Enter")
-            error = page.locator(".spmsim-error-components-0-tiers-1-upto")
-            error.get_by_text("tiers must start where the previous one ends").wait_for()
-            page.locator(".spmsim-designer-status").get_by_text("Invalid plan").wait_for()
-            page.locator(".spmsim-designer-to-study input").check()
-            page.locator(".spmsim-designer-save").click()
-            page.locator(".spmsim-designer-saved").get_by_text("Not saved").wait_for()
-            assert "tiers must start" in _text(page, ".spmsim-designer-saved")
-            assert not site["plans"].exists() or not any(site["plans"].iterdir())
-            assert site["study"].read_bytes() == study_before
+    # an invalid plan: tier 2 starts below tier 1's edge; saving writes nothing
+    study_before = site["study"].read_bytes()
+    _field(page, "components-0-tiers-1-upto").fill("0.8")
+    _field(page, "components-0-tiers-1-upto").press("Enter")
+    error = page.locator(".spmsim-error-components-0-tiers-1-upto")
+    error.get_by_text("tiers must start where the previous one ends").wait_for()
+    page.locator(".spmsim-designer-status").get_by_text("Invalid plan").wait_for()
+    page.locator(".spmsim-designer-to-study input").check()
+    page.locator(".spmsim-designer-save").click()
+    page.locator(".spmsim-designer-saved").get_by_text("Not saved").wait_for()
+    assert "tiers must start" in _text(page, ".spmsim-designer-saved")
+    assert not site["plans"].exists() or not any(site["plans"].iterdir())
+    assert site["study"].read_bytes() == study_before
 
-            # fixed, saved, and added to the study as a variant
-            version += 1
-            _change(page, "components-0-tiers-1-upto", 1.5, version)
-            assert error.inner_text().strip() == ""
-            page.locator(".spmsim-designer-save").click()
-            page.locator(".spmsim-designer-saved").get_by_text(re.compile("^Saved: ")).wait_for()
-            saved = site["plans"] / "enterprise_ae_designed.yaml"
-            plan = load_plan(saved)
-            assert plan.components[0].tiers[1].rate == rates[-1]
-            assert plan.components[0].cap.of_target == caps[-1]
-            study = load_study(site["study"])
-            assert study.variants["enterprise_ae_designed"].set == {
-                "org.roles.ent_ae.plan": "../plans/enterprise_ae_designed.yaml"}
-            assert "# a comment the designer must keep" in site["study"].read_text()
+    # fixed, saved, and added to the study as a variant
+    version += 1
+    _change(page, "components-0-tiers-1-upto", 1.5, version)
+    assert error.inner_text().strip() == ""
+    page.locator(".spmsim-designer-save").click()
+    page.locator(".spmsim-designer-saved").get_by_text(re.compile("^Saved: ")).wait_for()
+    saved = site["plans"] / "enterprise_ae_designed.yaml"
+    plan = load_plan(saved)
+    assert plan.components[0].tiers[1].rate == rates[-1]
+    assert plan.components[0].cap.of_target == caps[-1]
+    study = load_study(site["study"])
+    assert study.variants["enterprise_ae_designed"].set == {
+        "org.roles.ent_ae.plan": "../plans/enterprise_ae_designed.yaml"}
+    assert "# a comment the designer must keep" in site["study"].read_text()
 
-            page.locator(".spmsim-designer-full").click()
-            page.locator(".spmsim-designer-status").get_by_text("(full run)").wait_for(
-                timeout=60_000)
-            assert "512 simulated years" in _text(page, ".spmsim-designer-table")
-            page.set_viewport_size({"width": 1400, "height": 2000})  # Voila scrolls inside
-            shot = ROOT / "reports" / "plan_designer.png"
-            shot.parent.mkdir(exist_ok=True)
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 20_000
-        finally:
-            browser.close()
+    page.locator(".spmsim-designer-full").click()
+    page.locator(".spmsim-designer-status").get_by_text("(full run)").wait_for(
+        timeout=60_000)
+    assert "512 simulated years" in _text(page, ".spmsim-designer-table")
+    page.set_viewport_size({"width": 1400, "height": 2000})  # Voila scrolls inside
+    shot = ROOT / "reports" / "plan_designer.png"
+    shot.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 20_000
     outside = [r for r in requested if not r.url.startswith(site["url"])]
     # Voila's lab template links Font Awesome from a CDN (blocked here, icons unused)
     assert all(r.resource_type == "stylesheet" and "fontawesome" in r.url for r in outside), \

@@ -10,14 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from spmsim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -28,30 +24,24 @@ def report(tmp_path_factory) -> Path:
     return reports / "default.html"
 
 
-def test_every_chart_renders_offline(report, tmp_path):
-    assert CHROMIUM.exists(), "make test installs Debian's chromium: run it, or apt-get it"
+def test_every_chart_renders_offline(report, tmp_path, chromium):
     requested: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            context = browser.new_context(offline=True)
-            page = context.new_page()
-            page.on("request", lambda r: requested.append(r.url))
-            page.goto(report.as_uri())
-            page.wait_for_load_state("load")
-            charts = page.locator("div.spmsim-chart svg")
-            assert charts.count() == 5  # payout, cost, attainment, earnings, winners
-            for i in range(charts.count()):
-                svg = charts.nth(i)
-                box = svg.bounding_box()
-                assert box and box["width"] > 200 and box["height"] > 150, (i, box)
-                marks = svg.locator("path, rect, line, circle").count()
-                assert marks > 20, f"chart {i}: {marks} marks"
-            assert page.locator("text=Recommended:").count() == 1
-            shot = ROOT / "reports" / "browser_test_default.png"
-            shot.parent.mkdir(exist_ok=True)
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 10_000
-        finally:
-            browser.close()
+    context = chromium.new_context(offline=True)
+    page = context.new_page()
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(report.as_uri())
+    page.wait_for_load_state("load")
+    charts = page.locator("div.spmsim-chart svg")
+    assert charts.count() == 5  # payout, cost, attainment, earnings, winners
+    for i in range(charts.count()):
+        svg = charts.nth(i)
+        box = svg.bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 150, (i, box)
+        marks = svg.locator("path, rect, line, circle").count()
+        assert marks > 20, f"chart {i}: {marks} marks"
+    assert page.locator("text=Recommended:").count() == 1
+    shot = ROOT / "reports" / "browser_test_default.png"
+    shot.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
     assert [u for u in requested if not u.startswith("file:")] == []

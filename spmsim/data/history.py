@@ -1,6 +1,6 @@
 """Synthetic CRM history from known parameters, and a writer of histories to a folder.
 
-The process is the one calibration fits (`calibrate.py`), so a round trip can check it:
+The process is the one calibration fits (`fit.py`), so a round trip can check it:
 seats are held by reps hired at a date, each with a lognormal productivity (mean 1), a
 ramp by months of tenure (`org.Ramp`) and a constant exit hazard; a leaver's seat is
 refilled after a fixed delay, and growth hires add seats. Each rep creates opportunities
