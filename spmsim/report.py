@@ -9,6 +9,7 @@ every report with its study, date and seed.
 
 from __future__ import annotations
 
+import ast
 import html
 import json
 import re
@@ -61,6 +62,11 @@ def to_html(nb) -> str:
     return _REMOTE_SCRIPT.sub("", body)
 
 
+_INDEX_CSS = ("body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
+              "table{border-collapse:collapse}th,td{padding:.4em .9em;text-align:left;"
+              "border-bottom:1px solid #ddd}th{background:#f3f3f3}a{color:#1f5fa8}")
+
+
 def _update_index(reports: Path, entry: dict) -> None:
     index_json = reports / "index.json"
     entries = json.loads(index_json.read_text()) if index_json.exists() else []
@@ -76,7 +82,9 @@ def _update_index(reports: Path, entry: dict) -> None:
         for e in sorted(entries, key=lambda e: e["date"], reverse=True))
     atomic_write_text(reports / "index.html", (
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>spmsim reports</title>"
-        "</head><body><h1>spmsim reports</h1><table><thead><tr><th>report</th>"
+        f"<style>{_INDEX_CSS}</style></head><body><h1>spmsim reports</h1>"
+        "<p>Each report is one self-contained page that opens offline.</p>"
+        "<table><thead><tr><th>report</th>"
         "<th>notebook</th><th>date</th><th>seed</th><th>trials</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></body></html>\n"))
 
@@ -92,6 +100,17 @@ def notebook_path(notebook: str | Path) -> Path:
     return path
 
 
+def notebook_defaults(path: Path) -> dict:
+    """The values a notebook's `parameters` cell sets (literals only)."""
+    found = {}
+    for name, spec in papermill.inspect_notebook(str(path)).items():
+        try:
+            found[name] = ast.literal_eval(spec["default"])
+        except (ValueError, SyntaxError):
+            continue
+    return found
+
+
 def render_notebook(notebook: str | Path, parameters: dict, *, name: str, title: str,
                     reports: str | Path = "reports", seed: int | None = None,
                     trials: int | None = None) -> Path:
@@ -102,6 +121,9 @@ def render_notebook(notebook: str | Path, parameters: dict, *, name: str, title:
     parameters that name files as absolute paths.
     """
     path, reports = notebook_path(notebook), Path(reports)
+    used = {**notebook_defaults(path), **parameters}
+    seed = used.get("seed") if seed is None else seed
+    trials = used.get("trials") if trials is None else trials
     nb = execute_notebook(path, parameters, cwd=NOTEBOOKS.parent)
     target = reports / f"{name}.html"
     atomic_write_text(target, to_html(nb))
