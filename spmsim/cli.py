@@ -29,7 +29,7 @@ from .overrides import parse_assignment
 from .plans import load_plan, payout_curve, plan_json_schema
 from .plans.io import load_plans, plan_files
 from .replay import plan_summary, replay, revenue_measures
-from .report import NOTEBOOKS, build_report, render_notebook
+from .report import build_report, render_notebook
 from .scenario import load_scenario, scenario_json_schema
 from .search import candidates_display, choice, open_sweep
 from .statement import statement
@@ -197,9 +197,8 @@ def cmd_study(args) -> int:
 
 
 def cmd_report(args) -> int:
-    notebook = NOTEBOOKS / f"{args.notebook}.ipynb"
     path = build_report(args.study, reports=args.reports, trials=args.trials, role=args.role,
-                        notebook=notebook, progress=not args.no_progress)
+                        notebook=args.notebook, progress=not args.no_progress)
     print(f"wrote {path} and {Path(args.reports) / 'index.html'}")
     return 0
 

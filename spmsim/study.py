@@ -31,7 +31,13 @@ from .plans.components.base import MEASURE_PATTERN, Frozen
 from .plans.io import read_yaml
 from .results import Results
 from .scenario import ALL, read_scenario_tree, resolve_files, scenario_from_tree
-from .winners import StudyHistory, load_history, outcome_counts, winners_and_losers
+from .winners import (
+    StudyHistory,
+    load_history,
+    outcome_counts,
+    study_changes,
+    winners_and_losers,
+)
 
 # metric name -> (summary row, direction shown in the report)
 METRICS = {
@@ -213,13 +219,12 @@ def run_study(path: str | Path, out: str | Path, *, trials: int | None = None,
     if study.history:  # bad history stops the study before any variant runs
         current = variant_scenario(study, study.current, path)
         history = load_history(study.history, path, current)
-    changes = []
+    changes = {}
     for name in study.variants:
         try:
             scenario = variant_scenario(study, name, path)
             if history is not None and name != study.current:
-                changes.append(winners_and_losers(history, current, scenario)
-                               .assign(variant=name))
+                changes[name] = winners_and_losers(history, current, scenario)
             n = trials or study.trials
             run = simulate_agents if study.engine == "agents" else simulate
             results = run(scenario, trials=n, seed=seeds[name], progress=progress)
@@ -245,10 +250,7 @@ def run_study(path: str | Path, out: str | Path, *, trials: int | None = None,
         if parts:
             tables[key] = pd.concat(parts, ignore_index=True)
     if history is not None:
-        cols = ["variant", "role", "plan", "rep_id", "team", "old_pay", "new_pay", "change",
-                "change_pct", "outcome"]
-        table = pd.concat(changes, ignore_index=True)[cols] if changes else \
-            pd.DataFrame(columns=cols)
+        table = study_changes(changes)
         tables["winners_losers"] = table
         write_csv(table, out / "winners_losers.csv")
         write_csv(outcome_counts(table), out / "winners_losers_summary.csv")

@@ -25,6 +25,9 @@ from .plans.io import load_plans
 from .replay import revenue_measures
 from .scenario import Scenario
 
+COLUMNS = ["variant", "role", "plan", "rep_id", "team", "old_pay", "new_pay", "change",
+           "change_pct", "outcome"]
+
 
 class StudyHistory(Frozen):
     """Last year's deals, quotas and roster, and the folder of the plans they were paid on
@@ -89,9 +92,17 @@ def winners_and_losers(history: History, current: Scenario, variant: Scenario) -
             continue
         by_rep = compare(old, new, key, revenue).by_rep
         frames.append(by_rep.assign(role=role, plan=key))
-    cols = ["role", "plan", "rep_id", "team", "old_pay", "new_pay", "change", "change_pct",
-            "outcome"]
-    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+    return _stacked(frames, COLUMNS[1:])
+
+
+def study_changes(per_variant: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every variant's winners and losers in one table, with a `variant` column."""
+    return _stacked([t.assign(variant=v) for v, t in per_variant.items()], COLUMNS)
+
+
+def _stacked(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True)[columns] if frames else \
+        pd.DataFrame(columns=columns)
 
 
 def outcome_counts(table: pd.DataFrame) -> pd.DataFrame:
