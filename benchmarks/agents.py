@@ -88,9 +88,9 @@ import spmsim.engines.agents as agents_module
 from spmsim.engines import simulate, simulate_agents
 from spmsim.engines.agents import DEFAULT_LOGGED_TRIALS
 from spmsim.engines.montecarlo import default_workers
-from spmsim.market import PipelineMarket
-from spmsim.results import Results
-from spmsim.scenario import Scenario, load_scenario
+from spmsim.engines.results import Results
+from spmsim.model.market import PipelineMarket
+from spmsim.model.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = {"baseline": ROOT / "scenarios" / "acme_baseline.yaml",

@@ -1,6 +1,6 @@
 """Plan designer update latency, Python side: what one change costs before the browser draws.
 
-For each fast trial count, the designer (`spmsim.widgets.PlanDesigner`, outside a kernel)
+For each fast trial count, the designer (`spmsim.designer.widgets.PlanDesigner`, outside a kernel)
 takes `--changes` edits alternating the enterprise plan's tier-2 rate and its cap, as the
 browser test does, and times each update's parts:
 
@@ -29,9 +29,9 @@ from pathlib import Path
 
 from machine import machine_info  # benchmarks/machine.py
 
-from spmsim import charts
+from spmsim.designer.widgets import PlanDesigner, svg
 from spmsim.engines.payroll import role_year
-from spmsim.widgets import PlanDesigner, svg
+from spmsim.report import charts
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "scenarios" / "plans" / "enterprise_ae.yaml"

@@ -61,12 +61,12 @@ import simpy
 from machine import fill_sizes, machine_info  # benchmarks/machine.py
 from tqdm import tqdm
 
+from spmsim.config import read_yaml
 from spmsim.engines import simulate
 from spmsim.engines.montecarlo import bytes_per_trial, chunk_trials, default_workers
+from spmsim.engines.results import Results
+from spmsim.model.scenario import Scenario, scenario_from_tree
 from spmsim.plans import Plan, PlanInputs, evaluate
-from spmsim.plans.io import read_yaml
-from spmsim.results import Results
-from spmsim.scenario import Scenario, scenario_from_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN_FILE = ROOT / "scenarios" / "plans" / "smb_ae.yaml"

@@ -6,12 +6,15 @@ What it measures, in one run:
   cap and quota on `scenarios/acme_baseline.yaml`: 120 seats in three roles) resized to
   `--candidates` Latin hypercube candidates (200) x `--trials` trials each (2,000), no
   refinement round, every candidate on the study seed (common draws);
-* serial: `spmsim.sweep.run_sweep` with the serial backend, in this process; each candidate
-  runs the Monte Carlo engine with ONE thread (the engine is told `workers=1` on every
-  backend, so the comparison is one core against N worker processes of one thread each);
-* Dask: `spmsim.backends.local_cluster(--workers)`, the LocalCluster `--workers N` starts
+* serial: `spmsim.studies.sweep.runner.run_sweep` with the serial backend, in this
+  process; each candidate runs the Monte Carlo engine with ONE thread (the engine is told
+  `workers=1` on every backend, so the comparison is one core against N worker processes
+  of one thread each);
+* Dask: `spmsim.studies.sweep.backends.local_cluster(--workers)`, the LocalCluster
+  `--workers N` starts
   (N processes x 1 thread, Dask's MALLOC_TRIM_THRESHOLD_ unset: it doubles the CPU time); its
-  start-up (workers up, `spmsim.sweep` imported on each) is timed apart from the sweep,
+  start-up (workers up, `spmsim.studies.sweep.runner` imported on each) is timed apart
+  from the sweep,
   and the speed-up is given both ways (sweep only, and including the cluster's start-up);
 * that both runs give identical candidate tables (every metric of every candidate, bit for
   bit): exit 1 otherwise.
@@ -42,8 +45,8 @@ import pandas as pd
 import yaml
 from machine import fill_sizes, machine_info  # benchmarks/machine.py
 
-from spmsim.backends import local_cluster
-from spmsim.sweep import run_sweep
+from spmsim.studies.sweep.backends import local_cluster
+from spmsim.studies.sweep.runner import run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDY = ROOT / "scenarios" / "studies" / "sweep_accelerator.yaml"
@@ -65,7 +68,7 @@ def write_study(folder: Path, candidates: int, trials: int) -> Path:
 
 
 def seats(path: Path) -> int:
-    from spmsim.scenario import load_scenario
+    from spmsim.model.scenario import load_scenario
 
     spec = yaml.safe_load(path.read_text())
     scenario = load_scenario(spec["base"])
@@ -111,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         with local_cluster(args.workers) as client:
             client.wait_for_workers(args.workers)
-            client.run(importlib.import_module, "spmsim.sweep")  # workers import spmsim now
+            # workers import spmsim now
+            client.run(importlib.import_module, "spmsim.studies.sweep.runner")
             startup_s = time.perf_counter() - t0
             dask_s, dask = timed_sweep(path, folder / "dask", progress, client=client)
     same = serial.equals(dask)

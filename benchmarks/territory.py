@@ -3,7 +3,7 @@ the LP rounding against the exact MILP on a small instance.
 
 What it measures, in one run:
 
-* `spmsim.territory.optimise` (LP rounding plus local search, `exact=False`) on synthetic
+* `spmsim.model.territory.optimise` (LP rounding plus local search, `exact=False`) on synthetic
   accounts at US cities (`synthetic_accounts`, seed 2027): 5,000 accounts owned today by 60
   reps (nearest base), re-aligned into 60 territories with +-10 % balance on workload, the
   bases fixed at the current alignment's workload-weighted centres, and the current owner
@@ -37,7 +37,7 @@ from typing import Any
 from machine import machine_info  # benchmarks/machine.py
 
 from spmsim.data.accounts import synthetic_accounts
-from spmsim.territory import alignment_metrics, centres, optimise
+from spmsim.model.territory import alignment_metrics, centres, optimise
 
 TIME_TARGET_S = 60.0
 

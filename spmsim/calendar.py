@@ -13,10 +13,10 @@ PayoutPeriod = Literal["month", "quarter", "year"]
 MONTHS_PER_PERIOD: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
 
 
-def _add_months(d: date, months: int) -> date:
-    total = d.month - 1 + months
-    year, month = d.year + total // 12, total % 12 + 1
-    return date(year, month, d.day)
+def add_months(d: date, months: int) -> date:
+    """The same day `months` later (or earlier, when negative); the day must be <= 28."""
+    total = d.year * 12 + d.month - 1 + months
+    return date(total // 12, total % 12 + 1, d.day)
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class PlanCalendar:
     def bounds(self) -> np.ndarray:
         """Period boundaries as datetime64[D], n_periods + 1 of them (end exclusive)."""
         step = MONTHS_PER_PERIOD[self.payout_period]
-        days = [_add_months(self.year_start, i * step) for i in range(self.n_periods + 1)]
+        days = [add_months(self.year_start, i * step) for i in range(self.n_periods + 1)]
         return np.array(days, dtype="datetime64[D]")
 
     @property

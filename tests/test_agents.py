@@ -22,12 +22,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from spmsim.behavior import PlanView
 from spmsim.cli import main
 from spmsim.engines import simulate, simulate_agents
 from spmsim.engines.agents import EVENT_COLUMNS
-from spmsim.results import Results
-from spmsim.scenario import Scenario, load_scenario, scenario_from_tree
+from spmsim.engines.results import Results
+from spmsim.model.behavior import PlanView
+from spmsim.model.scenario import Scenario, load_scenario, scenario_from_tree
 
 Z = 4.0  # tolerance in standard errors for "agrees" checks, and minimum z for "differs"
 KS_ALPHA = 0.01  # two-sample KS tests must not reject at this level

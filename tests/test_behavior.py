@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from spmsim.behavior import (
+from spmsim.model.behavior import (
     Effort,
     GivingUp,
     PlanView,
@@ -113,7 +113,7 @@ def test_period_end_share_by_hand():
 
     import pandas as pd
 
-    from spmsim.eventlog import even_share, period_end_days, period_end_share
+    from spmsim.engines.eventlog import even_share, period_end_days, period_end_share
 
     year = date(2027, 1, 1)
     days = period_end_days(year, "quarter", 14)

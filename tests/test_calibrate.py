@@ -12,11 +12,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from spmsim.cli import main
-from spmsim.data import calibrate as cb
-from spmsim.data import fit as ft
-from spmsim.data.crm import read_history
-from spmsim.data.history import (
+from spmsim.calibration import calibrate as cb
+from spmsim.calibration import fit as ft
+from spmsim.calibration.synthetic import (
     DAYS_PER_MONTH,
     HistoryParams,
     closing_seasonality,
@@ -24,10 +22,12 @@ from spmsim.data.history import (
     synthetic_history,
     write_history,
 )
+from spmsim.cli import main
+from spmsim.data.crm import read_history
 from spmsim.engines.montecarlo import simulate
-from spmsim.market import PipelineMarket
-from spmsim.org import Ramp
-from spmsim.scenario import load_scenario
+from spmsim.model.market import PipelineMarket
+from spmsim.model.org import Ramp
+from spmsim.model.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "scenarios" / "plans" / "enterprise_ae.yaml"
@@ -39,7 +39,8 @@ NB_SHARE = TRUTH.mix()["New Business"]
 @pytest.fixture(scope="module")
 def fitted():
     history = synthetic_history(TRUTH)
-    cal = cb.calibrate(history, PLAN, bootstrap=200, seed=1, ramp_curves=(TRUTH.ramp.curve,))
+    cal = cb.calibrate_scenario(history, PLAN, bootstrap=200, seed=1,
+                                ramp_curves=(TRUTH.ramp.curve,))
     return history, cal, cal.table().set_index("parameter")
 
 
@@ -100,7 +101,7 @@ def test_free_ramp_curve_choice_still_recovers_the_ramp_loss(fitted):
     """With every curve allowed, the months of productivity a hire loses (a curve-free
     summary) is within 4 bootstrap SEs of the truth's 6 x (1 - 0.2) / 2 = 2.4."""
     history, _, _ = fitted
-    cal = cb.calibrate(history, PLAN, bootstrap=100, seed=2)
+    cal = cb.calibrate_scenario(history, PLAN, bootstrap=100, seed=2)
     row = cal.table().set_index("parameter").loc["ramp.loss_months"]
     assert cb.ramp_loss(TRUTH.ramp) == pytest.approx(2.4, abs=1e-9)
     assert abs(row["estimate"] - 2.4) <= 4 * row["se"]
@@ -240,8 +241,8 @@ def test_each_roster_role_becomes_a_scenario_role(tmp_path):
                             stage_history=history.stage_history, stages=history.stages)
     smb = ROOT / "scenarios" / "plans" / "smb_ae.yaml"
     with pytest.raises(cb.SpmsimError, match="no plan for role.*'SMB AE'"):
-        cb.calibrate(history, {"Account Executive": PLAN}, bootstrap=0)
-    cal = cb.calibrate(history, {"Account Executive": PLAN, "SMB AE": smb}, bootstrap=0)
+        cb.calibrate_scenario(history, {"Account Executive": PLAN}, bootstrap=0)
+    cal = cb.calibrate_scenario(history, {"Account Executive": PLAN, "SMB AE": smb}, bootstrap=0)
     path, _ = cb.write_calibration(cal, tmp_path / "two.yaml")
     scenario = load_scenario(path)
     assert set(scenario.org.roles) == {"account_executive", "smb_ae"}
@@ -253,7 +254,7 @@ def test_without_stage_history_one_stage_carries_the_win_rate():
     """The cohort win rate (binomial SE) and one stage whose length is the won cycle."""
     history = synthetic_history(HistoryParams(reps=80, seed=9))
     history = type(history)(opportunities=history.opportunities, roster=history.roster)
-    cal = cb.calibrate(history, PLAN, bootstrap=0)
+    cal = cb.calibrate_scenario(history, PLAN, bootstrap=0)
     fit = cal.roles["Account Executive"]
     assert [s["name"] for s in fit.stages] == ["Open"]
     row = cal.table().set_index("parameter").loc["win_rate"]

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import integrate
 
-from spmsim import charts
+from spmsim.calibration.calibrate import calibrate_scenario
 from spmsim.capacity import (
     BLOCK,
     Capacity,
@@ -36,12 +36,12 @@ from spmsim.capacity import (
     search,
 )
 from spmsim.cli import main
-from spmsim.data.calibrate import calibrate
 from spmsim.data.crm import read_history
 from spmsim.engines import simulate
 from spmsim.errors import InputError, SpmsimError
-from spmsim.org import staffing
-from spmsim.scenario import scenario_from_tree
+from spmsim.model.org import staffing
+from spmsim.model.scenario import scenario_from_tree
+from spmsim.report import charts
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "capacity" / "acme_capacity.yaml"
@@ -332,7 +332,7 @@ def test_calibrated_from_the_example_history():
     are still ramping on the plan year's first day are the ramping reps, by tenure."""
     c = load_capacity(CRM_EXAMPLE, trials=200)
     role = c.scenario.org.roles[c.role]
-    fit = calibrate(read_history(ROOT / "scenarios" / "data" / "crm"),
+    fit = calibrate_scenario(read_history(ROOT / "scenarios" / "data" / "crm"),
                     ROOT / "scenarios" / "plans" / "enterprise_ae.yaml", bootstrap=0,
                     seed=c.seed).roles["Enterprise AE"]
     assert c.role == "enterprise_ae" and role.headcount == fit.headcount

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from spmsim.charts import balance_bars, save_html, territory_map
+from spmsim.report.charts import balance_bars, save_html, territory_map
 
 ACCOUNTS = pd.DataFrame({"account_id": ["A", "B", "C"], "lat": [40.7, 34.1, 41.9],
                          "lon": [-74.0, -118.2, -87.6], "potential": [5.0, 3.0, 2.0],

@@ -12,17 +12,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spmsim.cli import main
-from spmsim.data.crm import COLUMNS, ColumnMapping, StageNames, check_history, read_history
-from spmsim.data.history import (
+from spmsim.calibration.synthetic import (
     EXAMPLE_MAPPING,
     HistoryParams,
     synthetic_history,
     write_example,
     write_history,
 )
+from spmsim.cli import main
+from spmsim.data.crm import COLUMNS, ColumnMapping, StageNames, check_history, read_history
 from spmsim.errors import InputError, InputErrors
-from spmsim.market import Stage
+from spmsim.model.market import Stage
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "data" / "crm"

@@ -14,7 +14,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spmsim.designer import (
+from spmsim.config import read_yaml
+from spmsim.designer.model import (
     CURRENT,
     EDITED,
     Design,
@@ -28,15 +29,14 @@ from spmsim.designer import (
     resolve_path,
     role_scenario,
 )
+from spmsim.designer.save import add_variant, with_variant
+from spmsim.designer.widgets import PlanDesigner
 from spmsim.engines import simulate
+from spmsim.engines.results import HISTOGRAMS, TRIAL_STATS
 from spmsim.errors import InputError, Problem
 from spmsim.plans import load_plan
-from spmsim.plans.io import read_yaml
-from spmsim.plansave import add_variant, with_variant
-from spmsim.report import execute_notebook
-from spmsim.results import HISTOGRAMS, TRIAL_STATS
-from spmsim.study import load_study, variant_scenario
-from spmsim.widgets import PlanDesigner
+from spmsim.report.build import execute_notebook
+from spmsim.studies.study import load_study, variant_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANS = ROOT / "scenarios" / "plans"

@@ -32,7 +32,7 @@ import pytest
 from playwright.sync_api import Page
 
 from spmsim.plans import load_plan
-from spmsim.study import load_study
+from spmsim.studies.study import load_study
 
 ROOT = Path(__file__).resolve().parents[1]
 VOILA = Path(sys.executable).with_name("voila")

@@ -9,8 +9,8 @@ import pytest
 
 from spmsim.data.examples import example_company, write_example_company
 from spmsim.data.transactions import load_transactions
+from spmsim.history.replay import plan_summary, replay, revenue_measures
 from spmsim.plans import load_plan
-from spmsim.replay import plan_summary, replay, revenue_measures
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANS_DIR = ROOT / "scenarios" / "plans"

@@ -22,12 +22,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from nbformat.v4 import new_code_cell, new_notebook
 
-from spmsim import charts
-from spmsim import forecast as fc
+from spmsim.calibration.synthetic import (
+    HistoryParams,
+    cycle_survival,
+    synthetic_history,
+    write_history,
+)
 from spmsim.cli import main
 from spmsim.data.crm import read_history
-from spmsim.data.history import HistoryParams, cycle_survival, synthetic_history, write_history
 from spmsim.errors import InputError
+from spmsim.forecast import model as fc
+from spmsim.report import charts
 
 # ---------------------------------------------------------------- the Monte Carlo
 
@@ -205,7 +210,7 @@ def test_actual_bookings_counts_wins_after_as_of_up_to_period_end(tiny):
 def test_calibration_counts_by_stage_and_bucket_by_hand(tiny):
     """Four windows of 14 days ending 2026-02-28 (the record is complete from E's close on
     2025-12-15): (02-14, 02-28], (01-31, 02-14], (01-17, 01-31], (01-03, 01-17]."""
-    cal = fc.calibrate(read_history(tiny), "2026-02-28", "2026-03-14", windows=4,
+    cal = fc.fit_win_rates(read_history(tiny), "2026-02-28", "2026-03-14", windows=4,
                        min_windows=4, prior=0.0)
     t = cal.table.set_index(["stage", "bucket"])
     # open at 02-14: C Prospecting (expected 04-30: later), D Qualification (02-20: in)
@@ -225,7 +230,7 @@ def test_calibration_counts_by_stage_and_bucket_by_hand(tiny):
 
 
 def test_shrinkage_pulls_thin_cells_toward_the_stage_rate(tiny):
-    cal = fc.calibrate(read_history(tiny), "2026-02-28", "2026-03-14", windows=4,
+    cal = fc.fit_win_rates(read_history(tiny), "2026-02-28", "2026-03-14", windows=4,
                        min_windows=4, prior=2.0)
     t = cal.table.set_index(["stage", "bucket"])["p"]
     p_all = 1 / 6  # 1 won of 6 deal-windows
@@ -248,7 +253,7 @@ def test_calibrated_win_probabilities_match_the_generators_truth(synth):
     matter). Over 40 monthly windows each stage has 650-1,800 deal-windows; SE of a share
     sqrt(p (1 - p) / n) (a deal seen in two windows is rare: stages last 12-20 days)."""
     params = HistoryParams(seed=7, months=48)
-    cal = fc.calibrate(synth, "2028-12-31", "2029-01-31", windows=40)
+    cal = fc.fit_win_rates(synth, "2028-12-31", "2029-01-31", windows=40)
     assert len(cal.windows) == 40
     counts = cal.table.groupby("stage", sort=False)[["open", "won"]].sum()
     for k, stage in enumerate(params.stages):
@@ -390,7 +395,7 @@ def test_bad_dates_are_named(synth, as_of, end, where, says):
 
 
 def test_unknown_stage_is_named_with_the_opportunity(synth):
-    cal = fc.calibrate(synth, "2028-06-30", "2028-07-31")
+    cal = fc.fit_win_rates(synth, "2028-06-30", "2028-07-31")
     snap = fc.snapshot(synth, "2028-06-30")
     bad = snap.deals.copy()
     bad.loc[bad.index[2], "StageName"] = "Demo"
@@ -400,7 +405,7 @@ def test_unknown_stage_is_named_with_the_opportunity(synth):
 
 
 def test_snapshot_and_calibration_must_be_of_the_same_day(synth):
-    cal = fc.calibrate(synth, "2028-06-30", "2028-07-31")
+    cal = fc.fit_win_rates(synth, "2028-06-30", "2028-07-31")
     with pytest.raises(ValueError, match="the snapshot is of 2028-05-31 but the calibration"):
         fc.forecast_pipeline(fc.snapshot(synth, "2028-05-31"), cal, trials=10)
 

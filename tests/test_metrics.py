@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from spmsim.market import MonthTable
-from spmsim.metrics import row_percentiles, top_share
-from spmsim.org import Attrition, Hire, Ramp, Role, staffing
+from spmsim.engines.metrics import row_percentiles, top_share
+from spmsim.engines.results import HIST_STEP, histogram, histogram_percentile
+from spmsim.model.market import MonthTable
+from spmsim.model.org import Attrition, Hire, Ramp, Role, staffing
 from spmsim.plans import plan_from_dict
-from spmsim.results import HIST_STEP, histogram, histogram_percentile
 
 PLAN = plan_from_dict({
     "plan": "p", "ote": 100000, "base_share": 0.5, "year_start": "2027-01-01",

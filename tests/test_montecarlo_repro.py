@@ -12,8 +12,8 @@ import pytest
 
 from spmsim.engines import simulate
 from spmsim.engines.montecarlo import BLOCK, bytes_per_trial, chunk_trials
-from spmsim.results import Results
-from spmsim.scenario import load_scenario, with_overrides
+from spmsim.engines.results import Results
+from spmsim.model.scenario import load_scenario, with_overrides
 
 ACME = Path(__file__).resolve().parent.parent / "scenarios" / "acme_baseline.yaml"
 TRIALS = 300  # not a multiple of BLOCK: the last block is partial

@@ -17,8 +17,8 @@ import pytest
 from scipy import stats
 
 from spmsim.engines import simulate
-from spmsim.results import Results
-from spmsim.scenario import load_scenario, scenario_from_tree
+from spmsim.engines.results import Results
+from spmsim.model.scenario import load_scenario, scenario_from_tree
 
 Z = 4.0  # tolerance in standard errors for every statistical check
 YEAR_START = "2027-01-01"

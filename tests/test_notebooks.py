@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from spmsim.report import execute_notebook
-from spmsim.study import run_study
-from spmsim.sweep import run_sweep
+from spmsim.report.build import execute_notebook
+from spmsim.studies.study import run_study
+from spmsim.studies.sweep.runner import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -7,8 +7,8 @@ import pytest
 from pydantic import ValidationError
 
 from spmsim.errors import SpmsimError
-from spmsim.org import Ramp
-from spmsim.quota import QuotaMethod, allocate, fairness, relief
+from spmsim.model.org import Ramp
+from spmsim.model.quota import QuotaMethod, allocate, fairness, relief
 
 HISTORY = np.array([100.0, 300.0, 600.0])
 POTENTIAL = np.array([2.0, 1.0, 1.0])

@@ -10,8 +10,8 @@ import yaml
 
 from spmsim.engines import simulate
 from spmsim.errors import SpmsimError
-from spmsim.quota import fairness
-from spmsim.scenario import load_scenario
+from spmsim.model.quota import fairness
+from spmsim.model.scenario import load_scenario
 
 REPS, PER = 20, 5
 PLAN = {"plan": "AE", "ote": 150000, "base_share": 0.5, "year_start": "2027-01-01",
@@ -98,8 +98,8 @@ def test_territories_must_match_the_seats(folder):
 
 
 def test_compare_designs_side_by_side(folder):
-    from spmsim.designs import compare_designs
-    from spmsim.territory import optimise
+    from spmsim.model.territory import optimise
+    from spmsim.studies.designs import compare_designs
 
     s = _scenario(folder, {"method": "equal"})
     accounts = pd.read_csv(folder / "accounts.csv")
@@ -125,11 +125,16 @@ def test_compare_designs_side_by_side(folder):
 
 
 def test_workload_coverage_scales_productivity(folder):
-    from spmsim.org import TerritoryLink
+    from spmsim.data.accounts import load_accounts
+    from spmsim.model.files import files_context
+    from spmsim.model.org import TerritoryLink
 
-    link = TerritoryLink(accounts=str(folder / "accounts.csv"), elasticity=0.0,
-                         capacity_hours=25.0)
+    accounts = str(folder / "accounts.csv")
+    context = files_context({accounts: load_accounts(accounts)})
+    link = TerritoryLink.model_validate({"accounts": accounts, "elasticity": 0.0,
+                                         "capacity_hours": 25.0}, context=context)
     # every territory has 5 accounts x 10 hours = 50 hours: half covered
     assert link.factors() == pytest.approx(np.full(REPS, 0.5))
-    link = TerritoryLink(accounts=str(folder / "accounts.csv"), elasticity=1.0)
+    link = TerritoryLink.model_validate({"accounts": accounts, "elasticity": 1.0},
+                                        context=context)
     assert link.factors() == pytest.approx(np.linspace(1.0, 4.0, REPS) / 2.5)

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from spmsim.data.transactions import load_transactions
+from spmsim.history.replay import ReplayResult, replay
 from spmsim.plans import load_plan, plan_from_dict
-from spmsim.replay import ReplayResult, replay
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANS_DIR = ROOT / "scenarios" / "plans"

@@ -90,7 +90,7 @@ def test_a_failing_cell_fails_the_command_and_leaves_no_report(tmp_path, capsys)
     bad = tmp_path / "bad.ipynb"
     nbformat.write(nb, bad)
     from spmsim.errors import SpmsimError
-    from spmsim.report import build_report
+    from spmsim.report.build import build_report
 
     with pytest.raises(SpmsimError, match="RuntimeError: chart data missing"):
         build_report(DEFAULT, reports=tmp_path / "r", trials=32, notebook=bad, progress=False)

@@ -10,8 +10,13 @@ import pytest
 import yaml
 
 from spmsim.errors import InputError, InputErrors, SpmsimError
+from spmsim.model.scenario import (
+    load_scenario,
+    read_scenario_tree,
+    scenario_from_tree,
+    with_overrides,
+)
 from spmsim.overrides import apply_overrides, parse_assignment, parse_path, set_path
-from spmsim.scenario import load_scenario, read_scenario_tree, scenario_from_tree, with_overrides
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "acme_baseline.yaml"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from spmsim.cli import main
-from spmsim.results import Results
+from spmsim.engines.results import Results
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = str(ROOT / "scenarios" / "acme_baseline.yaml")

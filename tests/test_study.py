@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from spmsim.cli import main
+from spmsim.engines.results import Results
 from spmsim.errors import InputError
-from spmsim.results import Results
-from spmsim.study import Constraint, Study, load_study, run_study, summarise, variant_seeds
+from spmsim.studies.study import Constraint, Study, load_study, run_study, summarise, variant_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "studies" / "default.yaml"

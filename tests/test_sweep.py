@@ -20,18 +20,9 @@ from hypothesis import strategies as st
 from spmsim.cli import main
 from spmsim.engines import simulate
 from spmsim.errors import InputError, SpmsimError
-from spmsim.scenario import load_scenario
-from spmsim.search import (
-    candidates_table,
-    latin_hypercube,
-    metric_column,
-    open_sweep,
-    pareto_front,
-    refine_centres,
-    violation,
-)
-from spmsim.study import Constraint, load_study
-from spmsim.sweep import (
+from spmsim.model.scenario import load_scenario
+from spmsim.studies.study import Constraint, load_study
+from spmsim.studies.sweep.runner import (
     Candidate,
     Parameter,
     SweepStudy,
@@ -40,6 +31,15 @@ from spmsim.sweep import (
     load_sweep_study,
     refined_candidates,
     run_sweep,
+)
+from spmsim.studies.sweep.search import (
+    candidates_table,
+    latin_hypercube,
+    metric_column,
+    open_sweep,
+    pareto_front,
+    refine_centres,
+    violation,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

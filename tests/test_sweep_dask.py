@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from test_sweep import small_spec, write_spec  # tests/ is on sys.path (rootdir conftest-less)
 
-from spmsim.backends import TRIM, DaskBackend, getenv, local_cluster
 from spmsim.cli import main
-from spmsim.sweep import run_sweep
+from spmsim.studies.sweep.backends import TRIM, DaskBackend, getenv, local_cluster
+from spmsim.studies.sweep.runner import run_sweep
 
 
 def _quiet(*_):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spmsim.tables import cell, readable, readable_rows
+from spmsim.report.tables import cell, readable, readable_rows
 
 
 @pytest.mark.parametrize(("value", "label", "text"), [

@@ -17,7 +17,7 @@ import pytest
 from spmsim.cli import main
 from spmsim.data.accounts import SEGMENTS, load_accounts, synthetic_accounts, us_cities
 from spmsim.errors import InputError, SpmsimError
-from spmsim.territory import (
+from spmsim.model.territory import (
     EARTH_KM,
     _costs,
     alignment_metrics,
@@ -97,7 +97,7 @@ def test_exact_bound_is_a_true_lower_bound_on_mid_instance():
     """Against milp with mip_rel_gap=0 on 150 accounts x 5 territories, balance 5 %."""
     from scipy.optimize import Bounds, milp
 
-    from spmsim.territory import _band, _constraints
+    from spmsim.model.territory import _band, _constraints
 
     for seed in (3, 4, 5):
         accounts = random_accounts(150, seed)

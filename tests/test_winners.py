@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from spmsim import studyview as sv
-from spmsim.compare import compare
 from spmsim.data.transactions import load_transactions
 from spmsim.errors import InputError, SpmsimError
+from spmsim.history.compare import compare
+from spmsim.history.replay import revenue_measures
 from spmsim.plans.io import load_plans
-from spmsim.replay import revenue_measures
-from spmsim.study import load_study, run_study
+from spmsim.report import studyview as sv
+from spmsim.studies.study import load_study, run_study
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANS = ROOT / "scenarios" / "plans"

@@ -33,10 +33,17 @@ bookings of the plan; the naive plan, the fewest hires whose figure reaches the 
 meets the target about half the time or less.
 """
 
-from .confirm import Confirmation, Z, confirm, confirm_html, confirm_text, plan_scenario
-from .inputs import Capacity, FromHistory, Hiring, Ramping, load_capacity
-from .plan import CapacityPlan, Search, plan_capacity, search
-from .seats import (
+from spmsim.capacity.confirm import (
+    Confirmation,
+    Z,
+    confirm,
+    confirm_html,
+    confirm_text,
+    plan_scenario,
+)
+from spmsim.capacity.inputs import Capacity, FromHistory, Hiring, Ramping, load_capacity
+from spmsim.capacity.plan import CapacityPlan, Search, plan_capacity, search
+from spmsim.capacity.seats import (
     BLOCK,
     GRID,
     SeatDraws,

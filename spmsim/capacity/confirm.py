@@ -10,10 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from ..engines import simulate
-from ..errors import SpmsimError
-from ..scenario import Scenario, scenario_from_tree
-from .plan import CapacityPlan
+from spmsim.capacity.plan import CapacityPlan
+from spmsim.engines import simulate
+from spmsim.errors import SpmsimError
+from spmsim.format import percent
+from spmsim.model.scenario import Scenario, scenario_from_tree
 
 Z = 4.0  # standard errors within which a confirmation agrees
 
@@ -63,8 +64,8 @@ class Confirmation:
     def text(self) -> str:
         verdict = "agrees" if self.agrees else "DISAGREES"
         return (f"independent check (Monte Carlo engine, {self.trials:,} trials, seed "
-                f"{self.seed}): P(target met) = {self.probability:.1%} +- {self.se:.1%}; "
-                f"stated {self.stated:.1%} +- {self.stated_se:.1%}: {verdict} "
+                f"{self.seed}): P(target met) = {percent(self.probability)} +- {percent(self.se)}; "
+                f"stated {percent(self.stated)} +- {percent(self.stated_se)}: {verdict} "
                 f"(z = {self.z:+.2f}, within {Z:g} SE)")
 
 

@@ -9,12 +9,11 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
-from ..errors import InputError, Problem, problems_from_validation
-from ..org import MONTHS
-from ..overrides import apply_overrides
-from ..plans.components.base import Frozen
-from ..plans.io import read_yaml
-from ..scenario import Scenario, read_scenario_tree, resolve_files, scenario_from_tree
+from spmsim.config import Frozen, read_yaml
+from spmsim.errors import InputError, Problem, problems_from_validation
+from spmsim.model.org import MONTHS
+from spmsim.model.scenario import Scenario, read_scenario_tree, resolve_files, scenario_from_tree
+from spmsim.overrides import apply_overrides
 
 DAYS_PER_MONTH = 365.25 / 12  # as the CRM history and calibration count a month
 
@@ -115,7 +114,7 @@ class Capacity(Frozen):
 
 
 class FromHistory(Frozen):
-    """The role's model calibrated from a CRM history (`spmsim.data.calibrate`): deal flow,
+    """The role's model calibrated from a CRM history (`spmsim.calibration.calibrate`): deal flow,
     skill spread, ramp, attrition and backfill, headcount on the export date; reps in seat
     then who are still ramping at the plan year's start become `ramping:`."""
 
@@ -130,8 +129,8 @@ def _calibrated(spec: FromHistory, path: Path, seed: int
                 ) -> tuple[dict, str, np.ndarray, pd.Timestamp]:
     """Scenario tree of the calibrated role, its key, and the start dates of the reps in
     seat on the export date (and that date)."""
-    from ..data.calibrate import calibrate, role_key
-    from ..data.crm import read_history
+    from spmsim.calibration.calibrate import calibrate_scenario, role_key
+    from spmsim.data.crm import read_history
 
     folder = path.resolve().parent
     history = read_history(folder / spec.history,
@@ -142,7 +141,7 @@ def _calibrated(spec: FromHistory, path: Path, seed: int
         raise ValueError(f"calibrate.role: give the roster Role to plan, one of "
                          f"{', '.join(map(repr, roles))}")
     plan = folder / spec.plan
-    cal = calibrate(history, {r: plan for r in roles}, bootstrap=0, seed=seed)
+    cal = calibrate_scenario(history, {r: plan for r in roles}, bootstrap=0, seed=seed)
     tree = cal.scenario_tree(folder / "calibrated.yaml")
     tree["org"]["roles"] = {k: v for k, v in tree["org"]["roles"].items()
                             if k == role_key(name)}

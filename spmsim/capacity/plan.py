@@ -10,12 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..calendar import PlanCalendar
-from ..errors import InputError, Problem
-from ..io import atomic_write_text, write_csv
-from ..org import MONTHS, Hire
-from .inputs import Capacity
-from .seats import (
+from spmsim.calendar import PlanCalendar
+from spmsim.capacity.inputs import Capacity
+from spmsim.capacity.seats import (
     SeatDraws,
     Seats,
     hires_of,
@@ -24,6 +21,10 @@ from .seats import (
     seats_of,
     simulate_seats,
 )
+from spmsim.errors import InputError, Problem
+from spmsim.format import amount, percent
+from spmsim.io import atomic_write_text, write_csv
+from spmsim.model.org import MONTHS, Hire
 
 
 @dataclass(frozen=True)
@@ -79,17 +80,17 @@ class CapacityPlan:
         starts = ", ".join(f"{h.count} in month {h.month}" for h in self.new_hires) or "none"
         naive = "not within the hiring limits" if self.naive_hires is None else (
             f"{self.naive_hires} hires, which meet the target with P = "
-            f"{self.naive_probability:.1%}")
+            f"{percent(self.naive_probability)}")
         return "\n".join([
-            f"{c.capacity}: {c.role}, target {c.annual_target:,.0f} with probability "
-            f"{c.probability:.0%}",
+            f"{c.capacity}: {c.role}, target {amount(c.annual_target)} with probability "
+            f"{percent(c.probability, 0)}",
             f"plan: {self.hires} new hires starting {starts} "
             f"(requisitions {c.hiring.lead_months} months ahead)",
-            f"P(target met) = {self.probability:.1%} +- {self.se:.1%} (SE; {self.trials:,} "
-            "trials)",
-            f"year bookings P10 {p['P10']:,.0f}  P50 {p['P50']:,.0f}  P90 {p['P90']:,.0f}",
+            f"P(target met) = {percent(self.probability)} +- {percent(self.se)} "
+            f"(SE; {self.trials:,} trials)",
+            f"year bookings P10 {amount(p['P10'])}  P50 {amount(p['P50'])}  P90 {amount(p['P90'])}",
             f"deterministic: effective headcount {self.effective_headcount:.1f} x "
-            f"{self.rep_year:,.0f} per ramped rep-year = {self.expected:,.0f}",
+            f"{amount(self.rep_year)} per ramped rep-year = {amount(self.expected)}",
             f"naive plan (deterministic figure = target): {naive}",
         ])
 
@@ -168,9 +169,10 @@ def _schedule(capacity: Capacity, seats: Seats, k: int, draws: SeatDraws,
 def _unreachable(capacity: Capacity, seats: Seats, best: float, se: float) -> InputError:
     h = capacity.hiring
     return InputError(capacity.source, [Problem("target", (
-        f"{capacity.annual_target:,.0f} is met with probability {best:.1%} +- {se:.1%} at "
-        f"most, below {capacity.probability:.0%}, even with all {seats.new_months.size} new "
-        f"hires the hiring limits allow (hiring: first start in month {h.first_start}, "
+        f"{amount(capacity.annual_target)} is met with probability {percent(best)} +- "
+        f"{percent(se)} at most, below {percent(capacity.probability, 0)}, even with all "
+        f"{seats.new_months.size} new hires the hiring limits allow (hiring: first start in "
+        f"month {h.first_start}, "
         f"max_per_month {h.max_per_month}, max_total {h.max_total or 'none'}): lower the "
         "target or the probability, or allow more or earlier hires"))])
 

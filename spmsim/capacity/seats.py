@@ -9,9 +9,10 @@ import numpy as np
 from scipy import stats
 from tqdm.auto import tqdm
 
-from ..calendar import PlanCalendar
-from ..engines.montecarlo import stream_rng
-from ..market import (
+from spmsim.calendar import PlanCalendar
+from spmsim.capacity.inputs import Capacity
+from spmsim.engines.montecarlo import stream_rng
+from spmsim.model.market import (
     AttainmentMarket,
     Market,
     MonthTable,
@@ -20,8 +21,7 @@ from ..market import (
     monthly_weight,
     pipeline_draws,
 )
-from ..org import MONTHS, Hire, Role, Staffing, staffing
-from .inputs import Capacity
+from spmsim.model.org import MONTHS, Hire, Role, Staffing, staffing
 
 BLOCK = 256  # trials per random-number block: the unit of reproducibility
 GRID = 60  # time steps per month of the expected-headcount integral

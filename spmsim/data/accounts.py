@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
-from .transactions import _duplicates, _numbers, _Rows, read_table
+from spmsim.data.rows import Rows, duplicates, numbers, read_table
+from spmsim.errors import InputError
 
 REQUIRED = ("account_id", "lat", "lon", "potential", "workload")
 OPTIONAL = ("segment", "rep_id")
@@ -42,7 +42,7 @@ def synthetic_accounts(n_accounts: int = 2000, n_reps: int = 40, seed: int = 202
     """Accounts at US cities with potential, workload, segment, industry and a current
     owner: an alignment around k-means bases whose workloads are within
     +-`current_balance` of the mean, as an imperfect real alignment would be."""
-    from ..territory import optimise
+    from spmsim.model.territory import optimise
 
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     cities = us_cities(min_population)
@@ -75,36 +75,40 @@ def synthetic_accounts(n_accounts: int = 2000, n_reps: int = 40, seed: int = 202
 def load_accounts(path: str | Path) -> pd.DataFrame:
     """Read `account_id, lat, lon, potential, workload[, segment][, rep_id]`; every bad row
     is reported with its line and column."""
-    rows = _Rows(Path(path), read_table(path, (REQUIRED, OPTIONAL)))
+    rows = Rows(Path(path), read_table(path, (REQUIRED, OPTIONAL)))
     out = rows.df.copy()
     rows.flag(out["account_id"] == "", "account_id", "required: give every account an id")
     for col, limit in (("lat", 90.0), ("lon", 180.0)):
         out[col] = _numbers_signed(rows, col, limit)
     for col in ("potential", "workload"):
-        out[col] = _numbers(rows, col)
-    _duplicates(rows, ["account_id"], "account_id")
+        out[col] = numbers(rows, col)
+    duplicates(rows, ["account_id"], "account_id")
     rows.raise_if_any()
     if not (out["workload"] > 0).any():
         raise InputError(path, "workload: every account has 0 hours; give hours a year")
     return out.reset_index(drop=True)
 
 
-def read_alignment(path: str | Path, account_ids: pd.Series) -> pd.Series:
-    """Territory per account (in the order of `account_ids`) from a CSV of account_id,
-    territory; every account must appear."""
-    rows = _Rows(Path(path), read_table(path, (("account_id", "territory"), ())))
-    _duplicates(rows, ["account_id"], "account_id")
+def read_alignment_table(path: str | Path) -> pd.DataFrame:
+    """A CSV of account_id, territory: each account once."""
+    rows = Rows(Path(path), read_table(path, (("account_id", "territory"), ())))
+    duplicates(rows, ["account_id"], "account_id")
     rows.raise_if_any()
-    owner = account_ids.map(dict(zip(rows.df["account_id"], rows.df["territory"],
-                                     strict=True)))
+    return rows.df
+
+
+def align(table: pd.DataFrame, account_ids: pd.Series, source: str | Path) -> pd.Series:
+    """Territory per account (in the order of `account_ids`) from an alignment table;
+    every account must appear."""
+    owner = account_ids.map(dict(zip(table["account_id"], table["territory"], strict=True)))
     missing = account_ids[owner.isna()]
     if len(missing):
-        raise InputError(path, f"no territory for {len(missing)} accounts, e.g. "
-                               f"{', '.join(missing.head(3))}")
+        raise InputError(source, f"no territory for {len(missing)} accounts, e.g. "
+                                 f"{', '.join(missing.head(3))}")
     return owner
 
 
-def _numbers_signed(rows: _Rows, column: str, limit: float) -> pd.Series:
+def _numbers_signed(rows: Rows, column: str, limit: float) -> pd.Series:
     """Degrees: numbers within [-limit, limit]."""
     values = pd.to_numeric(rows.df[column], errors="coerce")
     rows.flag(values.isna(), column, "not a number")

@@ -20,10 +20,9 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
-from ..errors import InputError, InputErrors, Problem, problems_from_validation
-from ..plans.components.base import Frozen
-from ..plans.io import read_yaml
-from .transactions import read_table
+from spmsim.config import Frozen, read_yaml
+from spmsim.data.rows import read_table
+from spmsim.errors import InputError, InputErrors, Problem, problems_from_validation
 
 OPEN_STAGES = ("Prospecting", "Qualification", "Proposal", "Negotiation")
 WON, LOST = "Closed Won", "Closed Lost"

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..io import write_csv
+from spmsim.io import write_csv
 
 YEAR_START = np.datetime64("2027-01-01")
 MONTH_STARTS = np.arange("2027-01", "2028-01", dtype="datetime64[M]").astype("datetime64[D]")

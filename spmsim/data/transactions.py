@@ -9,8 +9,6 @@ a deal add up to 1. Dates are ISO (YYYY-MM-DD); `end_date` is the last day worke
 
 from __future__ import annotations
 
-import csv
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, InputErrors, Problem
-from ..plans import Plan
-from ..plans.components import MBO
+from spmsim.data.rows import Rows, dates, duplicates, numbers, read_table
+from spmsim.errors import InputError, InputErrors, Problem
+from spmsim.plans import Plan
 
 DEALS = ("deal_id", "rep_id", "date", "measure", "amount"), ("split", "cancel_date")
 QUOTAS = ("rep_id", "measure", "quota"), ()
@@ -38,89 +36,6 @@ class Transactions:
     plans: Mapping[str, Plan]
 
 
-class _Rows:
-    """Collects row problems of one file; `line` is the line in the file (header = 1)."""
-
-    def __init__(self, path: Path, df: pd.DataFrame):
-        self.path, self.df, self.problems = path, df, []
-
-    def flag(self, mask: pd.Series, column: str, message) -> None:
-        for idx in self.df.index[mask.to_numpy()]:
-            row = self.df.loc[idx]
-            text = message(row) if callable(message) else message
-            self.problems.append(Problem(f"line {idx + 2}, {column}={row[column]!r}", text))
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise InputError(self.path, self.problems)
-
-
-def _check_row_lengths(path: Path) -> None:
-    """Rows with more non-empty fields than the header would shift columns: refuse them."""
-    with path.open(newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, [])
-        problems = [Problem(f"line {reader.line_num}", f"{len(row)} fields but the header has "
-                            f"{len(header)}: remove the extra values or add their column")
-                    for row in reader if any(v.strip() for v in row[len(header):])]
-    if problems:
-        raise InputError(path, problems)
-
-
-def read_table(path: str | Path, spec: tuple[tuple[str, ...], tuple[str, ...]]) -> pd.DataFrame:
-    """All cells as stripped strings, '' for blank; error naming any missing columns."""
-    path = Path(path)
-    try:
-        _check_row_lengths(path)
-        with warnings.catch_warnings():  # extra empty fields (trailing commas) are dropped
-            warnings.simplefilter("ignore", pd.errors.ParserWarning)
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
-                             skip_blank_lines=False, index_col=False)
-    except (OSError, UnicodeDecodeError, csv.Error, pd.errors.ParserError,
-            pd.errors.EmptyDataError) as e:
-        raise InputError(path, f"cannot read as CSV ({e})") from e
-    df.columns = [c.strip() for c in df.columns]
-    required, optional = spec
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise InputError(path, f"missing columns {missing}; expected {list(required)}"
-                               f" and optionally {list(optional)}, found {list(df.columns)}")
-    df = df.apply(lambda col: col.str.strip())
-    df = df[~(df == "").all(axis=1)]  # blank lines: skipped, but the index keeps line numbers
-    for col in optional:
-        if col not in df.columns:
-            df[col] = ""
-    return df
-
-
-def _dates(rows: _Rows, column: str, required: bool) -> pd.Series:
-    raw = rows.df[column]
-    parsed = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
-    bad = parsed.isna() & ((raw != "") | required)
-    rows.flag(bad, column, "not a date: write it as YYYY-MM-DD")
-    return parsed
-
-
-def _numbers(rows: _Rows, column: str, *, positive: bool = False) -> pd.Series:
-    values = pd.to_numeric(rows.df[column], errors="coerce")
-    rows.flag(values.isna(), column, "not a number")
-    rows.flag(np.isinf(values), column, "not a finite number")
-    values = values.where(np.isfinite(values))
-    if positive:
-        rows.flag(values.notna() & ~(values > 0), column, "must be greater than 0")
-    else:
-        rows.flag(values.notna() & (values < 0), column, "must not be negative")
-    return values
-
-
-def _duplicates(rows: _Rows, keys: list[str], what: str) -> None:
-    dup = rows.df.duplicated(keys, keep=False)
-    first_line = rows.df.groupby(keys, sort=False).ngroup()
-    lines = {g: sorted(i + 2 for i in idx) for g, idx in rows.df.groupby(first_line).groups.items()}
-    rows.flag(dup, keys[0], lambda r: f"{what} repeated on lines "
-              f"{lines[first_line[r.name]]}: keep one row")
-
-
 def plan_keys(plans: Mapping[str, Plan]) -> dict[str, str]:
     """Names a roster may use for each plan: its key (file stem) and its `plan:` name."""
     names = {key: key for key in plans}
@@ -129,14 +44,14 @@ def plan_keys(plans: Mapping[str, Plan]) -> dict[str, str]:
 
 
 def load_roster(path: str | Path, plans: Mapping[str, Plan]) -> pd.DataFrame:
-    rows = _Rows(Path(path), read_table(path, ROSTER))
+    rows = Rows(Path(path), read_table(path, ROSTER))
     df = rows.df
     rows.flag(df["rep_id"] == "", "rep_id", "empty rep_id")
-    _duplicates(rows, ["rep_id"], "rep_id")
+    duplicates(rows, ["rep_id"], "rep_id")
     names = plan_keys(plans)
     rows.flag(~df["plan"].isin(names), "plan",
               f"unknown plan: use one of {sorted(plans)} or pass its file with --plan")
-    start, end = _dates(rows, "start_date", False), _dates(rows, "end_date", False)
+    start, end = dates(rows, "start_date", False), dates(rows, "end_date", False)
     rows.flag(start.notna() & end.notna() & (end < start), "end_date", "is before start_date")
     rows.raise_if_any()
     return pd.DataFrame({"rep_id": df["rep_id"], "plan": df["plan"].map(names),
@@ -146,11 +61,11 @@ def load_roster(path: str | Path, plans: Mapping[str, Plan]) -> pd.DataFrame:
 
 def load_quotas(path: str | Path, roster: pd.DataFrame,
                 plans: Mapping[str, Plan]) -> pd.DataFrame:
-    rows = _Rows(Path(path), read_table(path, QUOTAS))
+    rows = Rows(Path(path), read_table(path, QUOTAS))
     df = rows.df
-    quota = _numbers(rows, "quota", positive=True)
+    quota = numbers(rows, "quota", positive=True)
     rows.flag(~df["rep_id"].isin(roster["rep_id"]), "rep_id", "rep not in the roster")
-    _duplicates(rows, ["rep_id", "measure"], "quota for this rep and measure")
+    duplicates(rows, ["rep_id", "measure"], "quota for this rep and measure")
     have = set(zip(df["rep_id"], df["measure"], strict=True))
     for rep, key in zip(roster["rep_id"], roster["plan"], strict=True):
         for m in plans[key].quota_measures():
@@ -162,14 +77,14 @@ def load_quotas(path: str | Path, roster: pd.DataFrame,
                          "quota": quota}).reset_index(drop=True)
 
 
-def _check_splits(rows: _Rows, parsed: pd.DataFrame) -> None:
+def _check_splits(rows: Rows, parsed: pd.DataFrame) -> None:
     """Split rows share a deal_id, agree on the deal's values, and their shares add to 1."""
     df, given = rows.df, rows.df["split"] != ""
     many = df["deal_id"].duplicated(keep=False)
     rows.flag(many & ~given, "deal_id",
               "duplicated deal id: give each deal its own id, or a `split` share on each row")
-    split_rows = _Rows(rows.path, df[given])
-    _duplicates(split_rows, ["deal_id", "rep_id"], "deal credited twice to this rep")
+    split_rows = Rows(rows.path, df[given])
+    duplicates(split_rows, ["deal_id", "rep_id"], "deal credited twice to this rep")
     rows.problems += split_rows.problems
     groups = parsed[given].groupby(df["deal_id"][given], sort=False)
     for col in ("date", "measure", "amount", "cancel_date"):
@@ -182,18 +97,18 @@ def _check_splits(rows: _Rows, parsed: pd.DataFrame) -> None:
 
 
 def load_deals(path: str | Path, roster: pd.DataFrame, plans: Mapping[str, Plan]) -> pd.DataFrame:
-    rows = _Rows(Path(path), read_table(path, DEALS))
+    rows = Rows(Path(path), read_table(path, DEALS))
     df = rows.df
     rows.flag(df["deal_id"] == "", "deal_id", "empty deal_id")
-    amount = _numbers(rows, "amount")
+    amount = numbers(rows, "amount")
     split = pd.to_numeric(df["split"].replace("", "1"), errors="coerce")
     rows.flag(split.isna() | (split <= 0) | (split > 1), "split", "a share in (0, 1]")
-    date, cancel = _dates(rows, "date", True), _dates(rows, "cancel_date", False)
+    date, cancel = dates(rows, "date", True), dates(rows, "cancel_date", False)
     rows.flag(cancel.notna() & date.notna() & (cancel < date), "cancel_date", "is before date")
     known = {m for p in plans.values() for m in p.measures}
     rows.flag(~df["measure"].isin(known), "measure",
               f"no loaded plan pays on this measure (known: {sorted(known)})")
-    scores = {c.measure for p in plans.values() for c in p.components if isinstance(c, MBO)}
+    scores = set().union(*(p.score_measures() for p in plans.values()))
     rows.flag(df["measure"].isin(scores) & (amount > 1), "amount", "an MBO score is in [0, 1]")
     _check_splits(rows, pd.DataFrame({"date": date, "measure": df["measure"], "amount": amount,
                                       "cancel_date": cancel, "split": split}))

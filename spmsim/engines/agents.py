@@ -27,7 +27,14 @@ import pandas as pd
 import simpy
 from tqdm.auto import tqdm
 
-from ..behavior import (
+from spmsim.calendar import MONTHS_PER_PERIOD, PlanCalendar
+from spmsim.engines import DEFAULT_LOGGED_TRIALS
+from spmsim.engines.metrics import ChunkStats, assemble, chunk_stats
+from spmsim.engines.montecarlo import BLOCK, Chunk, assessment_months, draw_role, stream_rng
+from spmsim.engines.payroll import Draws, role_year
+from spmsim.engines.results import Results
+from spmsim.errors import SpmsimError
+from spmsim.model.behavior import (
     PlanView,
     effort_level,
     gives_up,
@@ -37,18 +44,12 @@ from ..behavior import (
     pushes_out,
     reach_probability,
 )
-from ..calendar import MONTHS_PER_PERIOD, PlanCalendar
-from ..errors import SpmsimError
-from ..market import PipelineMarket, score_credit
-from ..metrics import ChunkStats, assemble, chunk_stats
-from ..org import MONTHS, Role, Staffing
-from ..results import Results
-from ..scenario import Scenario
-from .montecarlo import BLOCK, Chunk, assessment_months, draw_role, stream_rng
-from .payroll import Draws, role_year
+from spmsim.model.market import PipelineMarket, score_credit
+from spmsim.model.org import MONTHS, Role, Staffing
+from spmsim.model.scenario import Scenario
 
 WARM_UP_CYCLES = 4.0  # warm-up length in mean sales cycles: the pipeline is full by day 0
-DEFAULT_LOGGED_TRIALS = 50
+
 EVENT_COLUMNS = ("trial", "day", "date", "role", "rep", "event", "measure", "stage",
                  "amount", "discount")
 

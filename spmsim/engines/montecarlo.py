@@ -18,8 +18,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 import numpy as np
 from tqdm.auto import tqdm
 
-from ..calendar import PlanCalendar
-from ..market import (
+from spmsim.calendar import PlanCalendar
+from spmsim.engines import DEFAULT_MEMORY_MB
+from spmsim.engines.metrics import ChunkStats, assemble, chunk_stats
+from spmsim.engines.payroll import Draws, role_year
+from spmsim.engines.results import Results
+from spmsim.model.market import (
     AttainmentMarket,
     MonthTable,
     PipelineMarket,
@@ -28,18 +32,14 @@ from ..market import (
     pipeline_draws,
     score_credit,
 )
-from ..metrics import ChunkStats, assemble, chunk_stats
-from ..org import MONTHS, Role, staffing
-from ..plans.components.mbo import MBO
-from ..results import Results
-from ..scenario import Scenario
-from .payroll import Draws, role_year
+from spmsim.model.org import MONTHS, Role, staffing
+from spmsim.model.scenario import Scenario
 
 BLOCK = 64  # trials per random-number block: the unit of reproducibility
 # Named random streams; append only, so existing streams keep their draws.
 STREAMS = ("skill", "exit", "attainment", "arrivals", "deal_size", "score", "deal_month",
            "monthly_arrivals", "other_deal_size", "agent")
-DEFAULT_MEMORY_MB = 512
+
 # float64 (trial, slot, month) arrays alive at a chunk's peak, plus per expected deal.
 ARRAYS_PER_CELL = 14  # measured with tracemalloc: about 11 at 1,000 reps
 ARRAYS_PER_DEAL = 3
@@ -55,9 +55,7 @@ def stream_rng(root: np.random.SeedSequence, block: int, role: int, stream: str,
 
 def assessment_months(role: Role, measure: str) -> np.ndarray:
     """0-based months whose last day closes an assessment of this score."""
-    plan = role.plan
-    per_year = next((c.assessments(plan.calendar.n_periods) for c in plan.components
-                     if isinstance(c, MBO) and c.measure == measure), plan.calendar.n_periods)
+    per_year = role.plan.assessments_per_year(measure)
     step = MONTHS // per_year
     return np.arange(step - 1, MONTHS, step)
 

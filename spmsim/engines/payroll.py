@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..calendar import MONTHS_PER_PERIOD, PlanCalendar
-from ..market import Market
-from ..metrics import RoleYear
-from ..org import Role, Staffing
-from ..plans import PlanInputs, evaluate
+from spmsim.calendar import MONTHS_PER_PERIOD, PlanCalendar
+from spmsim.engines.metrics import RoleYear
+from spmsim.model.market import Market
+from spmsim.model.org import Role, Staffing
+from spmsim.plans import PlanInputs, evaluate
 
 
 @dataclass(frozen=True)

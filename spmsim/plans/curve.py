@@ -7,9 +7,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .components import MBO, Spiff
-from .engine import PlanInputs, evaluate
-from .model import Plan
+from spmsim.plans.components import Spiff
+from spmsim.plans.engine import PlanInputs, evaluate
+from spmsim.plans.model import Plan
 
 
 def payout_curve(plan: Plan, attainment: np.ndarray | None = None,
@@ -27,7 +27,7 @@ def payout_curve(plan: Plan, attainment: np.ndarray | None = None,
     n = plan.calendar.n_periods
     credit, quota = {}, {}
     for c in comps:
-        if isinstance(c, MBO):
+        if c.scored:
             credit[c.measure] = np.full((att.size, n), mbo_score * c.assessments(n) / n)
             continue
         q = quotas.get(c.measure)

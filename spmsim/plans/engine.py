@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .components import Component, Context
-from .model import Plan
+from spmsim.plans.components import Component, Context
+from spmsim.plans.model import Plan
 
 
 @dataclass(frozen=True)

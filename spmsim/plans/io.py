@@ -6,31 +6,15 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
-from ..errors import InputError, Problem, SpmsimError, problems_from_validation
-from .components import REGISTRY, Cap, Tier
-from .model import Clawback, Draw, Plan
+from spmsim.config import read_yaml
+from spmsim.errors import InputError, SpmsimError, problems_from_validation
+from spmsim.plans.components import REGISTRY, Cap, Tier
+from spmsim.plans.model import Clawback, Draw, Plan
 
 KEYS = frozenset(name for model in (Plan, Cap, Draw, Clawback, Tier, *REGISTRY.values())
                  for name in model.model_fields)
-
-
-def read_yaml(path: str | Path) -> object:
-    """Parse a YAML file, or raise InputError naming the line of a syntax error."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as e:
-        raise InputError(path, f"cannot read the file ({e.strerror})") from e
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(path, [Problem(where, f"not valid YAML: {getattr(e, 'problem', e)}")])\
-            from e
 
 
 def plan_from_dict(data: object, source: str | Path = "<plan>") -> Plan:

@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ..calendar import PayoutPeriod, PlanCalendar
-from .components import AnyComponent, Cap
-from .components.base import Frozen
-from .components.spiff import Spiff
+from spmsim.calendar import PayoutPeriod, PlanCalendar
+from spmsim.config import Frozen
+from spmsim.plans.components import AnyComponent, Cap
+from spmsim.plans.components.spiff import Spiff
 
 
 class Draw(Frozen):
@@ -93,6 +93,16 @@ class Plan(Frozen):
     def quota_measures(self) -> list[str]:
         """Measures for which each rep on this plan needs a quota."""
         return list(dict.fromkeys(c.measure for c in self.components if c.needs_quota))
+
+    def score_measures(self) -> set[str]:
+        """Measures credited as scores in [0, 1] per assessment (MBOs), not as amounts."""
+        return {c.measure for c in self.components if c.scored}
+
+    def assessments_per_year(self, measure: str) -> int:
+        """How often a scored measure is assessed in a year (one per period otherwise)."""
+        n = self.calendar.n_periods
+        return next((c.assessments(n) for c in self.components
+                     if c.scored and c.measure == measure), n)
 
     def weight_total(self) -> float:
         return sum(c.target_share() for c in self.components)

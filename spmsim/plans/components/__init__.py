@@ -6,11 +6,11 @@ from typing import Annotated
 
 from pydantic import Field
 
-from .base import Cap, Component, Context
-from .bonus import Bonus
-from .commission import Commission, Tier
-from .mbo import MBO
-from .spiff import Spiff
+from spmsim.plans.components.base import Cap, Component, Context
+from spmsim.plans.components.bonus import Bonus
+from spmsim.plans.components.commission import Commission, Tier
+from spmsim.plans.components.mbo import MBO
+from spmsim.plans.components.spiff import Spiff
 
 REGISTRY: dict[str, type[Component]] = {c.kind: c for c in (Commission, Bonus, MBO, Spiff)}
 

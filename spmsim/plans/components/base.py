@@ -6,18 +6,9 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-MEASURE_PATTERN = r"^[a-z][a-z0-9_]*$"
-# Credit within a billionth (of quota, or of a currency unit) below an edge counts as
-# reaching it: sums of floats such as 12 x (0.4 / 12) land a hair short of 0.4.
-EDGE_TOLERANCE = 1e-9
-
-
-class Frozen(BaseModel):
-    """Base of every model in a plan file: unknown keys are errors, objects are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from spmsim.config import MEASURE_PATTERN, Frozen
 
 
 class Cap(Frozen):
@@ -71,6 +62,8 @@ class Component(Frozen):
     """A plan component: a pure function from credited arrays to earned-to-date arrays."""
 
     kind: ClassVar[str]
+    # True when the measure is a score in [0, 1] per assessment (an MBO), not credit
+    scored: ClassVar[bool] = False
     name: str = Field(min_length=1)
     measure: str = Field(pattern=MEASURE_PATTERN, description="the credited measure it pays on")
     credit: Literal["rep", "team"] = Field(
@@ -84,6 +77,10 @@ class Component(Frozen):
     def needs_quota(self) -> bool:
         return False
 
+    def assessments(self, n_periods: int) -> int:
+        """Assessments a year of a scored measure; one per payout period by default."""
+        return n_periods
+
     def target_share(self) -> float:
         """Share of TI this component targets (its weight; 0 when it has none)."""
         return self.weight or 0.0
@@ -96,7 +93,3 @@ class Component(Frozen):
                 n_periods: int = 12) -> list[str]:
         """The calculation of earned-to-date for one rep, in words and figures."""
         raise NotImplementedError
-
-
-def money(x: float) -> str:
-    return f"{x:,.2f}"

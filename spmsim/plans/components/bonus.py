@@ -7,7 +7,9 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from .base import EDGE_TOLERANCE, Component, Context, money
+from spmsim.config import EDGE_TOLERANCE
+from spmsim.format import money, percent
+from spmsim.plans.components.base import Component, Context
 
 
 class Bonus(Component):
@@ -63,5 +65,6 @@ class Bonus(Component):
         a = ytd / quota
         f = float(self.fraction(np.asarray(a)))
         how = "step reached" if self.steps else "curve, linear between points"
-        return [f"attainment {a:.1%} of quota {money(quota)} -> {f:.1%} of target ({how})",
-                f"target {money(target)} x {f:.1%} = {money(target * f)}"]
+        return [f"attainment {percent(a)} of quota {money(quota)} -> {percent(f)} of target "
+                f"({how})",
+                f"target {money(target)} x {percent(f)} = {money(target * f)}"]

@@ -7,7 +7,9 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from .base import EDGE_TOLERANCE, Component, Context, Frozen, money
+from spmsim.config import EDGE_TOLERANCE, Frozen
+from spmsim.format import money, percent
+from spmsim.plans.components.base import Component, Context
 
 
 class Tier(Frozen):
@@ -114,7 +116,7 @@ class Commission(Component):
         unit, scale = self._scale(quota, target)
         x = ytd / unit
         basis = "of quota" if self.tier_basis == "attainment" else ""
-        fmt = (lambda v: f"{v:.1%}") if self.tier_basis == "attainment" else money
+        fmt = (lambda v: f"{percent(v)}") if self.tier_basis == "attainment" else money
         lines = []
         if self.rates == "multiplier":
             lines.append(f"base rate = target {money(target)} / quota {money(quota)}"

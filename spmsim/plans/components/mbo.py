@@ -7,7 +7,8 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field
 
-from .base import Component, Context, money
+from spmsim.format import money
+from spmsim.plans.components.base import Component, Context
 
 ASSESSMENTS_PER_YEAR = {"quarter": 4, "year": 1}
 
@@ -20,6 +21,7 @@ class MBO(Component):
     """
 
     kind: ClassVar[str] = "mbo"
+    scored: ClassVar[bool] = True
     type: Literal["mbo"] = "mbo"
     weight: float = Field(gt=0, description="share of TI; target = TI x weight")
     assessed: Literal["period", "quarter", "year"] = "period"

@@ -7,7 +7,8 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from .base import Component, Context, money
+from spmsim.format import money
+from spmsim.plans.components.base import Component, Context
 
 
 class Spiff(Component):

@@ -1,0 +1,68 @@
+"""What every command group shares: the options defined once, argument parsing helpers."""
+
+from __future__ import annotations
+
+import argparse
+
+from spmsim.errors import SpmsimError
+
+
+def add_out(p: argparse.ArgumentParser, help: str = "output folder", **kwargs) -> None:
+    """`--out`: where a command writes (required unless a default is given)."""
+    kwargs.setdefault("required", "default" not in kwargs)
+    p.add_argument("--out", help=help, **kwargs)
+
+
+def add_seed(p: argparse.ArgumentParser, help: str = "random seed (default: the file's)",
+             **kwargs) -> None:
+    """`--seed`: the root of every random stream."""
+    p.add_argument("--seed", type=int, help=help, **kwargs)
+
+
+def add_trials(p: argparse.ArgumentParser,
+               help: str = "simulated plan years (default: the file's)") -> None:
+    """`--trials`: how many plan years (or periods) are simulated."""
+    p.add_argument("--trials", type=int, help=help)
+
+
+def add_set(p: argparse.ArgumentParser) -> None:
+    """`--set PATH=VALUE`: overrides of a scenario's fields by dotted path."""
+    p.add_argument("--set", action="append", metavar="PATH=VALUE",
+                   help="override a field by dotted path, e.g. "
+                        "org.roles.ent_ae.plan.components[0].tiers[1].rate=2.5 (repeatable)")
+
+
+def add_progress(p: argparse.ArgumentParser) -> None:
+    """`--no-progress`: no progress bar (for logs and CI)."""
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def add_reports(p: argparse.ArgumentParser) -> None:
+    """`--reports`: the folder of HTML reports and their index."""
+    p.add_argument("--reports", default="reports", help="reports folder (default reports/)")
+
+
+def add_history_inputs(p: argparse.ArgumentParser) -> None:
+    """The CRM history options of calibrate and forecast."""
+    p.add_argument("--mapping", help="column-mapping YAML (default: the folder's mapping.yaml)")
+    p.add_argument("--drop-bad", action="store_true", help="go on with the good rows only")
+
+
+def overrides(args: argparse.Namespace) -> list:
+    """The `--set` assignments as (path, value) pairs."""
+    from spmsim.overrides import parse_assignment
+
+    try:
+        return [parse_assignment(text) for text in args.set or []]
+    except ValueError as e:
+        raise SpmsimError(str(e)) from None
+
+
+def pair(text: str, option: str = "--quota") -> tuple[str, float]:
+    """`MEASURE=AMOUNT` as (measure, amount)."""
+    name, _, value = text.partition("=")
+    try:
+        return name.strip(), float(value)
+    except ValueError:
+        raise SpmsimError(f"{option} {text!r}: write MEASURE=AMOUNT, e.g. new_arr=1200000") \
+            from None

@@ -1,0 +1,97 @@
+"""Real deals, real plans: `spmsim replay` and `spmsim compare`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from spmsim.cli.common import add_out
+from spmsim.format import amount, percent
+
+
+def _summary_text(summary) -> str:
+    return summary.to_string(index=False, formatters={
+        "revenue": amount, "ti": amount, "earned": amount,
+        "net_paid": amount, "pct_of_ti": percent,
+        "cost_of_sales": (lambda v: percent(v, 2)), "share_at_quota": (lambda v: percent(v, 0))})
+
+
+def _transactions(args, plans):
+    from spmsim.data.transactions import load_transactions
+
+    return load_transactions(plans, args.deals, args.quotas, args.roster)
+
+
+def cmd_replay(args) -> int:
+    from spmsim.history.replay import plan_summary, replay, revenue_measures
+    from spmsim.history.statement import statement
+    from spmsim.io import atomic_write_text, write_csv
+    from spmsim.plans.io import load_plans
+
+    plans = load_plans(args.plan)
+    result = replay(_transactions(args, plans))
+    if args.explain:
+        print(statement(result, args.explain))
+        return 0
+    out = Path(args.out)
+    summary = plan_summary(result, args.revenue_measures or revenue_measures(plans))
+    text = _summary_text(summary)
+    for name, df in (("payouts_by_component", result.by_component),
+                     ("payouts_by_period", result.by_period), ("payouts_by_rep", result.by_rep),
+                     ("plan_summary", summary.round(6))):
+        write_csv(df, out / f"{name}.csv")
+    atomic_write_text(out / "summary.txt", text + "\n")
+    print(text)
+    print(f"\nwrote {out}/payouts_by_component.csv, payouts_by_period.csv, payouts_by_rep.csv, "
+          "plan_summary.csv, summary.txt")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from spmsim.history.compare import compare, render
+    from spmsim.history.replay import revenue_measures
+    from spmsim.io import atomic_write_text, write_csv
+    from spmsim.plans import load_plan
+    from spmsim.plans.io import load_plans
+
+    old_path, new_path = Path(args.old), Path(args.new)
+    others = load_plans(args.plan) if args.plan else {}
+    key = old_path.stem
+    old_plans = {**others, key: load_plan(old_path)}
+    new_plans = {**others, key: load_plan(new_path)}
+    revenue = args.revenue_measures or revenue_measures({key: old_plans[key]})
+    result = compare(_transactions(args, old_plans), _transactions(args, new_plans), key, revenue)
+    text = render(result)
+    out = Path(args.out)
+    write_csv(result.by_rep, out / "compare_by_rep.csv")
+    write_csv(result.summary.reset_index(names="version").round(6), out / "compare_summary.csv")
+    atomic_write_text(out / "comparison.txt", text + "\n")
+    print(text)
+    print(f"\nwrote {out}/compare_by_rep.csv, compare_summary.csv, comparison.txt")
+    return 0
+
+
+def _inputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--deals", required=True, help="deals CSV")
+    p.add_argument("--quotas", required=True, help="quotas CSV")
+    p.add_argument("--roster", required=True, help="roster CSV")
+    p.add_argument("--revenue-measures", nargs="+", metavar="MEASURE",
+                   help="measures counted as revenue (default: what commissions pay on)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    r = sub.add_parser("replay", help="what the plans would have paid on a year of deals")
+    r.add_argument("--plan", action="append", required=True,
+                   help="plan file or folder (repeatable); the roster names plans by file stem")
+    _inputs(r)
+    add_out(r, default="reports/replay")
+    r.add_argument("--explain", metavar="REP", help="print REP's statement instead")
+    r.set_defaults(func=cmd_replay)
+
+    c = sub.add_parser("compare", help="winners and losers of a plan change")
+    c.add_argument("old", help="current plan file (the roster names it by file stem)")
+    c.add_argument("new", help="proposed plan file")
+    c.add_argument("--plan", action="append", help="other plans the roster names (repeatable)")
+    _inputs(c)
+    add_out(c, default="reports/compare")
+    c.set_defaults(func=cmd_compare)

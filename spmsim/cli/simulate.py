@@ -1,0 +1,59 @@
+"""Simulation: `spmsim simulate` runs a scenario's plan year many times."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from spmsim.cli.common import add_out, add_progress, add_seed, add_set, add_trials, overrides
+from spmsim.engines import DEFAULT_LOGGED_TRIALS, DEFAULT_MEMORY_MB
+from spmsim.format import percent
+
+
+def cmd_simulate(args) -> int:
+    from spmsim.engines import simulate, simulate_agents
+    from spmsim.engines.eventlog import even_share, period_end_share
+    from spmsim.io import atomic_write_text, write_csv
+    from spmsim.model.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, overrides(args), trials=args.trials, seed=args.seed)
+    if args.engine == "agents":
+        results = simulate_agents(scenario, keep_reps=not args.no_rep_detail,
+                                  progress=not args.no_progress, logged_trials=args.log_trials)
+    else:
+        results = simulate(scenario, memory_mb=args.memory_mb, workers=args.workers,
+                           keep_reps=not args.no_rep_detail, progress=not args.no_progress)
+    out = Path(args.out)
+    results.save(out)
+    text = results.summary_text()
+    write_csv(results.summary().reset_index(names="metric"), out / "summary.csv")
+    atomic_write_text(out / "summary.txt", text + "\n")
+    print(text)
+    if results.events is not None:
+        share = period_end_share(results.events, scenario.year_start)
+        print(f"\nwon bookings in the last 14 days of a quarter: {percent(share)} "
+              f"(even over the year: {percent(even_share(scenario.year_start))}; logged trials)")
+    tables = "trials, periods, histograms" + ("" if args.no_rep_detail else ", reps") + \
+        (", events" if results.events is not None else "")
+    print(f"\nwrote {out}/ ({tables} as Parquet; meta.json; summary.csv, summary.txt)")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    m = sub.add_parser("simulate", help="simulate a scenario's plan year many times")
+    m.add_argument("scenario", help="scenario YAML file")
+    add_out(m, help="output folder for the results")
+    add_trials(m, help="simulated plan years (default: the scenario's)")
+    add_seed(m, help="random seed (default: the scenario's)")
+    add_set(m)
+    m.add_argument("--memory-mb", type=float, default=DEFAULT_MEMORY_MB,
+                   help="memory budget for the working arrays (sets the chunk size)")
+    m.add_argument("--workers", type=int, help="threads (default: the CPU count, up to 8)")
+    m.add_argument("--no-rep-detail", action="store_true",
+                   help="keep per-trial summaries only, not every rep of every trial")
+    add_progress(m)
+    m.add_argument("--engine", choices=["montecarlo", "agents"], default="montecarlo",
+                   help="montecarlo (vectorised, fast) or agents (SimPy, with behaviour)")
+    m.add_argument("--log-trials", type=int, default=DEFAULT_LOGGED_TRIALS,
+                   help="agents: trials whose events are logged (events.parquet)")
+    m.set_defaults(func=cmd_simulate)

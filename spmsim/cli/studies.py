@@ -1,0 +1,131 @@
+"""Studies and reports: `spmsim study`, `report`, `notebook` and `sweep`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from spmsim.cli.common import add_out, add_progress, add_reports, add_trials
+
+
+def cmd_study(args) -> int:
+    from spmsim.studies.study import run_study
+
+    summary = run_study(args.study, args.out, trials=args.trials,
+                        progress=not args.no_progress)
+    shown = ["variant", "status", *[c for c in ("cost_of_sales", "share_at_quota",
+                                                  "variable_pay_p50", "variable_pay_p90",
+                                                  "profit_after_comp") if c in summary],
+             "meets_all", "recommended"]
+    print(summary[shown].to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    print(f"\nwrote {args.out}/variants/*/ (Parquet), summary.csv, results.duckdb, study.json")
+    failed = (summary["status"] != "ok").sum()
+    if failed:
+        print(f"error: {failed} variant(s) failed (see status above)", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_report(args) -> int:
+    from spmsim.report.build import build_report
+
+    path = build_report(args.study, reports=args.reports, trials=args.trials, role=args.role,
+                        notebook=args.notebook, progress=not args.no_progress)
+    print(f"wrote {path} and {Path(args.reports) / 'index.html'}")
+    return 0
+
+
+def cmd_notebook(args) -> int:
+    """Any shipped notebook as a report; `-p key=value` values are YAML, and a value that
+    names an existing file or folder is made absolute (the notebook runs in the repo root)."""
+    from spmsim.overrides import parse_assignment
+    from spmsim.report.build import render_notebook
+
+    params = {}
+    for text in args.param:
+        key, value = parse_assignment(text)
+        if isinstance(value, date):  # YAML reads 2026-06-30 as a date; notebooks take text
+            value = value.isoformat()
+        if isinstance(value, str) and Path(value).exists():
+            value = str(Path(value).resolve())
+        params[key] = value
+    stem = Path(args.notebook).stem
+    path = render_notebook(args.notebook, params, name=args.name or stem,
+                           title=args.title or stem.replace("_", " "), reports=args.reports,
+                           seed=params.get("seed"), trials=params.get("trials"))
+    print(f"wrote {path} and {Path(args.reports) / 'index.html'}")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    from spmsim.report.build import render_notebook
+    from spmsim.studies.sweep.runner import run_sweep
+    from spmsim.studies.sweep.search import candidates_display, choice, open_sweep
+
+    table = run_sweep(args.study, args.out, trials=args.trials, workers=args.workers,
+                      scheduler=args.scheduler, resume=not args.no_resume,
+                      progress=not args.no_progress)
+    view = open_sweep(args.out)
+    print(candidates_display(view, rows=args.show).to_string())
+    print("\n" + choice(view, as_html=False))
+    print(f"\nwrote {args.out}/candidates/*.json, candidates.parquet, summary.csv, "
+          "results.duckdb, sweep.json")
+    if args.report:
+        path = render_notebook("sweep_study", {"out": str(Path(args.out).resolve()),
+                                               "role": args.role or view.meta["role"]},
+                               name=f"{Path(args.study).stem}_sweep",
+                               title=view.meta["study"], reports=args.reports,
+                               seed=view.meta["seed"], trials=view.meta["trials"])
+        print(f"wrote {path} and {Path(args.reports) / 'index.html'}")
+    failed = int((table["status"] != "ok").sum())
+    if failed:
+        print(f"error: {failed} candidate(s) failed (status in summary.csv)", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    y = sub.add_parser("study", help="run a study's variants; Parquet + DuckDB results")
+    y.add_argument("study", help="study YAML file")
+    add_out(y)
+    add_trials(y, help="trials per variant (default: the study's)")
+    add_progress(y)
+    y.set_defaults(func=cmd_study)
+
+    o = sub.add_parser("report", help="run a study and write its HTML report")
+    o.add_argument("study", help="study YAML file")
+    add_reports(o)
+    add_trials(o, help="trials per variant (default: the study's)")
+    o.add_argument("--role", help="whose payout curves to draw (default: the first role)")
+    o.add_argument("--notebook", choices=["executive_summary", "incentive_study"],
+                   default="executive_summary", help="the report's notebook")
+    add_progress(o)
+    o.set_defaults(func=cmd_report)
+
+    n = sub.add_parser("notebook", help="run any notebook with parameters into an HTML report")
+    n.add_argument("notebook", help="a shipped notebook's name (quota_study) or a path")
+    n.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter (VALUE read as YAML); repeat")
+    n.add_argument("--name", help="report file name without .html (default: the notebook's)")
+    n.add_argument("--title", help="the report's title in the index")
+    add_reports(n)
+    n.set_defaults(func=cmd_notebook)
+
+    w = sub.add_parser("sweep", help="sweep a study's parameters; Pareto front, chosen plan")
+    w.add_argument("study", help="sweep study YAML file (with `sweep:`)")
+    add_out(w, help="output folder (finished candidates are kept)")
+    where = w.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="start a Dask LocalCluster of N processes")
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="run on an existing Dask cluster")
+    add_trials(w, help="trials per candidate (default: the study's)")
+    w.add_argument("--no-resume", action="store_true",
+                   help="run every candidate again, even those finished in --out")
+    w.add_argument("--show", type=int, default=15, help="candidates printed (best first)")
+    w.add_argument("--report", action="store_true",
+                   help="also write reports/<study>_sweep.html (notebooks/sweep_study.ipynb)")
+    add_reports(w)
+    w.add_argument("--role", help="report: whose payout curve to draw (default: the role "
+                                  "the sweep changes)")
+    add_progress(w)
+    w.set_defaults(func=cmd_sweep)

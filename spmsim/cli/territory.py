@@ -1,0 +1,85 @@
+"""Territories and quotas: `spmsim territory accounts|optimise`, `spmsim quota`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from spmsim.cli.common import add_out, add_trials
+
+
+def cmd_territory_accounts(args) -> int:
+    from spmsim.data.accounts import synthetic_accounts
+    from spmsim.io import write_csv
+
+    accounts = synthetic_accounts(args.accounts, args.reps, args.seed)
+    write_csv(accounts, args.out)
+    print(f"wrote {args.out}: {len(accounts):,} accounts in {accounts['city'].nunique()} US "
+          f"cities, currently owned by {args.reps} reps")
+    return 0
+
+
+def cmd_territory_optimise(args) -> int:
+    from spmsim.io import write_csv
+    from spmsim.report.charts import balance_bars, save_html, territory_map
+    from spmsim.studies.designs import design_territories
+
+    design = design_territories(args.accounts, args.reps, balance=args.balance, on=args.on,
+                                disruption=args.disruption)
+    out = Path(args.out)
+    write_csv(design.alignment, out / "alignment.csv")
+    write_csv(design.territories.round(3), out / "territories.csv")
+    write_csv(design.metrics.reset_index(names="metric"), out / "metrics.csv")
+    save_html(territory_map(design.accounts, design.alignment["territory"]) & balance_bars(
+        design.territories, args.on, args.balance), out / "territories.html")
+    print(design.describe(args.balance, args.on))
+    print(design.metrics.to_string(float_format=lambda v: f"{v:,.3f}"))
+    print(f"\nwrote {out}/alignment.csv, territories.csv, metrics.csv, territories.html")
+    return 0
+
+
+def cmd_quota(args) -> int:
+    from spmsim.io import write_csv
+    from spmsim.studies.designs import compare_quota_methods
+
+    table = compare_quota_methods(args.scenario, args.role, args.method, target=args.target,
+                                  over_assignment=args.over_assignment, growth=args.growth,
+                                  trials=args.trials)
+    write_csv(table.round(6), Path(args.out) / "quota_methods.csv")
+    print(table.drop(columns="alignment").to_string(index=False, float_format=lambda v:
+                                                    f"{v:,.3f}"))
+    print(f"\nwrote {args.out}/quota_methods.csv")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    t = sub.add_parser("territory", help="territory design: synthetic accounts, optimiser")
+    tsub = t.add_subparsers(dest="territory_command", required=True)
+    ta = tsub.add_parser("accounts", help="write synthetic accounts at US cities")
+    ta.add_argument("--accounts", type=int, default=2000)
+    ta.add_argument("--reps", type=int, default=40, help="reps owning them today")
+    ta.add_argument("--seed", type=int, default=2027)
+    add_out(ta, help="CSV file to write")
+    ta.set_defaults(func=cmd_territory_accounts)
+    to = tsub.add_parser("optimise", help="balance territories, minimising travel and moves")
+    to.add_argument("accounts", help="CSV: account_id, lat, lon, potential, workload[, rep_id]")
+    to.add_argument("--reps", type=int, help="territories (default: the current reps)")
+    to.add_argument("--balance", type=float, default=0.1,
+                    help="every territory within +- this share of the mean (default 0.1)")
+    to.add_argument("--on", choices=["workload", "potential"], default="workload")
+    to.add_argument("--disruption", type=float, default=0.0,
+                    help="weight of moved potential against travel (0: ignore continuity)")
+    add_out(to)
+    to.set_defaults(func=cmd_territory_optimise)
+
+    q = sub.add_parser("quota", help="compare quota methods for a role by simulation")
+    q.add_argument("scenario")
+    q.add_argument("--role", required=True, help="a role with `territory:`")
+    q.add_argument("--method", action="append", required=True,
+                   choices=["flat_growth", "potential", "equal"], help="repeatable")
+    q.add_argument("--target", type=float, help="company target (default: the role's)")
+    q.add_argument("--over-assignment", type=float, default=0.0)
+    q.add_argument("--growth", type=float, default=0.0, help="flat_growth: growth on history")
+    add_trials(q, help="simulated plan years per method")
+    add_out(q)
+    q.set_defaults(func=cmd_quota)

@@ -1,0 +1,1 @@
+"""The plan designer: edits and fast re-pay, its widgets, saving plans."""

@@ -1,0 +1,1 @@
+"""The pipeline forecast: snapshots of the open pipeline, the forecast and its backtest."""

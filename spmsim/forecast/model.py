@@ -1,0 +1,522 @@
+"""Pipeline forecast: a period's bookings by Monte Carlo from the open pipeline, and its
+backtest over past periods.
+
+Model. A forecast is made at the end of day `as_of` for the period (as_of, period_end].
+The period's bookings are the won amounts of
+  1. the open pipeline at as_of. Deal i stood in stage s_i with amount a_i and expected
+     close date c_i that day (rebuilt from the stage history by `spmsim.forecast.pipeline`). Its
+     close bucket b_i is `overdue` (c_i <= as_of), `in period` (c_i <= period_end) or
+     `later`. It is won inside the period with probability p_i = p(s_i, b_i),
+     independently of the other deals;
+  2. deals created and won inside the period: a compound Poisson sum, N ~ Poisson(lam)
+     deals with sizes X drawn (bootstrapped) from past created-and-won deals.
+Mean: sum p_i a_i + lam E[X], the weighted-pipeline point forecast. Variance:
+sum p_i (1 - p_i) a_i^2 + lam E[X^2]. Amounts are taken as recorded at as_of.
+
+Calibration uses only what was known at as_of (no look-ahead): up to `windows` past
+windows of the period's length ending at as_of, (as_of - kL, as_of - (k-1)L]. In each the
+pipeline is rebuilt at the window's start and each open deal scored won-in-window or not.
+Per stage and bucket: slip_rate = share not closed (won or lost) within the window,
+win_rate = share of the closers that won, p = (1 - slip_rate) x win_rate = won / open,
+shrunk toward the stage's pooled rate (and that toward the overall rate) by `prior`
+pseudo-deals so a thin cell does not give 0 or 1. lam is the mean count of deals created
+and won within a window; X is drawn from their amounts. The record counts as complete
+from its first close (an export of deals closed since a date holds older ones only if they
+closed later). Without a stage history the current fields stand in (stages pooled, a flag
+and a warning say so) and there is no backtest: the past could not be read without
+look-ahead.
+
+Backtest: at each month (or quarter) end with enough history before it, snapshot ->
+calibrate -> forecast the next period -> compare with what was booked: coverage of the
+P10-P90 band, error and bias of P50 and of the weighted point forecast.
+
+Random numbers: one SeedSequence per forecast (backtest period i: the child (i,) of the
+seed); trials run in blocks of BLOCK, each block
+and purpose (wins, new-deal counts, new-deal sizes) with its own child stream, so a seed
+gives the same numbers whatever the trial count is cut into.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from spmsim.calibration.synthetic import HistoryParams, synthetic_history
+from spmsim.data.crm import History, read_history
+from spmsim.errors import InputError, Problem
+from spmsim.forecast.pipeline import (
+    Frames,
+    Snapshot,
+    check_period,
+    close_bucket,
+    history_frames,
+    parse_day,
+    snapshot_at,
+)
+from spmsim.forecast.pipeline import (
+    snapshot as snapshot,  # re-exported: the forecast's public API
+)
+from spmsim.format import amount, percent
+from spmsim.io import write_csv, write_parquet
+
+BUCKETS = ("overdue", "in period", "later")
+STREAMS = ("wins", "new_count", "new_size")  # append only
+BLOCK = 256  # trials per random-number block: the unit of reproducibility
+ANY_STAGE = "(any stage)"  # calibration pooled over stages when there is no stage history
+FREQS = {"month": "ME", "quarter": "QE"}
+QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
+
+
+# ---------------------------------------------------------------- calibration
+
+@dataclass(frozen=True)
+class Calibration:
+    """Win-in-period probabilities by stage and close bucket, and the new-deal term, fitted
+    on the windows before `as_of`.
+
+    table: stage, bucket, open, closed, won, slip_rate, win_rate, p.
+    windows: start, end, open, won (of the open deals), new_won, new_amount per window.
+    new_sizes: amounts of the deals created and won inside a window (bootstrapped).
+    """
+
+    as_of: pd.Timestamp
+    period_end: pd.Timestamp
+    table: pd.DataFrame
+    windows: pd.DataFrame
+    new_sizes: np.ndarray
+    reconstructed: bool
+    source: str = "history"
+
+    @property
+    def new_rate(self) -> float:
+        """Expected deals created and won inside a period (the Poisson mean)."""
+        return float(self.windows["new_won"].mean())
+
+    @property
+    def expected_new(self) -> float:
+        """lam E[X]: expected bookings from deals created and won inside the period."""
+        return self.new_rate * float(self.new_sizes.mean()) if self.new_sizes.size else 0.0
+
+    def probabilities(self, deals: pd.DataFrame, as_of: pd.Timestamp,
+                      period_end: pd.Timestamp) -> np.ndarray:
+        """p of each deal (Id, StageName, CloseDate) for the period (as_of, period_end]."""
+        stages = list(dict.fromkeys(self.table["stage"]))
+        stage = deals["StageName"] if self.reconstructed else \
+            pd.Series(ANY_STAGE, index=deals.index)
+        bad = ~stage.isin(stages)
+        if bad.any():
+            raise InputError(self.source, [
+                Problem(f"opportunity {i}", f"StageName={s!r} is not an open stage "
+                        f"({', '.join(stages)}): correct it or map it in the mapping YAML's "
+                        "stages.open")
+                for i, s in zip(deals.loc[bad, "Id"], stage[bad], strict=True)])
+        cell = pd.Index(stages).get_indexer(stage) * len(BUCKETS) + \
+            close_bucket(deals["CloseDate"], as_of, period_end)
+        return self.table["p"].to_numpy(dtype=float)[cell]
+
+
+def _window_cells(known: Frames, start: pd.Timestamp, end: pd.Timestamp, pooled: bool
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For each deal open at `start`: its cell (stage x bucket), whether it closed and
+    whether it was won by `end`; and the amounts of deals created and won in (start, end]."""
+    s, e = (d.to_datetime64().astype("datetime64[D]") for d in (start, end))
+    i, stage, _, close = known.open_at(s)
+    cell = (0 if pooled else stage * len(BUCKETS)) + close_bucket(close, start, end)
+    closed = known.closed[i] & (known.close[i] > s) & (known.close[i] <= e)
+    new = (known.created > s) & (known.created <= e) & known.won & (known.close <= e)
+    return cell, closed, closed & known.won[i], known.amount[new]
+
+
+def _shrunk(won: np.ndarray, n: np.ndarray, prior: float, toward) -> np.ndarray:
+    """(won + prior x toward) / (n + prior); `toward` itself where there is no data."""
+    toward = np.broadcast_to(toward, np.shape(won))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n + prior > 0, (won + prior * toward) / (n + prior), toward)
+
+
+def _rates(cell: np.ndarray, closed: np.ndarray, won: np.ndarray, stages: Sequence[str],
+           prior: float) -> pd.DataFrame:
+    """Counts and rates per stage x bucket; p shrunk toward the stage's pooled rate, and
+    that toward the overall rate, by `prior` pseudo-deals."""
+    k = len(stages) * len(BUCKETS)
+    n, c, w = (np.bincount(cell, weights=x, minlength=k).reshape(len(stages), -1)
+               for x in (np.ones(cell.size), closed, won))
+    p_stage = _shrunk(w.sum(1), n.sum(1), prior, w.sum() / n.sum())
+    p = _shrunk(w, n, prior, p_stage[:, None])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slip, win = 1 - c / n, w / c
+    return pd.DataFrame({"stage": np.repeat(list(stages), len(BUCKETS)),
+                         "bucket": np.tile(BUCKETS, len(stages)),
+                         "open": n.ravel().astype(int), "closed": c.ravel().astype(int),
+                         "won": w.ravel().astype(int), "slip_rate": slip.ravel(),
+                         "win_rate": win.ravel(), "p": p.ravel()})
+
+
+def _windows(f: Frames, as_of: pd.Timestamp, period_end: pd.Timestamp, windows: int,
+             min_windows: int) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    length = period_end - as_of
+    spans = [(as_of - k * length, as_of - (k - 1) * length) for k in range(1, windows + 1)]
+    spans = [(s, e) for s, e in spans if s >= f.start]
+    if len(spans) < min_windows:
+        first = f.start + min_windows * length
+        raise InputError(f.source, [Problem("as_of", (
+            f"{as_of:%Y-%m-%d} leaves {len(spans)} past period(s) of {length.days} days after "
+            f"the history is complete ({f.start:%Y-%m-%d}); calibration needs {min_windows}: "
+            f"pick as_of on or after {first:%Y-%m-%d}"))])
+    return spans
+
+
+def _fit_win_rates(known: Frames, as_of: pd.Timestamp, period_end: pd.Timestamp, *,
+               windows: int, min_windows: int, prior: float) -> Calibration:
+    pooled = known.rows is None
+    spans = _windows(known, as_of, period_end, windows, min_windows)
+    parts = [_window_cells(known, s, e, pooled) for s, e in spans]
+    cell, closed, won = (np.concatenate([part[j] for part in parts]) for j in range(3))
+    if cell.size == 0:
+        raise InputError(known.source, [Problem("as_of", (
+            f"no deal was open in the {len(spans)} periods before {as_of:%Y-%m-%d}: nothing "
+            "to calibrate win probabilities on; pick a later as_of"))])
+    stages = (ANY_STAGE,) if pooled else known.open_stages
+    summary = pd.DataFrame({
+        "start": [s for s, _ in spans], "end": [e for _, e in spans],
+        "open": [part[0].size for part in parts], "won": [int(part[2].sum()) for part in parts],
+        "new_won": [part[3].size for part in parts],
+        "new_amount": [float(part[3].sum()) for part in parts]})
+    sizes = np.concatenate([part[3] for part in parts])
+    return Calibration(as_of, period_end, _rates(cell, closed, won, stages, prior), summary,
+                       sizes[np.isfinite(sizes)], not pooled, known.source)
+
+
+def fit_win_rates(history: History, as_of, period_end, *, windows: int = 12, min_windows: int = 3,
+              prior: float = 2.0, types: Sequence[str] | None = None) -> Calibration:
+    """Stage-and-bucket win probabilities, slip rates and the new-deal term for the period
+    (as_of, period_end], from the `windows` periods of the same length before as_of."""
+    f = history_frames(history, types)
+    as_of, period_end = check_period(f, as_of, period_end)
+    return _fit_win_rates(f.known_on(as_of), as_of, period_end, windows=windows,
+                      min_windows=min_windows, prior=prior)
+
+
+# ---------------------------------------------------------------- Monte Carlo
+
+def _root(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
+    return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+
+
+def _stream(root: np.random.SeedSequence, block: int, purpose: str) -> np.random.Generator:
+    key = (*root.spawn_key, block, STREAMS.index(purpose))
+    seq = np.random.SeedSequence(root.entropy, spawn_key=key, pool_size=root.pool_size)
+    return np.random.Generator(np.random.PCG64(seq))
+
+
+def simulate_bookings(p, amounts, trials: int, seed: int | np.random.SeedSequence = 0, *,
+                      new_rate: float = 0.0, new_sizes=None, progress: bool = False
+                      ) -> np.ndarray:
+    """Bookings of `trials` simulated periods: each deal won with its probability p_i
+    (independent Bernoulli), plus Poisson(new_rate) new deals with sizes drawn from
+    `new_sizes`. Vectorised over trials x deals, BLOCK trials at a time."""
+    p, amounts = np.asarray(p, dtype=float), np.asarray(amounts, dtype=float)
+    if p.shape != amounts.shape or p.ndim != 1:
+        raise ValueError(f"p and amounts must be 1-d of the same length (got {p.shape} and "
+                         f"{amounts.shape})")
+    if not np.all((p >= 0) & (p <= 1)):
+        raise ValueError("every probability must be in [0, 1]")
+    if not np.all(np.isfinite(amounts)):
+        raise ValueError("every amount must be a finite number")
+    if trials < 1:
+        raise ValueError("trials must be at least 1")
+    sizes = np.asarray([] if new_sizes is None else new_sizes, dtype=float)
+    if new_rate < 0 or (new_rate > 0 and sizes.size == 0):
+        raise ValueError("new_rate must be >= 0, and > 0 only with some new_sizes to draw")
+    root, out = _root(seed), np.empty(trials)
+    starts = range(0, trials, BLOCK)
+    for block, lo in enumerate(tqdm(starts, unit="block", delay=2.0, disable=not progress)):
+        n = min(BLOCK, trials - lo)
+        wins = _stream(root, block, "wins").random((n, p.size)) < p
+        total = wins.astype(float) @ amounts
+        if new_rate > 0:
+            counts = _stream(root, block, "new_count").poisson(new_rate, n)
+            drawn = _stream(root, block, "new_size").choice(sizes, counts.sum())
+            total += np.bincount(np.repeat(np.arange(n), counts), weights=drawn, minlength=n)
+        out[lo:lo + n] = total
+    return out
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A period's bookings forecast: the snapshot's deals with their p, the calibration,
+    the simulated bookings (`draws`) and the seed that drew them."""
+
+    snapshot: Snapshot
+    period_end: pd.Timestamp
+    deals: pd.DataFrame  # the snapshot's deals with bucket, p and expected (p x amount)
+    calibration: Calibration
+    draws: np.ndarray = field(repr=False)
+    seed: int
+    spawn_key: tuple[int, ...] = ()
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        return self.snapshot.as_of
+
+    @property
+    def weighted_open(self) -> float:
+        """sum p_i a_i over the open pipeline."""
+        return float(self.deals["expected"].sum())
+
+    @property
+    def weighted(self) -> float:
+        """The weighted-pipeline point forecast: open pipeline plus the new-deal term."""
+        return self.weighted_open + self.calibration.expected_new
+
+    @property
+    def variance(self) -> float:
+        """Exact variance of the model: sum p(1-p)a^2 + lam E[X^2]."""
+        p, a = self.deals["p"].to_numpy(), self.deals["Amount"].to_numpy(dtype=float)
+        sizes = self.calibration.new_sizes
+        new = self.calibration.new_rate * float(np.mean(sizes ** 2)) if sizes.size else 0.0
+        return float(np.sum(p * (1 - p) * a ** 2) + new)
+
+    @cached_property
+    def quantiles(self) -> dict[str, float]:
+        values = np.quantile(self.draws, list(QUANTILES.values()))
+        return dict(zip(QUANTILES, map(float, values), strict=True))
+
+    def summary(self) -> pd.DataFrame:
+        """One row: the period, the pipeline, P10/P50/P90, mean and the weighted forecast."""
+        return pd.DataFrame([{
+            "as_of": self.as_of, "period_end": self.period_end,
+            "open_deals": len(self.deals), "open_amount": float(self.deals["Amount"].sum()),
+            "weighted_open": self.weighted_open, "expected_new": self.calibration.expected_new,
+            "weighted": self.weighted, **self.quantiles, "mean": float(self.draws.mean()),
+            "sd": float(self.draws.std(ddof=1)) if self.draws.size > 1 else 0.0,
+            "trials": self.draws.size, "seed": self.seed,
+            "reconstructed": self.snapshot.reconstructed}])
+
+    def distribution(self, bins: int = 40) -> pd.DataFrame:
+        """Histogram of the simulated bookings: bin_lo, bin_hi, share of trials."""
+        counts, edges = np.histogram(self.draws, bins=bins)
+        return pd.DataFrame({"bin_lo": edges[:-1], "bin_hi": edges[1:],
+                             "share": counts / self.draws.size})
+
+    def marks(self) -> pd.DataFrame:
+        """P10, P50, P90 and the weighted point forecast, as mark / value rows."""
+        return pd.DataFrame({"mark": [*(k.upper() for k in QUANTILES), "weighted"],
+                             "value": [*self.quantiles.values(), self.weighted]})
+
+    def text(self) -> str:
+        """A few lines for the terminal."""
+        q, cal = self.quantiles, self.calibration
+        source = "" if self.snapshot.reconstructed else \
+            " (no stage history: current fields stand in)"
+        return "\n".join([
+            f"bookings forecast for {self.as_of + pd.Timedelta(days=1):%Y-%m-%d} to "
+            f"{self.period_end:%Y-%m-%d}, pipeline as of {self.as_of:%Y-%m-%d}{source}",
+            f"  open pipeline: {len(self.deals):,} deals, {amount(self.deals['Amount'].sum())}; "
+            f"weighted {amount(self.weighted_open)}",
+            f"  new deals created and won in the period: {cal.new_rate:.2f} expected, "
+            f"{amount(cal.expected_new)}",
+            f"  weighted point forecast {amount(self.weighted)}",
+            f"  P10 {amount(q['p10'])}   P50 {amount(q['p50'])}   P90 {amount(q['p90'])}   "
+            f"({self.draws.size:,} trials, seed {self.seed})"])
+
+    def save(self, out: str | Path) -> list[Path]:
+        """forecast_summary.csv, forecast_deals.csv (with p), forecast_calibration.csv,
+        forecast_windows.csv and forecast_draws.parquet in `out`, each written atomically."""
+        out = Path(out)
+        return [write_csv(self.summary(), out / "forecast_summary.csv"),
+                write_csv(self.deals, out / "forecast_deals.csv"),
+                write_csv(self.calibration.table, out / "forecast_calibration.csv"),
+                write_csv(self.calibration.windows, out / "forecast_windows.csv"),
+                write_parquet(pd.DataFrame({"bookings": self.draws}),
+                              out / "forecast_draws.parquet")]
+
+
+def forecast_pipeline(snap: Snapshot, calibration: Calibration, *, trials: int = 10_000,
+                      seed: int | np.random.SeedSequence = 0, progress: bool = False
+                      ) -> Forecast:
+    """Monte Carlo forecast of a snapshot with the probabilities calibrated for its day and
+    the calibration's period."""
+    if snap.as_of != calibration.as_of:
+        raise ValueError(f"the snapshot is of {snap.as_of:%Y-%m-%d} but the calibration for "
+                         f"{calibration.as_of:%Y-%m-%d}: use the same as_of")
+    period_end = calibration.period_end
+    p = calibration.probabilities(snap.deals, snap.as_of, period_end)
+    bucket = np.array(BUCKETS)[close_bucket(snap.deals["CloseDate"], snap.as_of, period_end)]
+    deals = snap.deals.assign(bucket=bucket, p=p,
+                              expected=p * snap.deals["Amount"].to_numpy(dtype=float))
+    root = _root(seed)
+    draws = simulate_bookings(p, deals["Amount"], trials, root, new_rate=calibration.new_rate,
+                              new_sizes=calibration.new_sizes, progress=progress)
+    return Forecast(snap, period_end, deals, calibration, draws, int(root.entropy),
+                    tuple(root.spawn_key))
+
+
+def open_history(path: str | Path = "", *, mapping: str | Path | None = None,
+                 seed: int = 2025) -> History:
+    """A CRM history folder, read and checked (`spmsim.data.crm.read_history`); or, with
+    path "", a synthetic history from the generator's defaults and `seed`."""
+    if str(path) == "":
+        return synthetic_history(HistoryParams(seed=seed))
+    return read_history(path, mapping)
+
+
+def resolve_period(history: History, as_of=None, period_end=None, freq: str = "month"
+                   ) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The forecast's (as_of, period_end): as_of by default the history's last day (its
+    export), period_end by default the first month (or quarter) end after as_of. Blank
+    strings count as not given (notebook parameters)."""
+    f = history_frames(history)
+    if freq not in FREQS:
+        raise InputError(f.source, [Problem("freq", f"{freq!r}: use one of {sorted(FREQS)}")])
+    day = f.end if as_of in (None, "") else parse_day(as_of, "as_of", f.source)
+    if period_end in (None, ""):
+        period_end = pd.date_range(day + pd.Timedelta(days=1), periods=1, freq=FREQS[freq])[0]
+    return check_period(f, day, period_end)
+
+
+def forecast(history: History, as_of, period_end, *, trials: int = 10_000,
+             seed: int | np.random.SeedSequence = 0, windows: int = 12, min_windows: int = 3,
+             prior: float = 2.0, types: Sequence[str] | None = None,
+             progress: bool = False) -> Forecast:
+    """Bookings in (as_of, period_end]: snapshot at as_of, calibrate on the history before
+    it, simulate `trials` periods."""
+    f = history_frames(history, types)
+    as_of, period_end = check_period(f, as_of, period_end)
+    known = f.known_on(as_of)
+    cal = _fit_win_rates(known, as_of, period_end, windows=windows, min_windows=min_windows,
+                     prior=prior)
+    return forecast_pipeline(snapshot_at(known, as_of), cal, trials=trials,
+                             seed=seed, progress=progress)
+
+
+def actual_bookings(history: History, as_of, period_end, *, types: Sequence[str] | None = None
+                    ) -> float:
+    """What was booked (won amounts) in (as_of, period_end]."""
+    f = history_frames(history, types)
+    return _actual(f, parse_day(as_of, "as_of", f.source),
+                   parse_day(period_end, "period_end", f.source))
+
+
+def _actual(f: Frames, as_of: pd.Timestamp, period_end: pd.Timestamp) -> float:
+    a, e = (d.to_datetime64().astype("datetime64[D]") for d in (as_of, period_end))
+    won = f.won & (f.close > a) & (f.close <= e)
+    return float(np.nansum(f.amount[won]))
+
+
+# ---------------------------------------------------------------- backtest
+
+def backtest_summary(periods: pd.DataFrame) -> pd.DataFrame:
+    """Coverage of the P10-P90 band (with its binomial standard error); for P50 and the
+    weighted forecast, the mean absolute % error over the periods with bookings and the
+    bias: total forecast over total booked, less 1."""
+    n = len(periods)
+    coverage = periods["covered"].mean() if n else np.nan
+    row = {"periods": n, "covered": int(periods["covered"].sum()), "coverage": coverage,
+           "coverage_se": float(np.sqrt(coverage * (1 - coverage) / n)) if n else np.nan,
+           "below_p10": float((periods["actual"] < periods["p10"]).mean()),
+           "above_p90": float((periods["actual"] > periods["p90"]).mean())}
+    booked = periods[periods["actual"] > 0]
+    for name in ("p50", "weighted"):
+        row[f"mape_{name}"] = float(((booked[name] - booked["actual"]).abs()
+                                     / booked["actual"]).mean())
+        row[f"bias_{name}"] = float(periods[name].sum() / periods["actual"].sum() - 1)
+    return pd.DataFrame([row])
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """Forecast against actual, one row per period: as_of, period_end, the forecast's
+    summary columns, actual, covered (P10 <= actual <= P90), error_p50, error_weighted."""
+
+    periods: pd.DataFrame
+    freq: str
+    trials: int
+    seed: int
+
+    def summary(self) -> pd.DataFrame:
+        return backtest_summary(self.periods)
+
+    def table(self) -> pd.DataFrame:
+        """The periods for a reader: dates, P10/P50/P90, weighted, actual (whole units) and
+        whether the actual fell inside the band."""
+        money = ["p10", "p50", "p90", "weighted", "actual"]
+        table = self.periods[["as_of", "period_end", *money, "covered"]].copy()
+        table[money] = table[money].round(0)
+        return table
+
+    def text(self) -> str:
+        row = self.summary().iloc[0]
+        return (f"backtest over {int(row['periods'])} {self.freq}s ({self.trials:,} trials each, "
+                f"seed {self.seed}): actual inside P10-P90 in {int(row['covered'])} "
+                f"({percent(row['coverage'], 0)} +- {percent(row['coverage_se'], 0)}; "
+                f"nominal 80%), below P10 {percent(row['below_p10'], 0)}, "
+                f"above P90 {percent(row['above_p90'], 0)}\n"
+                f"  P50: MAPE {percent(row['mape_p50'])}, bias {row['bias_p50']:+.1%};  weighted: "
+                f"MAPE {percent(row['mape_weighted'])}, bias {row['bias_weighted']:+.1%}")
+
+    def save(self, out: str | Path) -> list[Path]:
+        """backtest_periods.csv and backtest_summary.csv in `out`, written atomically."""
+        out = Path(out)
+        return [write_csv(self.periods, out / "backtest_periods.csv"),
+                write_csv(self.summary(), out / "backtest_summary.csv")]
+
+
+def backtest_periods(history: History, freq: str = "month", *, start=None, end=None,
+                     min_windows: int = 3, types: Sequence[str] | None = None
+                     ) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """(as_of, period_end) of each period the history can backtest: period ends of `freq`
+    with `min_windows` periods of history before as_of and the whole period inside the data;
+    optionally only as_of in [start, end]."""
+    return _periods(history_frames(history, types), freq, start, end, min_windows)
+
+
+def _periods(f: Frames, freq: str, start, end, min_windows: int
+             ) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    if freq not in FREQS:
+        raise InputError(f.source, [Problem("freq", f"{freq!r}: use one of {sorted(FREQS)}")])
+    lo = f.start if start is None else parse_day(start, "start", f.source)
+    hi = f.end if end is None else parse_day(end, "end", f.source)
+    ends = pd.date_range(f.start.to_period(freq[0].upper()).start_time, f.end, freq=FREQS[freq])
+    return [(a, e) for a, e in zip(ends[:-1], ends[1:], strict=True)
+            if lo <= a <= hi and e <= f.end and a - min_windows * (e - a) >= f.start]
+
+
+def backtest(history: History, *, freq: str = "month", start=None, end=None, trials: int = 2_000,
+             seed: int = 0, windows: int = 12, min_windows: int = 3, prior: float = 2.0,
+             types: Sequence[str] | None = None, progress: bool = True) -> Backtest:
+    """Forecast each past period from what was known at its start and compare with what
+    was booked. Period i draws from the child (i,) of the seed."""
+    f = history_frames(history, types)
+    if f.rows is None:
+        raise InputError(f.source, [Problem("stage_history.csv", (
+            "missing: a backtest rebuilds each past pipeline from the stage history; without "
+            "it the past would be read with today's stages and close dates (look-ahead). Add "
+            "the OpportunityHistory export"))])
+    periods = _periods(f, freq, start, end, min_windows)
+    if not periods:
+        raise InputError(f.source, [Problem("freq", (
+            f"no {freq} in {f.start:%Y-%m-%d}..{f.end:%Y-%m-%d} has {min_windows} {freq}s of "
+            "history before it and its whole period inside the data: use a longer history "
+            "or a shorter period"))])
+    rows = []
+    for i, (as_of, period_end) in enumerate(tqdm(periods, unit="period", delay=2.0,
+                                                 disable=not progress)):
+        known = f.known_on(as_of)
+        cal = _fit_win_rates(known, as_of, period_end, windows=windows, min_windows=min_windows,
+                         prior=prior)
+        fc = forecast_pipeline(snapshot_at(known, as_of), cal, trials=trials,
+                               seed=np.random.SeedSequence(seed, spawn_key=(i,)))
+        rows.append(fc.summary().assign(actual=_actual(f, as_of, period_end)))
+    table = pd.concat(rows, ignore_index=True)
+    table["covered"] = (table["p10"] <= table["actual"]) & (table["actual"] <= table["p90"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name in ("p50", "weighted"):
+            table[f"error_{name}"] = (table[name] - table["actual"]) / table["actual"]
+    return Backtest(table, freq, trials, seed)

@@ -1,0 +1,1 @@
+"""Real deals paid by real plans: replay, statements, plan-vs-plan comparison."""

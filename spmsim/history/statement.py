@@ -1,0 +1,88 @@
+"""A rep's statement: each period's calculation step by step, so a change can be traced."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spmsim.format import money, percent
+from spmsim.history.replay import PlanGroup, ReplayResult
+from spmsim.plans.components import Context
+
+EPS = 0.005  # half a cent: smaller movements are not worth a line
+
+
+def _uncapped(c, credit_to_date: np.ndarray, quota: float | None, target: float,
+              counts: np.ndarray | None) -> float:
+    """The component's earnings to date before its cap, from the same code the engine runs."""
+    credit = credit_to_date[None, :]
+    ctx = Context(ytd=np.cumsum(credit, axis=-1), period_credit=credit,
+                  quota=None if quota is None else np.array([[quota]]),
+                  target=np.array([[target]]), counts=None if counts is None else counts[None, :])
+    return float(c.earned_ytd(ctx)[0, -1])
+
+
+def _component_lines(g: PlanGroup, i: int, k: int, t: int) -> list[str]:
+    c, p = g.plan.components[k], g.payout
+    credit = p.credit[k, i, : t + 1]
+    ytd = float(credit.sum())
+    quota = g.inputs.quota.get(c.measure)
+    q = None if quota is None or np.isnan(quota[i]) else float(quota[i])
+    target = float(p.ti[i] * c.target_share())
+    earned = float(p.earned_ytd[k, i, t])
+    before = float(p.earned_ytd[k, i, t - 1]) if t else 0.0
+    claw = float(p.clawback_ytd[k, i, t] - (p.clawback_ytd[k, i, t - 1] if t else 0.0))
+    basis = " (team)" if c.credit == "team" else ""
+    lines = [f"  {c.name} [{c.measure}{basis}]: credited {money(credit[-1])} this period, "
+             f"{money(ytd)} to date"]
+    lines += [f"    {line}" for line in c.explain(ytd, q, target, g.plan.calendar.n_periods)]
+    if c.cap is not None:
+        counts = g.inputs.counts.get(c.measure)
+        raw = _uncapped(c, credit, q, target,
+                        None if counts is None else counts[i, : t + 1])
+        capped = earned + float(p.clawback_ytd[k, i, t])
+        if raw - capped > EPS:
+            lines.append(f"    cap {c.cap.model_dump(exclude_none=True)}: {money(raw)} "
+                         f"limited to {money(capped)}")
+    if abs(claw) > EPS:
+        days = g.plan.clawback.within_days
+        lines.append(f"    clawback: deals cancelled within {days} days reverse {money(claw)}"
+                     if claw > 0 else f"    clawback recomputed without the cancelled deals: "
+                     f"{money(-claw)} given back")
+    lines.append(f"    earned to date {money(earned)} - paid before {money(before)} = "
+                 f"{money(earned - before)} this period")
+    return lines
+
+
+def statement(result: ReplayResult, rep_id: str) -> str:
+    """The full-year statement of one rep as text."""
+    g, i = result.group_of(rep_id)
+    plan, p = g.plan, g.payout
+    rep = g.reps.iloc[i]
+    lines = [f"Statement for {rep_id} on {plan.plan} ({plan.currency})",
+             f"team: {rep['team'] or '-'}; on the plan {g.inputs.active[i].round(3).tolist()} "
+             f"of each period",
+             f"OTE {money(plan.ote)}, base share {percent(plan.base_share, 0)}: "
+             f"TI {money(plan.ti)} a year, prorated to {money(p.ti[i])} for days on the plan"]
+    for m in plan.quota_measures():
+        lines.append(f"quota {m}: {money(g.inputs.quota[m][i])}")
+    for t, label in enumerate(plan.calendar.labels):
+        lines.append(f"\n{label} (period {t + 1})")
+        for k in range(len(plan.components)):
+            lines += _component_lines(g, i, k, t)
+        cut = p.plan_cap_ytd[i, t] - (p.plan_cap_ytd[i, t - 1] if t else 0.0)
+        if abs(cut) > EPS:
+            lines.append(f"  plan cap {plan.cap.model_dump(exclude_none=True)}: {money(cut)}")
+        if p.draw[i, t] > EPS:
+            lines.append(f"  draw: pay is guaranteed at least {money(plan.draw.per_period)} "
+                         f"(prorated); advanced {money(p.draw[i, t])}")
+        if p.recovered[i, t] > EPS:
+            lines.append(f"  draw recovered from earnings above the guarantee: "
+                         f"{money(p.recovered[i, t])}")
+        lines.append(f"  net paid: {money(p.paid[i, t])} earned + {money(p.draw[i, t])} draw - "
+                     f"{money(p.recovered[i, t])} recovered = {money(p.net_paid[i, t])}"
+                     + (f"; draw outstanding {money(p.draw_balance[i, t])}"
+                        if p.draw_balance[i, t] > EPS else ""))
+    lines.append(f"\nYear: earned {money(p.total_earned_ytd[i, -1])}, net paid "
+                 f"{money(p.net_paid[i].sum())} "
+                 f"({percent(p.total_earned_ytd[i, -1] / p.ti[i])} of TI)")
+    return "\n".join(lines)

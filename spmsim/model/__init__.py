@@ -1,0 +1,3 @@
+"""What is simulated: the scenario, the organisation, the market, quotas, behaviour and
+territories.
+"""

@@ -1,0 +1,202 @@
+"""How reps respond to their plan: effort, giving up, deal timing and quitting.
+
+Each behaviour is a small function of what a rep knows (their attainment to date, what
+they expect to book, their plan's payout curve) with its parameters in the scenario's
+`behavior:` section; a behaviour left out of the scenario is off. The agent engine
+calls them; the Monte Carlo engine has no behaviour.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from spmsim.config import Frozen
+from spmsim.plans import Plan, payout_curve
+
+GRID = np.linspace(0.0, 4.0, 401)  # attainment grid of the payout curve, steps of 1 %
+
+
+class Effort(Frozen):
+    """Effort follows the marginal payout of an extra sale.
+
+    A rep choosing effort e earns m x y x e for output y at marginal pay m and bears a cost
+    c x e^(1 + 1/elasticity) / (1 + 1/elasticity); the best effort is (m y / c)^elasticity,
+    and c is set so that effort is 1 at the plan's average rate to quota. So
+    effort = (m / m_quota)^elasticity, kept within [min_effort, max_effort].
+    """
+
+    elasticity: float = Field(0.3, ge=0, description="how strongly effort follows pay")
+    min_effort: float = Field(0.6, gt=0)
+    max_effort: float = Field(1.4, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Effort:
+        if self.min_effort > self.max_effort:
+            raise ValueError("min_effort must not exceed max_effort")
+        return self
+
+
+class GivingUp(Frozen):
+    """When the chance of reaching quota falls below `below_probability`, effort drops to
+    `effort` times its level (the "unreachable quota demotivates" effect)."""
+
+    below_probability: float = Field(0.1, ge=0, le=1)
+    effort: float = Field(0.5, ge=0, le=1)
+    from_month: int = Field(3, ge=1, le=12, description="first month a rep may give up")
+
+
+class Timing(Frozen):
+    """Deal timing at period ends.
+
+    In the last `window_days` of a payout period, a rep within `reach` (share of quota)
+    below an edge where their pay rate rises (a gate, an accelerator, a quota bonus;
+    prorated to the period) pulls in `pull_share` of their won deals due in the next
+    `horizon_days`, at a `discount` on price. A rep whose pay is capped pushes deals
+    that would close after the cap past the end of the plan year.
+    """
+
+    window_days: int = Field(14, ge=1, le=60)
+    reach: float = Field(0.15, gt=0)
+    horizon_days: int = Field(45, ge=1)
+    pull_share: float = Field(0.6, ge=0, le=1)
+    discount: float = Field(0.1, ge=0, lt=1)
+    push_at_cap: bool = True
+
+
+class Quitting(Frozen):
+    """Attrition responds to pay: the exit hazard is multiplied by `hazard_multiplier`
+    while a rep's projected earnings are below `below_ote_share` of OTE, and reps projected
+    in the top `top_share` of their role are poached at `poach_annual` a year on top."""
+
+    below_ote_share: float = Field(0.8, gt=0)
+    hazard_multiplier: float = Field(2.5, ge=1)
+    top_share: float = Field(0.1, ge=0, le=1)
+    poach_annual: float = Field(0.15, ge=0, lt=1)
+
+
+class Behavior(Frozen):
+    """The behaviours switched on for the agent engine (all off when absent)."""
+
+    effort: Effort | None = None
+    giving_up: GivingUp | None = None
+    timing: Timing | None = None
+    quitting: Quitting | None = None
+
+    @property
+    def any(self) -> bool:
+        return any(b is not None for b in (self.effort, self.giving_up, self.timing,
+                                           self.quitting))
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """What a rep reads off their plan: pay as a share of TI against attainment on the
+    plan's main measure (every measure moving together, MBOs at their mean score)."""
+
+    plan: Plan
+    quotas: tuple[tuple[str, float], ...]
+    mbo_score: float = 1.0
+
+    @cached_property
+    def pay(self) -> np.ndarray:
+        curve = payout_curve(self.plan, GRID, dict(self.quotas), self.mbo_score)
+        return curve.loc[curve["component"] == "Total", "pct_of_ti"].to_numpy()
+
+    @cached_property
+    def slopes(self) -> np.ndarray:
+        """Marginal pay (share of TI per unit of attainment) on each grid step."""
+        return np.diff(self.pay) / np.diff(GRID)
+
+    @cached_property
+    def _lists(self) -> tuple[list[float], list[float], list[float]]:
+        """Grid, pay and slopes as Python lists: agents ask for one point at a time, and
+        bisect on a list is far quicker than numpy on a scalar."""
+        return GRID.tolist(), self.pay.tolist(), self.slopes.tolist()
+
+    def pay_at(self, attainment: float) -> float:
+        grid, pay, slopes = self._lists
+        if attainment <= grid[0]:
+            return pay[0]
+        if attainment >= grid[-1]:
+            return pay[-1]
+        i = bisect.bisect_right(grid, attainment) - 1
+        return pay[i] + slopes[i] * (attainment - grid[i])
+
+    def slope_at(self, attainment: float) -> float:
+        grid, _, slopes = self._lists
+        i = bisect.bisect_right(grid, attainment) - 1
+        return slopes[min(max(i, 0), len(slopes) - 1)]
+
+    @cached_property
+    def quota_rate(self) -> float:
+        """Average marginal pay from nothing to quota: the plan's base rate."""
+        return max(self.pay_at(1.0) - self.pay_at(0.0), 1e-12)
+
+    @cached_property
+    def edges(self) -> tuple[float, ...]:
+        """Attainments where the pay rate rises (gates, accelerators, bonus steps)."""
+        s = self.slopes
+        rise = np.flatnonzero(np.diff(s) > 1e-6) + 1  # step k pays faster than step k - 1
+        # a jump (a gate paying from the first unit) shows as one steep step: its edge is
+        # the step's upper end; an accelerator starts at the step's lower end
+        spike = np.append(s[rise[rise < s.size - 1]] > s[rise[rise < s.size - 1] + 1] + 1e-6,
+                          np.zeros(int((rise >= s.size - 1).sum()), dtype=bool))
+        edges = GRID[rise + spike]
+        return tuple(float(round(e, 6)) for e in edges if 0 < e < GRID[-1])
+
+    @cached_property
+    def cap(self) -> float:
+        """Attainment from which pay no longer rises (inf when it always does)."""
+        rising = np.flatnonzero(self.slopes > 1e-9)
+        if rising.size == 0 or rising[-1] == self.slopes.size - 1:
+            return math.inf
+        return float(GRID[rising[-1] + 1])
+
+
+def effort_level(params: Effort, view: PlanView, expected_attainment: float) -> float:
+    """Effort for the coming month from the marginal pay at the expected attainment."""
+    m = max(view.slope_at(expected_attainment), 0.0) / view.quota_rate
+    level = m ** params.elasticity if m > 0 else 0.0
+    return min(max(level, params.min_effort), params.max_effort)
+
+
+def reach_probability(to_go: float, mean: float, variance: float) -> float:
+    """P(remaining bookings >= to_go) with remaining bookings normal(mean, variance)."""
+    if to_go <= 0:
+        return 1.0
+    if variance <= 0:
+        return float(mean >= to_go)
+    z = (to_go - mean) / math.sqrt(variance)
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+def gives_up(params: GivingUp, month: int, probability: float) -> bool:
+    """Whether a rep with this chance of reaching quota gives up (month is 1-based)."""
+    return month >= params.from_month and probability < params.below_probability
+
+
+def pulls_in(params: Timing, view: PlanView, attainment: float, year_elapsed: float) -> bool:
+    """Whether a rep at `attainment` (to date, of the annual quota) is just short of an
+    edge prorated to the share of the year elapsed at the period end."""
+    return any(0 < e * year_elapsed - attainment <= params.reach for e in view.edges)
+
+
+def pushes_out(params: Timing, view: PlanView, attainment: float) -> bool:
+    """Whether a rep at `attainment` is capped and so pushes a deal past the year end."""
+    return params.push_at_cap and attainment >= view.cap
+
+
+def hazard_multiplier(params: Quitting, earnings_share: float) -> float:
+    """Exit hazard multiplier for projected earnings as a share of OTE."""
+    return params.hazard_multiplier if earnings_share < params.below_ote_share else 1.0
+
+
+def poach_rate(params: Quitting, top: bool) -> float:
+    """Extra monthly exit hazard of a top earner."""
+    return -math.log1p(-params.poach_annual) / 12 if top else 0.0

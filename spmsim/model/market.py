@@ -1,0 +1,282 @@
+"""How credit arrives for a role: the attainment model and the pipeline model.
+
+Both turn a role's staffing (who is in seat, how productive) into monthly credit per
+measure, shaped (trials, slots, 12), drawing only from the generators they are given.
+
+* attainment: each rep's annual attainment per measure is drawn from a distribution,
+  times their quota, spread over the months by seasonality and scaled by the months in
+  seat and productivity (skill x ramp). The comp analyst's classic cost model.
+* pipeline: won deals arrive per rep and month as Poisson counts with rate
+  deals_per_month x seasonality x productivity x share of the month in seat; every deal's
+  size is drawn from a lognormal. Several measures (new, expansion, renewal) each have
+  their own stream; a stream may also credit its deal count to a units measure.
+
+Scores (e.g. an MBO score in [0, 1]) are drawn per assessment for either model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import Field, field_validator
+from scipy.optimize import nnls
+
+from spmsim.config import MEASURE_PATTERN, Frozen
+from spmsim.model.distributions import Distribution
+from spmsim.model.org import MONTHS, Staffing
+
+Measure = Annotated[str, Field(pattern=MEASURE_PATTERN)]
+
+
+class Score(Frozen):
+    """A score per assessment, normal with `mean` and `sd`, clipped to [0, 1]."""
+
+    mean: float = Field(ge=0, le=1)
+    sd: float = Field(0.0, ge=0)
+
+    def sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        return np.clip(rng.normal(self.mean, self.sd, shape), 0.0, 1.0)
+
+
+class _Market(Frozen):
+    seasonality: tuple[float, ...] = Field(
+        (1.0,) * MONTHS, description="12 monthly weights, relative; normalised to mean 1")
+    scores: dict[Measure, Score] = Field(
+        default_factory=dict, description="scores credited at each assessment, e.g. mbo_score")
+
+    @field_validator("seasonality")
+    @classmethod
+    def _twelve(cls, weights: tuple[float, ...]) -> tuple[float, ...]:
+        if len(weights) != MONTHS or min(weights) < 0 or sum(weights) <= 0:
+            raise ValueError("give 12 monthly weights >= 0, not all zero")
+        return weights
+
+    def month_rates(self, month_days: np.ndarray) -> np.ndarray:
+        """Each month's share of a full year's bookings x 12 (mean 1 over the months).
+
+        The weights are relative bookings rates in each month, so a month also counts by
+        its days: flat weights spread a year evenly over its days, and a rep in seat from
+        April books the same share of the year as their prorated quota and TI.
+        """
+        w = np.asarray(self.seasonality, dtype=float) * month_days
+        return MONTHS * w / w.sum()
+
+    def money_measures(self) -> list[str]:
+        raise NotImplementedError
+
+    def produces(self) -> list[str]:
+        """Every measure this market credits."""
+        return self.money_measures() + list(self.scores)
+
+
+class AttainmentMarket(_Market):
+    """Annual attainment per measure from a distribution, spread by seasonality."""
+
+    model: Literal["attainment"] = "attainment"
+    measures: dict[Measure, Distribution] = Field(
+        description="measure -> distribution of a full-year rep's annual attainment")
+
+    def money_measures(self) -> list[str]:
+        return list(self.measures)
+
+
+class DealSize(Frozen):
+    """Lognormal deal size stated by its median and log-sd."""
+
+    median: float = Field(gt=0)
+    sigma: float = Field(ge=0)
+
+    @property
+    def mean(self) -> float:
+        return self.median * math.exp(self.sigma ** 2 / 2)
+
+
+class DealStream(Frozen):
+    """Won deals of one measure: rate per month for a full-productivity rep, and size."""
+
+    deals_per_month: float = Field(ge=0)
+    size: DealSize
+    count_as: Measure | None = Field(
+        None, description="also credit the number of deals to this units measure")
+
+
+class Stage(Frozen):
+    """A pipeline stage: its mean length in days (exponential) and the share of deals that
+    move on from it (to the next stage; from the last one, to won)."""
+
+    name: str = Field(min_length=1)
+    days: float = Field(gt=0)
+    to_next: float = Field(gt=0, le=1)
+
+
+class PipelineMarket(_Market):
+    """Poisson deal counts per rep-month and a lognormal size per deal.
+
+    `stages` matter to the agent engine only: opportunities are created at
+    deals_per_month / win rate and move through the stages, so won deals still arrive at
+    `deals_per_month`. Without stages an opportunity is won when it is created.
+    """
+
+    model: Literal["pipeline"] = "pipeline"
+    measures: dict[Measure, DealStream]
+    stages: tuple[Stage, ...] = ()
+
+    @property
+    def win_rate(self) -> float:
+        return math.prod(s.to_next for s in self.stages)
+
+    @property
+    def cycle_days(self) -> float:
+        """Mean days from an opportunity's creation to its close."""
+        return sum(s.days for s in self.stages)
+
+    def creation_rates(self, month_days: np.ndarray, step: float = 0.25) -> np.ndarray:
+        """Opportunity creation rate by month (relative, like `month_rates`) whose won deals,
+        after a random sales cycle, close at `month_rates`: the seasonality of bookings.
+
+        With A[j, i] the chance that a deal created in month i (uniformly over its days)
+        closes in month j (cycle = the sum of exponential stage lengths, the year
+        repeating), solve A c = month rates for c >= 0 (non-negative least squares): c is
+        each month's relative creation count, as the month rates are each month's relative
+        bookings. Without stages c is the month rates. A season steeper than the cycle
+        lets creation alone produce (a spike in one month with a cycle of two) is met as
+        closely as it can be; the rest of such a spike comes from reps timing deals (the
+        timing behaviour).
+        """
+        rates = self.month_rates(month_days)
+        if not self.stages:
+            return rates
+        year = float(month_days.sum())
+        horizon = 10 * self.cycle_days
+        grid = np.arange(0.0, horizon + step, step)
+        pdf = np.zeros_like(grid)
+        pdf[0] = 1.0 / step
+        for stage in self.stages:  # density of the cycle: convolve exponential densities
+            expo = np.exp(-grid / stage.days) / stage.days
+            pdf = np.convolve(pdf, expo)[:grid.size] * step
+        cdf = np.concatenate([[0.0], np.cumsum(pdf[:-1]) * step])
+        cdf /= cdf[-1]
+        starts = np.concatenate([[0.0], np.cumsum(month_days)])
+        days = np.arange(int(year)) + 0.5
+        wraps = np.arange(int(math.ceil(horizon / year)) + 1) * year
+        # P(close in month j | created on day d), over every wrap of the year
+        lo = starts[None, :-1, None] + wraps[None, None, :] - days[:, None, None]
+        hi = starts[None, 1:, None] + wraps[None, None, :] - days[:, None, None]
+        p = (np.interp(hi, grid, cdf, left=0.0) - np.interp(lo, grid, cdf, left=0.0)).sum(-1)
+        created_in = np.searchsorted(starts, days, side="right") - 1
+        a = np.zeros((MONTHS, MONTHS))
+        np.add.at(a.T, created_in, p)  # a[j, i]: closes in j from creations across month i
+        c, _ = nnls(a / month_days[None, :], rates)  # a deal a month, spread over its days
+        return c * rates.sum() / c.sum()
+
+    def money_measures(self) -> list[str]:
+        return list(self.measures)
+
+    def produces(self) -> list[str]:
+        units = [s.count_as for s in self.measures.values() if s.count_as]
+        return super().produces() + units
+
+
+Market = Annotated[AttainmentMarket | PipelineMarket, Field(discriminator="model")]
+
+
+def monthly_weight(rates: np.ndarray, staff: Staffing) -> np.ndarray:
+    """Output per month in months of a full year's average: month rate x productivity x
+    share of the month in seat."""
+    if staff.always_active:
+        return staff.productivity * rates
+    return staff.productivity * staff.active * rates
+
+
+def attainment_credit(market: AttainmentMarket, staff: Staffing, rates: np.ndarray,
+                      quota: dict[str, float],
+                      attainment: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Monthly credit per measure from annual attainment draws (trials, slots):
+    attainment x full-year quota x monthly weight / 12."""
+    weight = monthly_weight(rates, staff) / MONTHS
+    return {m: attainment[m][..., None] * quota[m] * weight for m in market.measures}
+
+
+class MonthTable:
+    """Draws the month of a deal for reps whose monthly rate follows the seasonality.
+
+    A 4,096-bin lookup on a uniform gives the month at the bin's start, and a second
+    lookup the month edge inside the bin, if any, to compare with. Exact whenever no bin
+    holds two edges (every month weighs at least 1/2,048 of the year); else a search.
+    """
+
+    BINS = 4096
+
+    def __init__(self, rates: np.ndarray):
+        share = rates / rates.sum()
+        self.edges = np.cumsum(share)[:-1].astype(np.float32)
+        self.exact = bool(share.min() >= 2.0 / self.BINS)
+        lo = (np.arange(self.BINS) / self.BINS).astype(np.float32)
+        self.lut = np.searchsorted(self.edges, lo, side="right").astype(np.int8)
+        inner = np.full(self.BINS, 2.0, dtype=np.float32)  # 2.0: no edge inside the bin
+        bins = (self.edges * self.BINS).astype(np.int64)
+        inside = self.lut[bins] <= np.arange(self.edges.size)  # not already counted at the start
+        inner[bins[inside]] = self.edges[inside]
+        self.inner = inner
+
+    def months(self, u: np.ndarray) -> np.ndarray:
+        if not self.exact:
+            return np.searchsorted(self.edges, u, side="right")
+        k = (u * np.float32(self.BINS)).astype(np.int32)
+        month = self.lut[k]
+        month += u >= self.inner[k]
+        return month
+
+
+def pipeline_draws(stream: DealStream, weight: np.ndarray, steady: np.ndarray,
+                   table: MonthTable, rng: Callable[[str], np.random.Generator]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(deal counts, summed deal sizes) per rep-month, (trials, slots, 12), for one stream.
+
+    Counts are Poisson with mean deals_per_month x weight. A steady rep's year (in seat all
+    year at constant productivity) draws one Poisson total and a month per deal from the
+    seasonality, which is the same process (Poisson splitting) at a twelfth of the Poisson
+    draws; other reps draw each month's count. Every deal's size is drawn, lognormal.
+    `rng(purpose)` gives the generator of each purpose, so that the draws of the first
+    trials of a block do not depend on how many trials follow them.
+    """
+    shape = weight.shape
+    cells = weight.reshape(-1, MONTHS)
+    steady = steady.ravel()
+    rows = np.flatnonzero(steady)
+    others = np.flatnonzero(~steady)
+    rate = stream.deals_per_month
+    year_cells = cells if others.size == 0 else cells[rows]
+    per_year = rng("arrivals").poisson(rate * (year_cells @ np.ones(MONTHS)))
+    n_year = int(per_year.sum())
+    cell = np.repeat(rows * MONTHS, per_year)
+    cell += table.months(rng("deal_month").random(n_year, dtype=np.float32))
+    size = _sizes(stream.size, rng("deal_size"), n_year)
+    if others.size:
+        per_month = rng("monthly_arrivals").poisson(rate * cells[others]).ravel()
+        other_cells = (others[:, None] * MONTHS + np.arange(MONTHS)).ravel()
+        cell = np.concatenate([cell, np.repeat(other_cells, per_month)])
+        size = np.concatenate([size, _sizes(stream.size, rng("other_deal_size"),
+                                            int(per_month.sum()))])
+    counts = np.bincount(cell, minlength=cells.size).reshape(shape)
+    credit = np.bincount(cell, weights=size, minlength=cells.size).reshape(shape)
+    return counts, credit
+
+
+def _sizes(size: DealSize, rng: np.random.Generator, n: int) -> np.ndarray:
+    """n lognormal deal sizes, drawn in single precision (summed in double)."""
+    out = rng.standard_normal(n, dtype=np.float32)
+    out *= np.float32(size.sigma)
+    out += np.float32(math.log(size.median))
+    return np.exp(out, out=out)
+
+
+def score_credit(scores: np.ndarray, staff: Staffing, months: np.ndarray) -> np.ndarray:
+    """Scores (trials, slots, assessments) credited in the assessment `months` (0-based)
+    to reps in seat then."""
+    out = np.zeros(staff.active.shape)
+    out[..., months] = np.where(staff.active[..., months] > 0, scores, 0.0)
+    return out

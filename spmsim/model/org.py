@@ -1,0 +1,299 @@
+"""Reps of a role over the plan year: seats, ramp, skill, attrition with backfill, hires.
+
+Time is in months from the first day of the plan year (0 to 12). Each seat is held by
+its incumbent and, when attrition is on, by up to `backfills` successors who start after
+the backfill delay; every holder is one rep *slot* of the simulation arrays, so a leaver
+and their successor are paid separately. Slots are ordered generation-major: all
+incumbents, then all first successors, and so on.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
+
+from spmsim.config import Frozen
+from spmsim.data.accounts import align
+from spmsim.model.files import named_table
+from spmsim.model.quota import QuotaMethod, allocate
+from spmsim.plans import Plan
+
+MONTHS = 12
+
+
+class Ramp(Frozen):
+    """Productivity of a new rep as a share of full, by months since their start."""
+
+    months: float = Field(0.0, ge=0, description="months to full productivity; 0: none")
+    curve: Literal["linear", "s_curve", "step"] = "linear"
+    start: float = Field(0.0, ge=0, le=1, description="productivity share on the first day")
+
+    def factor(self, tenure_months: np.ndarray) -> np.ndarray:
+        """Share of full productivity at the given tenure (months)."""
+        if self.months == 0:
+            return np.ones_like(tenure_months, dtype=float)
+        x = np.clip(tenure_months / self.months, 0.0, 1.0)
+        if self.curve == "step":
+            shape = (x >= 1.0).astype(float)
+        elif self.curve == "s_curve":
+            shape = x * x * (3.0 - 2.0 * x)
+        else:
+            shape = x
+        return self.start + (1.0 - self.start) * shape
+
+
+class Attrition(Frozen):
+    """Annual share of reps who leave; each leaver's seat is refilled after a delay."""
+
+    annual: float = Field(0.0, ge=0, lt=1, description="share of reps leaving within a year")
+    backfill_months: float | None = Field(
+        3.0, ge=0, description="months from an exit to the successor's start; null: no backfill"
+    )
+    backfills: int = Field(1, ge=0, le=5, description="successors modelled per seat per year; "
+                           "a seat vacated more often stays empty to year end")
+    open_deals: Literal["successor", "lost"] = Field(
+        "successor", description="agent engine: a leaver's open deals go to the seat's "
+        "successor (credited from their start) or are lost")
+
+    @property
+    def monthly_rate(self) -> float:
+        """Exit hazard per month of a constant-hazard model with the stated annual share."""
+        return -math.log1p(-self.annual) / MONTHS
+
+    @property
+    def generations(self) -> int:
+        """Holders modelled per seat: the incumbent plus successors."""
+        refill = self.annual > 0 and self.backfill_months is not None
+        return 1 + (self.backfills if refill else 0)
+
+
+class Hire(Frozen):
+    """Planned hires starting on the first day of plan month `month` (1-12)."""
+
+    month: int = Field(ge=1, le=12)
+    count: int = Field(ge=1)
+
+
+class TerritoryLink(Frozen):
+    """A role's territories: each seat (in the order of the territory names) works one.
+
+    A seat's productivity is multiplied by (its potential / the mean potential) ^
+    elasticity and by its workload coverage (capacity hours / workload, at most 1), and
+    quota methods read its potential and last year's bookings.
+    """
+
+    accounts: str = Field(description="accounts CSV (relative to the scenario file)")
+    alignment: str = Field("current", description="`current` (the accounts' rep_id) or a "
+                           "CSV of account_id, territory (e.g. the optimiser's alignment.csv)")
+    elasticity: float = Field(1.0, ge=0)
+    capacity_hours: float | None = Field(
+        None, gt=0, description="hours a rep can give their accounts a year; a territory "
+        "with more workload is covered only in part and books that much less")
+    history: str | None = Field("last_year", description="accounts column of last year's "
+                                "bookings, for the flat_growth quota method")
+    _table: pd.DataFrame = PrivateAttr(default_factory=pd.DataFrame)
+    _accounts: pd.DataFrame = PrivateAttr(default_factory=pd.DataFrame)
+    _owner: np.ndarray = PrivateAttr(default_factory=lambda: np.zeros(0, dtype=object))
+
+    @model_validator(mode="after")
+    def _link(self, info: ValidationInfo) -> TerritoryLink:
+        accounts = named_table(info, self.accounts)
+        owner = accounts["rep_id"] if self.alignment == "current" else \
+            align(named_table(info, self.alignment), accounts["account_id"], self.alignment)
+        if (owner == "").any():
+            raise ValueError(f"{self.accounts}: every account needs an owner (rep_id) for the "
+                             "current alignment")
+        cols = {"potential": accounts["potential"], "workload": accounts["workload"]}
+        if self.history is not None:
+            if self.history not in accounts.columns:
+                raise ValueError(f"{self.accounts} has no column {self.history!r} for last "
+                                 "year's bookings: add it or set `history: null`")
+            cols["history"] = pd.to_numeric(accounts[self.history], errors="coerce")
+            if cols["history"].isna().any() or (cols["history"] < 0).any():
+                raise ValueError(f"{self.accounts}: column {self.history!r} must hold "
+                                 "numbers >= 0")
+        self._table = pd.DataFrame(cols).groupby(owner.to_numpy()).sum().sort_index()
+        self._accounts = accounts
+        self._owner = owner.to_numpy()
+        return self
+
+    @property
+    def accounts_table(self) -> pd.DataFrame:
+        return self._accounts
+
+    def owners(self) -> np.ndarray:
+        """Territory index (in the order of the names) of each account."""
+        return np.searchsorted(self._table.index.to_numpy(), self._owner)
+
+    def current_owners(self) -> np.ndarray | None:
+        """Each account's territory under its current owner (rep_id), when all have one."""
+        reps = self._accounts["rep_id"]
+        names = self._table.index.to_numpy()
+        if (reps == "").any() or not np.isin(reps, names).all():
+            return None
+        return np.searchsorted(names, reps.to_numpy())
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Potential, workload (and history) per territory, by territory name."""
+        return self._table
+
+    def factors(self) -> np.ndarray:
+        """(potential / mean potential) ^ elasticity x workload coverage, per territory:
+        deals_per_month is the rate of a rep on a mean-potential, fully covered territory."""
+        potential = self._table["potential"].to_numpy(float)
+        factor = (potential / potential.mean()) ** self.elasticity
+        if self.capacity_hours is not None:
+            workload = self._table["workload"].to_numpy(float)
+            factor = factor * np.minimum(1.0, self.capacity_hours / np.maximum(workload, 1e-9))
+        return factor
+
+
+class Role(Frozen):
+    """A role in the sales organisation: how many reps, on which plan, with which quota."""
+
+    headcount: int = Field(ge=0, description="reps in seat, fully ramped, on the year's first day")
+    plan: Plan
+    plan_file: str | None = Field(None, description="where the plan was read (before overrides)")
+    quota: dict[str, float] = Field(
+        default_factory=dict, description="annual quota per rep, by measure")
+    prorate_quota: bool = Field(
+        True, description="scale a partial-year rep's quota by their share of the year")
+    skill_sigma: float = Field(0.0, ge=0, description="lognormal sigma of productivity; 0: off")
+    ramp: Ramp = Ramp()
+    attrition: Attrition = Attrition()
+    hires: tuple[Hire, ...] = ()
+    territory: TerritoryLink | None = None
+    quota_method: QuotaMethod | None = None
+
+    @model_validator(mode="after")
+    def _territories_fit(self) -> Role:
+        if self.territory is not None and len(self.territory.table) != self.seats:
+            raise ValueError(f"territory: {len(self.territory.table)} territories for "
+                             f"{self.seats} seats (headcount + hires): one each")
+        if self.quota_method is not None:
+            if self.quota_method.method != "equal" and self.territory is None:
+                raise ValueError(f"quota_method: {self.quota_method.method!r} reads "
+                                 "territories: add `territory:` to the role")
+            uses_history = self.quota_method.method == "flat_growth" or \
+                self.quota_method.weights.get("flat_growth", 0) > 0
+            if uses_history and self.territory is not None and self.territory.history is None:
+                raise ValueError("quota_method: flat growth needs territory.history")
+        return self
+
+    @property
+    def quota_measure(self) -> str | None:
+        """The measure the quota method sets, if any."""
+        if self.quota_method is None:
+            return None
+        return self.quota_method.measure or (self.plan.quota_measures() or [None])[0]
+
+    def quota_measures(self) -> list[str]:
+        return list(dict.fromkeys([*self.quota, *([self.quota_measure]
+                                                   if self.quota_measure else [])]))
+
+    @cached_property
+    def seat_quotas(self) -> np.ndarray | None:
+        """Quota per seat from the quota method (ramp relief for hires), or None."""
+        if self.quota_method is None:
+            return None
+        table = self.territory.table if self.territory is not None else None
+        return allocate(self.quota_method, n=self.seats,
+                        potential=None if table is None else table["potential"].to_numpy(),
+                        history=None if table is None or "history" not in table
+                        else table["history"].to_numpy(),
+                        start_month=self.seat_starts(), ramp=self.ramp,
+                        hired=np.arange(self.seats) >= self.headcount)
+
+    def quota_for(self, measure: str) -> float | np.ndarray:
+        """Full-year quota on `measure`: a number, or one per slot from the quota method."""
+        if measure == self.quota_measure and self.seat_quotas is not None:
+            return np.tile(self.seat_quotas, self.attrition.generations)
+        return self.quota[measure]
+
+    def seat_factors(self) -> np.ndarray:
+        """Productivity multiplier of each seat from its territory (1 without one)."""
+        return np.ones(self.seats) if self.territory is None else self.territory.factors()
+
+    @property
+    def seats(self) -> int:
+        return self.headcount + sum(h.count for h in self.hires)
+
+    @property
+    def slots(self) -> int:
+        return self.seats * self.attrition.generations
+
+    def seat_starts(self) -> np.ndarray:
+        """Month each seat's incumbent starts: 0 for reps in seat, month - 1 for hires."""
+        hires = [np.full(h.count, h.month - 1.0) for h in self.hires]
+        return np.concatenate([np.zeros(self.headcount), *hires])
+
+    def slot_names(self, role: str) -> list[str]:
+        """`ent_ae-007` for an incumbent, `ent_ae-007.1` for their first successor."""
+        return [f"{role}-{s + 1:03d}" + (f".{g}" if g else "")
+                for g in range(self.attrition.generations) for s in range(self.seats)]
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """Who holds each slot in each trial. Arrays are (trials, slots[, months])."""
+
+    start: np.ndarray  # month the holder starts (inf: never within the year)
+    exit: np.ndarray  # month the holder leaves (inf: stays past the year)
+    active: np.ndarray  # share of each month in seat
+    productivity: np.ndarray  # skill x ramp in each month (0 when not in seat)
+    new_hire: np.ndarray  # started after the year's first day
+    steady: np.ndarray  # in seat all year at a constant productivity
+
+    @property
+    def left(self) -> np.ndarray:
+        return self.exit < MONTHS
+
+    @property
+    def always_active(self) -> bool:
+        return bool(self.steady.all())
+
+
+def staffing(role: Role, trials: int, skill_normals: np.ndarray | None,
+             exit_exponentials: np.ndarray | None) -> Staffing:
+    """Staffing of `trials` plan years of one role from its random draws, (trials, slots):
+    standard normals for skill (None when skill_sigma is 0) and standard exponentials for
+    the time to exit (None without attrition)."""
+    seats, gens = role.seats, role.attrition.generations
+    shape = (trials, role.slots)
+    sigma = role.skill_sigma
+    skill = np.exp(sigma * skill_normals - sigma * sigma / 2) if sigma > 0 else np.ones(shape)
+    skill = skill * np.tile(role.seat_factors(), gens)  # territory potential
+    first = role.seat_starts()
+    rate = role.attrition.monthly_rate
+    if rate == 0 and not role.hires:  # everyone in seat all year, ramped
+        return Staffing(start=np.zeros(shape), exit=np.full(shape, np.inf),
+                        active=np.ones(shape + (MONTHS,)),
+                        productivity=np.repeat(skill[..., None], MONTHS, axis=-1),
+                        new_hire=np.zeros(shape, dtype=bool), steady=np.ones(shape, dtype=bool))
+    stay = exit_exponentials / rate if rate > 0 else np.full(shape, np.inf)
+    start = np.empty(shape)
+    start[:, :seats] = first
+    for g in range(1, gens):
+        previous = slice((g - 1) * seats, g * seats)
+        start[:, g * seats:(g + 1) * seats] = start[:, previous] + stay[:, previous] + \
+            role.attrition.backfill_months
+    exit_ = start + stay
+    month = np.arange(MONTHS, dtype=float)
+    lo = np.maximum(start[..., None], month)
+    hi = np.minimum(exit_[..., None], month + 1.0)
+    active = np.clip(hi - lo, 0.0, 1.0)
+    ramps = np.zeros(shape, dtype=bool)
+    ramps[:, role.headcount:] = True  # hires (even on the first day) and successors ramp
+    tenure = np.where(active > 0, (lo + hi) / 2 - start[..., None], 0.0)
+    ramp = np.where(ramps[..., None], role.ramp.factor(tenure), 1.0)
+    productivity = np.where(active > 0, skill[..., None] * ramp, 0.0)
+    steady = (active.min(axis=-1) == 1.0) & (ramp.min(axis=-1) == ramp.max(axis=-1))
+    return Staffing(start=start, exit=exit_, active=active, productivity=productivity,
+                    new_hire=start > 0, steady=steady)

@@ -1,0 +1,3 @@
+"""Reports: notebooks executed and converted to self-contained HTML, the charts and the tables
+they show.
+"""

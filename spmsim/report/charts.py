@@ -1,0 +1,256 @@
+"""Altair charts. Chart builders take summary tables, never raw draws, and compute nothing
+beyond what Vega-Lite encodes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+
+from spmsim.format import percent
+from spmsim.io import atomic_write
+
+
+def territory_map(accounts: pd.DataFrame, territory: pd.Series | list[str],
+                  title: str = "Territories") -> alt.Chart:
+    """Accounts as points on a US map (Albers USA), coloured by territory, sized by potential."""
+    data = accounts[["account_id", "lat", "lon", "potential", "workload"]].assign(
+        territory=list(territory))
+    return alt.Chart(data, title=title).mark_circle(opacity=0.7).encode(
+        longitude="lon:Q", latitude="lat:Q",
+        color=alt.Color("territory:N", legend=None),
+        size=alt.Size("potential:Q", legend=None, scale=alt.Scale(range=[4, 120])),
+        tooltip=["account_id:N", "territory:N", alt.Tooltip("potential:Q", format=",.0f"),
+                 alt.Tooltip("workload:Q", format=",.1f")],
+    ).project(type="albersUsa").properties(width=640, height=400)
+
+
+def balance_bars(table: pd.DataFrame, measure: str = "workload", band: float = 0.1,
+                 title: str | None = None) -> alt.LayerChart:
+    """Each territory's `measure` as bars, with the mean and the +-band lines."""
+    mean = table[measure].mean()
+    lines = pd.DataFrame({"value": [mean * (1 - band), mean, mean * (1 + band)],
+                          "line": [f"-{percent(band, 0)}", "mean", f"+{percent(band, 0)}"]})
+    bars = alt.Chart(table, title=title or f"{measure} by territory").mark_bar().encode(
+        x=alt.X("name:N", sort="-y", title="territory", axis=alt.Axis(labels=False)),
+        y=alt.Y(f"{measure}:Q", title=measure),
+        tooltip=["name:N", alt.Tooltip(f"{measure}:Q", format=",.1f")])
+    rules = alt.Chart(lines).mark_rule(strokeDash=[4, 3]).encode(
+        y="value:Q", color=alt.Color("line:N", title=None))
+    return (bars + rules).properties(width=640, height=220)
+
+
+def save_html(chart: alt.TopLevelMixin, path: str | Path) -> Path:
+    """One self-contained HTML file (Vega JavaScript inlined: renders with no network)."""
+    return atomic_write(path, lambda tmp: chart.save(str(tmp), format="html", inline=True))
+
+
+def _inline_svg(spec: dict, **_) -> dict:
+    """An Altair renderer: the chart as SVG markup inside HTML (drawn by vl-convert)."""
+    import vl_convert
+
+    return {"text/html": f'<div class="spmsim-chart">{vl_convert.vegalite_to_svg(spec)}</div>'}
+
+
+alt.renderers.register("spmsim_svg", _inline_svg)
+
+
+def use_static_charts() -> None:
+    """Notebook charts as inline SVG elements: they survive nbconvert as markup (not
+    images), render with no network, and a browser can count their marks."""
+    alt.renderers.enable("spmsim_svg")
+
+
+def payout_curves_chart(curves: pd.DataFrame, title: str = "Payout curves") -> alt.Chart:
+    """Payout as % of TI against attainment, one line per variant."""
+    return alt.Chart(curves, title=title).mark_line().encode(
+        x=alt.X("attainment:Q", axis=alt.Axis(format="%"), title="attainment"),
+        y=alt.Y("pct_of_ti:Q", axis=alt.Axis(format="%"), title="payout, % of TI"),
+        color="variant:N").properties(width=560, height=260)
+
+
+def cost_chart(costs: pd.DataFrame, title: str = "Variable comp cost per plan year"
+               ) -> alt.LayerChart:
+    """Distribution of variable pay per variant, with P10/P50/P90 ticks and the budget."""
+    base = alt.Chart(costs, title=title)
+    hist = base.mark_bar(opacity=0.5).encode(
+        x=alt.X("variable_pay:Q", bin=alt.Bin(maxbins=40), title="variable pay"),
+        y=alt.Y("count():Q", stack=None, title="trials"), color="variant:N")
+    marks = costs.groupby("variant", as_index=False)[["p10", "p50", "p90", "budget"]].first()
+    lines = marks.melt(id_vars="variant", var_name="mark", value_name="value")
+    rules = alt.Chart(lines).mark_rule().encode(
+        x="value:Q", color="variant:N",
+        strokeDash=alt.condition(alt.datum.mark == "budget", alt.value([6, 3]),
+                                 alt.value([1, 0])), tooltip=["variant:N", "mark:N", "value:Q"])
+    return (hist + rules).properties(width=560, height=260)
+
+
+def attainment_chart(dist: pd.DataFrame, title: str = "Attainment distribution") -> alt.Chart:
+    return alt.Chart(dist, title=title).mark_line(interpolate="step-after").encode(
+        x=alt.X("bin_lo:Q", axis=alt.Axis(format="%"), title="attainment"),
+        y=alt.Y("share:Q", axis=alt.Axis(format="%"), title="share of reps"),
+        color="variant:N").properties(width=560, height=220)
+
+
+def earnings_chart(earn: pd.DataFrame, title: str = "Earnings vs OTE by rep percentile"
+                   ) -> alt.Chart:
+    return alt.Chart(earn, title=title).mark_bar().encode(
+        x=alt.X("rep_percentile:N", title=None), xOffset="variant:N",
+        y=alt.Y("earnings_vs_ote:Q", axis=alt.Axis(format="%"), title="earnings / OTE"),
+        color="variant:N").properties(width=360, height=220)
+
+
+def quota_chart(table: pd.DataFrame, title: str = "Quota methods: at quota and fairness"
+                ) -> alt.Chart:
+    """Share of reps at quota and fairness (correlation of attainment with potential) by
+    quota method."""
+    data = table.melt(id_vars=["quota_method"], value_vars=["share_at_quota", "fairness"],
+                      var_name="measure", value_name="value")
+    return alt.Chart(data, title=title).mark_bar().encode(
+        x=alt.X("quota_method:N", title=None), xOffset="measure:N",
+        y=alt.Y("value:Q", title=None), color="measure:N",
+        tooltip=["quota_method:N", "measure:N", alt.Tooltip("value:Q", format=".3f")],
+    ).properties(width=360, height=220)
+
+
+def winners_losers_chart(changes: pd.DataFrame,
+                         title: str = "Pay change per rep against the current plan, last year"
+                         ) -> alt.FacetChart:
+    """Each rep's pay change under each variant (bars, sorted), coloured wins / loses."""
+    data = changes.assign(rep=changes["rep_id"] + " (" + changes["role"] + ")")
+    return alt.Chart(data, title=title).mark_bar().encode(
+        x=alt.X("change:Q", title="pay change"),
+        y=alt.Y("rep:N", sort="-x", title=None, axis=alt.Axis(labelFontSize=9)),
+        color=alt.Color("outcome:N", scale=alt.Scale(domain=["wins", "unchanged", "loses"],
+                                                     range=["#2a9d4a", "#999999", "#c0392b"])),
+        tooltip=["variant:N", "rep_id:N", "role:N", alt.Tooltip("old_pay:Q", format=",.0f"),
+                 alt.Tooltip("new_pay:Q", format=",.0f"),
+                 alt.Tooltip("change:Q", format="+,.0f")],
+    ).properties(width=260, height=alt.Step(11)).facet(column=alt.Column(
+        "variant:N", title=None)).resolve_scale(y="independent")
+
+
+def capacity_headcount_chart(schedule: pd.DataFrame,
+                             title: str = "Headcount by month: in seat and effective"
+                             ) -> alt.LayerChart:
+    """Expected reps in seat and effective (ramp-weighted) headcount by month, with the new
+    hires starting as bars (a capacity plan's `schedule`)."""
+    year = schedule[schedule["month"] >= 1]
+    lines = year.rename(columns={"headcount": "in seat", "effective_headcount": "effective"}
+                        ).melt(id_vars=["period"], value_vars=["in seat", "effective"],
+                               var_name="series", value_name="reps")
+    hires = alt.Chart(year).mark_bar(opacity=0.35, color="#777777").encode(
+        x=alt.X("period:O", title=None), y=alt.Y("new_hires:Q", title="reps"),
+        tooltip=["period:O", "new_hires:Q"])
+    curves = alt.Chart(lines).mark_line(point=True).encode(
+        x="period:O", y="reps:Q", color=alt.Color("series:N", title=None),
+        tooltip=["period:O", "series:N", alt.Tooltip("reps:Q", format=".1f")])
+    return (hires + curves).properties(width=560, height=240, title=title)
+
+
+def capacity_bookings_chart(distribution: pd.DataFrame, marks: pd.DataFrame,
+                            title: str = "The year's bookings under the hiring plan"
+                            ) -> alt.LayerChart:
+    """Histogram of the year's bookings (bin_lo, bin_hi, share) with P10/P50/P90, the
+    target and the deterministic figure as rules (mark, value)."""
+    bars = alt.Chart(distribution).mark_bar(opacity=0.5, color="#4c78a8").encode(
+        x=alt.X("bin_lo:Q", title="bookings", axis=alt.Axis(format="~s"),
+                scale=alt.Scale(zero=False)), x2="bin_hi:Q",
+        y=alt.Y("share:Q", axis=alt.Axis(format="%"), title="share of trials"),
+        y2=alt.datum(0))
+    colours = {"P10": "#888888", "P50": "#222222", "P90": "#888888", "target": "#c0392b",
+               "deterministic": "#e67e22"}
+    rules = alt.Chart(marks).mark_rule(size=2).encode(
+        x="value:Q", color=alt.Color("mark:N", title=None, scale=alt.Scale(
+            domain=list(colours), range=list(colours.values()))),
+        strokeDash=alt.condition(alt.FieldOneOfPredicate("mark", ["P10", "P50", "P90"]),
+                                 alt.value([1, 0]), alt.value([6, 3])),
+        tooltip=["mark:N", alt.Tooltip("value:Q", format=",.0f")])
+    return (bars + rules).properties(width=560, height=240, title=title)
+
+
+def capacity_curve_chart(curve: pd.DataFrame, probability: float,
+                         title: str = "P(target met) by new hires") -> alt.LayerChart:
+    """Estimated probability of meeting the target against the number of new hires (with
+    its +-2 SE band), and the probability wanted as a rule."""
+    band = curve.assign(lo=(curve["probability"] - 2 * curve["se"]).clip(lower=0),
+                        hi=(curve["probability"] + 2 * curve["se"]).clip(upper=1))
+    base = alt.Chart(band)
+    area = base.mark_area(opacity=0.25).encode(x=alt.X("hires:Q", title="new hires"),
+                                               y="lo:Q", y2="hi:Q")
+    line = base.mark_line(point=True).encode(
+        x="hires:Q", y=alt.Y("probability:Q", axis=alt.Axis(format="%"),
+                             title="P(target met)", scale=alt.Scale(domain=[0, 1])),
+        tooltip=["hires:Q", alt.Tooltip("probability:Q", format=".1%"),
+                 alt.Tooltip("deterministic:Q", format=",.0f")])
+    wanted = alt.Chart(pd.DataFrame({"probability": [probability]})).mark_rule(
+        strokeDash=[6, 3]).encode(y="probability:Q")
+    return (area + line + wanted).properties(width=560, height=220, title=title)
+
+
+FRONT_CATEGORIES = {"infeasible": "#bbbbbb", "feasible": "#4c78a8", "Pareto front": "#f58518",
+                    "chosen": "#c0392b"}
+
+
+def pareto_chart(points: pd.DataFrame, title: str = "Candidates and the Pareto front"
+                 ) -> alt.LayerChart:
+    """Sweep candidates on two objectives (`x`, `y`, with `x_title`/`y_title` and
+    `x_format`/`y_format` columns): infeasible grey, feasible blue, the Pareto front
+    orange and joined, the chosen plan red and larger."""
+    first = points.iloc[0] if len(points) else {}
+    x_title, y_title = first.get("x_title", "x"), first.get("y_title", "y")
+    x = alt.X("x:Q", title=x_title, scale=alt.Scale(zero=False),
+              axis=alt.Axis(format=first.get("x_format", ",.3~s")))
+    y = alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False),
+              axis=alt.Axis(format=first.get("y_format", ",.3~s")))
+    base = alt.Chart(points, title=title)
+    line = base.transform_filter(
+        alt.FieldOneOfPredicate(field="category", oneOf=["Pareto front", "chosen"])
+    ).mark_line(color=FRONT_CATEGORIES["Pareto front"], strokeDash=[4, 3]).encode(
+        x=x, y=y, order="x:Q")
+    dots = base.mark_point(filled=True, opacity=0.85).encode(
+        x=x, y=y,
+        color=alt.Color("category:N", title=None, scale=alt.Scale(
+            domain=list(FRONT_CATEGORIES), range=list(FRONT_CATEGORIES.values()))),
+        size=alt.condition(alt.datum.category == "chosen", alt.value(220), alt.value(45)),
+        tooltip=["candidate:N", "category:N", alt.Tooltip("x:Q", title=x_title, format=",.4~g"),
+                 alt.Tooltip("y:Q", title=y_title, format=",.4~g")])
+    return (line + dots).properties(width=560, height=320)
+
+
+def forecast_chart(distribution: pd.DataFrame, marks: pd.DataFrame,
+                   title: str = "Bookings forecast for the period") -> alt.LayerChart:
+    """Simulated bookings as a histogram (`bin_lo`, `bin_hi`, `share`) with P10/P50/P90 and
+    the weighted point forecast as rules (`mark`, `value`; the weighted one dashed)."""
+    bars = alt.Chart(distribution, title=title).mark_bar(opacity=0.6, color="#4c78a8").encode(
+        x=alt.X("bin_lo:Q", title="bookings in the period", axis=alt.Axis(format=",.3~s")),
+        x2="bin_hi:Q", y=alt.Y("share:Q", title="share of trials", axis=alt.Axis(format="%")),
+        y2=alt.datum(0),
+        tooltip=[alt.Tooltip("bin_lo:Q", format=",.0f"), alt.Tooltip("bin_hi:Q", format=",.0f"),
+                 alt.Tooltip("share:Q", format=".1%")])
+    rules = alt.Chart(marks).mark_rule(size=2).encode(
+        x="value:Q", color=alt.Color("mark:N", title=None, sort=list(marks["mark"])),
+        strokeDash=alt.condition(alt.datum.mark == "weighted", alt.value([6, 3]),
+                                 alt.value([1, 0])),
+        tooltip=["mark:N", alt.Tooltip("value:Q", format=",.0f")])
+    return (bars + rules).properties(width=560, height=260)
+
+
+def backtest_chart(periods: pd.DataFrame, title: str = "Backtest: P10-P90 band and actual"
+                   ) -> alt.LayerChart:
+    """Per period (`period_end`): the P10-P90 band as a bar, P50 as a tick and the actual
+    bookings as a point, filled when inside the band (`covered`)."""
+    base = alt.Chart(periods, title=title)
+    x = alt.X("period_end:T", title="period ending")
+    band = base.mark_rule(size=6, opacity=0.35, color="#4c78a8").encode(
+        x=x, y=alt.Y("p10:Q", title="bookings", axis=alt.Axis(format=",.3~s")), y2="p90:Q")
+    median = base.mark_tick(color="#4c78a8", thickness=2, size=12).encode(x=x, y="p50:Q")
+    actual = base.mark_point(size=50, filled=True).encode(
+        x=x, y="actual:Q",
+        color=alt.Color("covered:N", title="inside P10-P90",
+                        scale=alt.Scale(domain=[True, False], range=["#2ca02c", "#d62728"])),
+        tooltip=[alt.Tooltip("period_end:T"), alt.Tooltip("actual:Q", format=",.0f"),
+                 alt.Tooltip("p10:Q", format=",.0f"), alt.Tooltip("p50:Q", format=",.0f"),
+                 alt.Tooltip("p90:Q", format=",.0f")])
+    return (band + median + actual).properties(width=560, height=260)
