@@ -7,7 +7,9 @@ STAMP := $(VENV)/.installed
 DATA := scenarios/data/fy27
 PLANS := scenarios/plans
 
-.PHONY: report test lint bench clean chromium
+.PHONY: report test test-fast docs lint bench clean chromium
+# both cores; a module's tests stay on one worker, so its fixtures are built once
+XDIST := -n 2 --dist loadfile
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,8 +51,17 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
 test: $(STAMP) chromium
-	$(BIN)/ruff check spmsim tests benchmarks
-	$(BIN)/python -m pytest
+	$(BIN)/ruff check spmsim tests benchmarks docs/hooks .ci
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest $(XDIST) --durations=15
+
+# everything but the slow, browser, notebook and Dask tests: under a minute
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest $(XDIST) -m "not slow and not browser and not notebook and not dask" -q
+
+# the manual, with the shipped notebooks executed: opens offline from site/index.html
+docs: $(STAMP)
+	SPMSIM_DOCS_NOTEBOOKS=execute $(BIN)/mkdocs build --strict
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/payout_engine.py
@@ -58,6 +69,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/agents.py
 	$(BIN)/python benchmarks/designer.py
 	$(BIN)/python benchmarks/sweep.py
+	$(BIN)/python benchmarks/cold_start.py
 
 clean:
-	rm -rf $(VENV) reports/fy27_* reports/acme_* reports/smb_* reports/default_study reports/*.html reports/index.* .pytest_cache .hypothesis
+	rm -rf $(VENV) site build reports/fy27_* reports/acme_* reports/smb_* reports/default_study reports/*.html reports/index.* .pytest_cache .hypothesis

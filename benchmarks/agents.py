@@ -82,7 +82,6 @@ from typing import Any
 
 import numpy as np
 import simpy
-from machine import fill_sizes, machine_info  # benchmarks/machine.py
 
 import spmsim.engines.agents as agents_module
 from spmsim.engines import simulate, simulate_agents
@@ -91,6 +90,8 @@ from spmsim.engines.montecarlo import default_workers
 from spmsim.engines.results import Results
 from spmsim.model.market import PipelineMarket
 from spmsim.model.scenario import Scenario, load_scenario
+
+from machine import fill_sizes, machine_info  # benchmarks/machine.py
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = {"baseline": ROOT / "scenarios" / "acme_baseline.yaml",

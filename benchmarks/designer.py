@@ -27,11 +27,11 @@ import statistics
 import time
 from pathlib import Path
 
-from machine import machine_info  # benchmarks/machine.py
-
 from spmsim.designer.widgets import PlanDesigner, svg
 from spmsim.engines.payroll import role_year
 from spmsim.report import charts
+
+from machine import machine_info  # benchmarks/machine.py
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "scenarios" / "plans" / "enterprise_ae.yaml"

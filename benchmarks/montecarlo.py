@@ -58,7 +58,6 @@ from typing import Any
 
 import numpy as np
 import simpy
-from machine import fill_sizes, machine_info  # benchmarks/machine.py
 from tqdm import tqdm
 
 from spmsim.config import read_yaml
@@ -67,6 +66,8 @@ from spmsim.engines.montecarlo import bytes_per_trial, chunk_trials, default_wor
 from spmsim.engines.results import Results
 from spmsim.model.scenario import Scenario, scenario_from_tree
 from spmsim.plans import Plan, PlanInputs, evaluate
+
+from machine import fill_sizes, machine_info  # benchmarks/machine.py
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN_FILE = ROOT / "scenarios" / "plans" / "smb_ae.yaml"

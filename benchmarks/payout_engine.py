@@ -39,11 +39,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from machine import machine_info  # benchmarks/machine.py
 from tqdm import tqdm
 
 from spmsim.plans import Plan, PlanInputs, evaluate, plan_from_dict
 from spmsim.plans.components import Bonus, Commission
+
+from machine import machine_info  # benchmarks/machine.py
 
 Seed = np.random.SeedSequence
 

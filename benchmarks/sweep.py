@@ -43,10 +43,11 @@ from typing import Any
 
 import pandas as pd
 import yaml
-from machine import fill_sizes, machine_info  # benchmarks/machine.py
 
 from spmsim.studies.sweep.backends import local_cluster
 from spmsim.studies.sweep.runner import run_sweep
+
+from machine import fill_sizes, machine_info  # benchmarks/machine.py
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDY = ROOT / "scenarios" / "studies" / "sweep_accelerator.yaml"

@@ -34,10 +34,10 @@ import sys
 import time
 from typing import Any
 
-from machine import machine_info  # benchmarks/machine.py
-
-from spmsim.data.accounts import synthetic_accounts
 from spmsim.model.territory import alignment_metrics, centres, optimise
+from spmsim.synthetic.accounts import synthetic_accounts
+
+from machine import machine_info  # benchmarks/machine.py
 
 TIME_TARGET_S = 60.0
 

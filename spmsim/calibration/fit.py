@@ -46,11 +46,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from spmsim.calibration.synthetic import DAYS_PER_MONTH, closing_seasonality
 from spmsim.data.crm import History
 from spmsim.errors import SpmsimError
 from spmsim.model.org import Ramp
 from spmsim.plans import Plan
+from spmsim.synthetic.history import DAYS_PER_MONTH, closing_seasonality
 
 STEADY_MONTHS = 18  # tenure from which a rep counts as fully ramped
 TYPE_MEASURES = {"New Business": "new_arr", "Existing Business": "expansion",

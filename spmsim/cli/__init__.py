@@ -17,12 +17,19 @@ from spmsim.errors import SpmsimError
 GROUPS = (plans, history, simulate, territory, studies, crm)
 
 
+def _version() -> str:
+    from spmsim import __version__
+
+    return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command, group by group."""
     parser = argparse.ArgumentParser(
         prog="spmsim", description="Design sales compensation, quota and territory plans by "
         "simulation: validate, replay, compare, curve, simulate, territory, quota, study, "
         "report, notebook, sweep, capacity, forecast, calibrate, crm, schema.")
+    parser.add_argument("--version", action="version", version=f"spmsim {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for group in GROUPS:
         group.register(sub)

@@ -23,7 +23,7 @@ def cmd_capacity(args) -> int:
 
 def cmd_forecast(args) -> int:
     from spmsim.data.crm import read_history
-    from spmsim.forecast.model import backtest, forecast, resolve_period
+    from spmsim.forecast import backtest, forecast, resolve_period
 
     history = read_history(args.history, args.mapping, drop_bad=args.drop_bad)
     types = args.type or None
@@ -74,7 +74,7 @@ def cmd_crm_check(args) -> int:
 
 
 def cmd_crm_synthetic(args) -> int:
-    from spmsim.calibration.synthetic import HistoryParams, synthetic_history, write_history
+    from spmsim.synthetic.history import HistoryParams, synthetic_history, write_history
 
     params = HistoryParams(reps=args.reps, months=args.months, seed=args.seed)
     written = write_history(synthetic_history(params), args.out)

@@ -61,7 +61,7 @@ def cmd_notebook(args) -> int:
 def cmd_sweep(args) -> int:
     from spmsim.report.build import render_notebook
     from spmsim.studies.sweep.runner import run_sweep
-    from spmsim.studies.sweep.search import candidates_display, choice, open_sweep
+    from spmsim.studies.sweep.view import candidates_display, choice, open_sweep
 
     table = run_sweep(args.study, args.out, trials=args.trials, workers=args.workers,
                       scheduler=args.scheduler, resume=not args.no_resume,

@@ -9,8 +9,8 @@ from spmsim.cli.common import add_out, add_trials
 
 
 def cmd_territory_accounts(args) -> int:
-    from spmsim.data.accounts import synthetic_accounts
     from spmsim.io import write_csv
+    from spmsim.synthetic.accounts import synthetic_accounts
 
     accounts = synthetic_accounts(args.accounts, args.reps, args.seed)
     write_csv(accounts, args.out)

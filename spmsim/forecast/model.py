@@ -1,5 +1,5 @@
-"""Pipeline forecast: a period's bookings by Monte Carlo from the open pipeline, and its
-backtest over past periods.
+"""Pipeline forecast: a period's bookings by Monte Carlo from the open pipeline
+(the backtest over past periods is `spmsim.forecast.backtest`).
 
 Model. A forecast is made at the end of day `as_of` for the period (as_of, period_end].
 The period's bookings are the won amounts of
@@ -47,7 +47,6 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from spmsim.calibration.synthetic import HistoryParams, synthetic_history
 from spmsim.data.crm import History, read_history
 from spmsim.errors import InputError, Problem
 from spmsim.forecast.pipeline import (
@@ -59,11 +58,9 @@ from spmsim.forecast.pipeline import (
     parse_day,
     snapshot_at,
 )
-from spmsim.forecast.pipeline import (
-    snapshot as snapshot,  # re-exported: the forecast's public API
-)
-from spmsim.format import amount, percent
+from spmsim.format import amount
 from spmsim.io import write_csv, write_parquet
+from spmsim.synthetic.history import HistoryParams, synthetic_history
 
 BUCKETS = ("overdue", "in period", "later")
 STREAMS = ("wins", "new_count", "new_size")  # append only
@@ -172,8 +169,9 @@ def _windows(f: Frames, as_of: pd.Timestamp, period_end: pd.Timestamp, windows: 
     return spans
 
 
-def _fit_win_rates(known: Frames, as_of: pd.Timestamp, period_end: pd.Timestamp, *,
-               windows: int, min_windows: int, prior: float) -> Calibration:
+def win_rates_from(known: Frames, as_of: pd.Timestamp, period_end: pd.Timestamp, *,
+                   windows: int, min_windows: int, prior: float) -> Calibration:
+    """`fit_win_rates` on frames already cut to what was known at as_of."""
     pooled = known.rows is None
     spans = _windows(known, as_of, period_end, windows, min_windows)
     parts = [_window_cells(known, s, e, pooled) for s, e in spans]
@@ -199,7 +197,7 @@ def fit_win_rates(history: History, as_of, period_end, *, windows: int = 12, min
     (as_of, period_end], from the `windows` periods of the same length before as_of."""
     f = history_frames(history, types)
     as_of, period_end = check_period(f, as_of, period_end)
-    return _fit_win_rates(f.known_on(as_of), as_of, period_end, windows=windows,
+    return win_rates_from(f.known_on(as_of), as_of, period_end, windows=windows,
                       min_windows=min_windows, prior=prior)
 
 
@@ -390,133 +388,7 @@ def forecast(history: History, as_of, period_end, *, trials: int = 10_000,
     f = history_frames(history, types)
     as_of, period_end = check_period(f, as_of, period_end)
     known = f.known_on(as_of)
-    cal = _fit_win_rates(known, as_of, period_end, windows=windows, min_windows=min_windows,
+    cal = win_rates_from(known, as_of, period_end, windows=windows, min_windows=min_windows,
                      prior=prior)
     return forecast_pipeline(snapshot_at(known, as_of), cal, trials=trials,
                              seed=seed, progress=progress)
-
-
-def actual_bookings(history: History, as_of, period_end, *, types: Sequence[str] | None = None
-                    ) -> float:
-    """What was booked (won amounts) in (as_of, period_end]."""
-    f = history_frames(history, types)
-    return _actual(f, parse_day(as_of, "as_of", f.source),
-                   parse_day(period_end, "period_end", f.source))
-
-
-def _actual(f: Frames, as_of: pd.Timestamp, period_end: pd.Timestamp) -> float:
-    a, e = (d.to_datetime64().astype("datetime64[D]") for d in (as_of, period_end))
-    won = f.won & (f.close > a) & (f.close <= e)
-    return float(np.nansum(f.amount[won]))
-
-
-# ---------------------------------------------------------------- backtest
-
-def backtest_summary(periods: pd.DataFrame) -> pd.DataFrame:
-    """Coverage of the P10-P90 band (with its binomial standard error); for P50 and the
-    weighted forecast, the mean absolute % error over the periods with bookings and the
-    bias: total forecast over total booked, less 1."""
-    n = len(periods)
-    coverage = periods["covered"].mean() if n else np.nan
-    row = {"periods": n, "covered": int(periods["covered"].sum()), "coverage": coverage,
-           "coverage_se": float(np.sqrt(coverage * (1 - coverage) / n)) if n else np.nan,
-           "below_p10": float((periods["actual"] < periods["p10"]).mean()),
-           "above_p90": float((periods["actual"] > periods["p90"]).mean())}
-    booked = periods[periods["actual"] > 0]
-    for name in ("p50", "weighted"):
-        row[f"mape_{name}"] = float(((booked[name] - booked["actual"]).abs()
-                                     / booked["actual"]).mean())
-        row[f"bias_{name}"] = float(periods[name].sum() / periods["actual"].sum() - 1)
-    return pd.DataFrame([row])
-
-
-@dataclass(frozen=True)
-class Backtest:
-    """Forecast against actual, one row per period: as_of, period_end, the forecast's
-    summary columns, actual, covered (P10 <= actual <= P90), error_p50, error_weighted."""
-
-    periods: pd.DataFrame
-    freq: str
-    trials: int
-    seed: int
-
-    def summary(self) -> pd.DataFrame:
-        return backtest_summary(self.periods)
-
-    def table(self) -> pd.DataFrame:
-        """The periods for a reader: dates, P10/P50/P90, weighted, actual (whole units) and
-        whether the actual fell inside the band."""
-        money = ["p10", "p50", "p90", "weighted", "actual"]
-        table = self.periods[["as_of", "period_end", *money, "covered"]].copy()
-        table[money] = table[money].round(0)
-        return table
-
-    def text(self) -> str:
-        row = self.summary().iloc[0]
-        return (f"backtest over {int(row['periods'])} {self.freq}s ({self.trials:,} trials each, "
-                f"seed {self.seed}): actual inside P10-P90 in {int(row['covered'])} "
-                f"({percent(row['coverage'], 0)} +- {percent(row['coverage_se'], 0)}; "
-                f"nominal 80%), below P10 {percent(row['below_p10'], 0)}, "
-                f"above P90 {percent(row['above_p90'], 0)}\n"
-                f"  P50: MAPE {percent(row['mape_p50'])}, bias {row['bias_p50']:+.1%};  weighted: "
-                f"MAPE {percent(row['mape_weighted'])}, bias {row['bias_weighted']:+.1%}")
-
-    def save(self, out: str | Path) -> list[Path]:
-        """backtest_periods.csv and backtest_summary.csv in `out`, written atomically."""
-        out = Path(out)
-        return [write_csv(self.periods, out / "backtest_periods.csv"),
-                write_csv(self.summary(), out / "backtest_summary.csv")]
-
-
-def backtest_periods(history: History, freq: str = "month", *, start=None, end=None,
-                     min_windows: int = 3, types: Sequence[str] | None = None
-                     ) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """(as_of, period_end) of each period the history can backtest: period ends of `freq`
-    with `min_windows` periods of history before as_of and the whole period inside the data;
-    optionally only as_of in [start, end]."""
-    return _periods(history_frames(history, types), freq, start, end, min_windows)
-
-
-def _periods(f: Frames, freq: str, start, end, min_windows: int
-             ) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    if freq not in FREQS:
-        raise InputError(f.source, [Problem("freq", f"{freq!r}: use one of {sorted(FREQS)}")])
-    lo = f.start if start is None else parse_day(start, "start", f.source)
-    hi = f.end if end is None else parse_day(end, "end", f.source)
-    ends = pd.date_range(f.start.to_period(freq[0].upper()).start_time, f.end, freq=FREQS[freq])
-    return [(a, e) for a, e in zip(ends[:-1], ends[1:], strict=True)
-            if lo <= a <= hi and e <= f.end and a - min_windows * (e - a) >= f.start]
-
-
-def backtest(history: History, *, freq: str = "month", start=None, end=None, trials: int = 2_000,
-             seed: int = 0, windows: int = 12, min_windows: int = 3, prior: float = 2.0,
-             types: Sequence[str] | None = None, progress: bool = True) -> Backtest:
-    """Forecast each past period from what was known at its start and compare with what
-    was booked. Period i draws from the child (i,) of the seed."""
-    f = history_frames(history, types)
-    if f.rows is None:
-        raise InputError(f.source, [Problem("stage_history.csv", (
-            "missing: a backtest rebuilds each past pipeline from the stage history; without "
-            "it the past would be read with today's stages and close dates (look-ahead). Add "
-            "the OpportunityHistory export"))])
-    periods = _periods(f, freq, start, end, min_windows)
-    if not periods:
-        raise InputError(f.source, [Problem("freq", (
-            f"no {freq} in {f.start:%Y-%m-%d}..{f.end:%Y-%m-%d} has {min_windows} {freq}s of "
-            "history before it and its whole period inside the data: use a longer history "
-            "or a shorter period"))])
-    rows = []
-    for i, (as_of, period_end) in enumerate(tqdm(periods, unit="period", delay=2.0,
-                                                 disable=not progress)):
-        known = f.known_on(as_of)
-        cal = _fit_win_rates(known, as_of, period_end, windows=windows, min_windows=min_windows,
-                         prior=prior)
-        fc = forecast_pipeline(snapshot_at(known, as_of), cal, trials=trials,
-                               seed=np.random.SeedSequence(seed, spawn_key=(i,)))
-        rows.append(fc.summary().assign(actual=_actual(f, as_of, period_end)))
-    table = pd.concat(rows, ignore_index=True)
-    table["covered"] = (table["p10"] <= table["actual"]) & (table["actual"] <= table["p90"])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for name in ("p50", "weighted"):
-            table[f"error_{name}"] = (table[name] - table["actual"]) / table["actual"]
-    return Backtest(table, freq, trials, seed)

@@ -16,7 +16,7 @@ Relief then lowers a ramping rep's quota by their expected productivity over the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -24,12 +24,15 @@ from pydantic import Field, model_validator
 from spmsim.config import MEASURE_PATTERN, Frozen
 from spmsim.errors import SpmsimError
 
-if TYPE_CHECKING:
-    from spmsim.model.org import Ramp
-
 MONTHS = 12
 
 Method = Literal["flat_growth", "potential", "equal", "blended"]
+
+
+class RampCurve(Protocol):
+    """A new hire's productivity by tenure (`model.org.Ramp` is one)."""
+
+    def factor(self, tenure_months: np.ndarray) -> np.ndarray: ...
 
 
 class QuotaMethod(Frozen):
@@ -70,7 +73,7 @@ def _shares(method: str, history: np.ndarray | None, potential: np.ndarray | Non
     return values / values.sum()
 
 
-def relief(ramp: Ramp, start_month: np.ndarray, hired: np.ndarray | None = None
+def relief(ramp: RampCurve, start_month: np.ndarray, hired: np.ndarray | None = None
            ) -> np.ndarray:
     """Expected share of full productivity over the rest of the year for reps starting at
     `start_month` (0 = in seat and ramped at the year's start: no relief, unless `hired`
@@ -89,7 +92,7 @@ def relief(ramp: Ramp, start_month: np.ndarray, hired: np.ndarray | None = None
 
 def allocate(method: QuotaMethod, *, n: int | None = None,
              history: np.ndarray | None = None, potential: np.ndarray | None = None,
-             start_month: np.ndarray | None = None, ramp: Ramp | None = None,
+             start_month: np.ndarray | None = None, ramp: RampCurve | None = None,
              hired: np.ndarray | None = None) -> np.ndarray:
     """Annual quota per rep. `start_month` (0-12, float) and `ramp` give ramp relief
     (`hired` marks new hires, who ramp even when they start on the first day); quotas are

@@ -36,7 +36,7 @@ from spmsim.errors import InputError, Problem, problems_from_validation
 from spmsim.model.scenario import ALL, resolve_files
 from spmsim.overrides import apply_overrides, parse_path
 from spmsim.studies.study import METRICS, Constraint, Objective, Study, Variant
-from spmsim.studies.sweep import search
+from spmsim.studies.sweep import sampling
 
 # Spawn keys of the sweep's streams under the study seed: (SWEEP_KEY, SAMPLING, round) draws
 # the candidates of a round, (SWEEP_KEY, CANDIDATE, index) seeds a candidate. Variant seeds
@@ -254,7 +254,7 @@ def unit_design(sweep: Sweep, rng: np.random.Generator) -> np.ndarray:
     """Random or Latin hypercube positions (n, parameters) in the unit cube."""
     d = len(sweep.parameters)
     if sweep.sampling == "lhs":
-        return search.latin_hypercube(sweep.n, d, rng)
+        return sampling.latin_hypercube(sweep.n, d, rng)
     return rng.random((sweep.n, d))
 
 
@@ -298,7 +298,7 @@ def refined_candidates(study: SweepStudy, round_: int, centres: Sequence[dict[st
     units = np.array([[p.to_unit(c[name]) for name, p in sweep.parameters.items()]
                       for c in centres]).reshape(len(centres), len(params))
     half = np.array([max(refine.shrink ** round_ / 2, p.cell()) for p in params])
-    points = search.refine_points(units, refine.n, half, _rng(study, round_))
+    points = sampling.refine_points(units, refine.n, half, _rng(study, round_))
     start = max(c.index for c in existing) + 1
     return _numbered(_from_units(sweep, points), start, round_, {c.key for c in existing})
 

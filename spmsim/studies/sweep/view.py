@@ -1,0 +1,144 @@
+"""A sweep's output folder read back into the small tables the report notebook and the
+command line show: the chosen plan and why, the best candidates, the Pareto front, the
+chosen plan's payout curve against the base."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spmsim.format import amount, percent
+from spmsim.model.scenario import resolve_files
+from spmsim.overrides import apply_overrides
+from spmsim.plans import payout_curve, plan_from_dict
+from spmsim.studies.sweep.search import SHARES
+
+
+@dataclass(frozen=True)
+class SweepView:
+    """A sweep's output folder, read back."""
+
+    meta: dict[str, Any]
+    table: pd.DataFrame
+
+    @property
+    def parameters(self) -> list[str]:
+        return list(self.meta["parameters"])
+
+    @property
+    def chosen(self) -> pd.Series | None:
+        rows = self.table[self.table["chosen"]]
+        return rows.iloc[0] if len(rows) else None
+
+
+def open_sweep(out: str | Path) -> SweepView:
+    """Read what `spmsim sweep` wrote into `out`."""
+    out = Path(out)
+    return SweepView(json.loads((out / "sweep.json").read_text()),
+                     pd.read_parquet(out / "candidates.parquet"))
+
+
+def _fmt(column: str, value: Any) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if not isinstance(value, int | float | np.number) or pd.isna(value):
+        return "-" if value is None or (isinstance(value, float) and math.isnan(value)) \
+            else str(value)
+    if column.startswith(SHARES):
+        return f"{percent(value)}"
+    if column.startswith("attainment"):
+        return f"{value:.2f}"
+    return f"{amount(value)}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+def sweep_title(view: SweepView) -> str:
+    m = view.meta
+    return (f"<h2>{html.escape(m['study'])}</h2><p>seed {m['seed']}; {m['candidates']} "
+            f"candidates x {m['trials']:,} trials ({m['engine']} engine, "
+            f"{'common' if m['common_draws'] else 'independent'} draws); swept: "
+            f"{html.escape(', '.join(f'{k} ({v})' for k, v in m['parameters'].items()))}</p>")
+
+
+def choice(view: SweepView, as_html: bool = True) -> str:
+    """One paragraph: the chosen candidate, its parameters, and why (HTML or plain)."""
+    text = _choice(view)
+    return text if as_html else html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def _choice(view: SweepView) -> str:
+    m, c = view.meta, view.chosen
+    axes = " vs ".join(o["column"] + f" ({o['goal']})" for o in m["objectives"])
+    rules = "; ".join(m["constraints"]) or "none"
+    if c is None:
+        return (f"<p><b>No candidate meets every constraint</b> ({html.escape(rules)}) out of "
+                f"{m['candidates']}; widen the ranges or relax a constraint.</p>")
+    obj = m["objective"]
+    params = ", ".join(f"{p} = {_fmt(p, c[p])}" for p in view.parameters)
+    return (f"<p><b>Chosen: {html.escape(str(c['candidate']))}</b> ({html.escape(params)}): "
+            f"the best {html.escape(obj['column'])} ({obj['goal']}: "
+            f"{_fmt(obj['column'], c['objective'])}) among the {m['on_front']} candidates on "
+            f"the Pareto front of {html.escape(axes)}, out of {m['feasible']} of "
+            f"{m['candidates']} that meet every constraint ({html.escape(rules)}).</p>")
+
+
+def candidates_display(view: SweepView, rows: int = 20) -> pd.DataFrame:
+    """The best `rows` candidates, formatted: feasible first, then on the front, then by
+    the objective; parameters, objectives, constraint checks, flags."""
+    t = view.table
+    goal = view.meta["objective"]["goal"]
+    order = t.assign(_f=~t["feasible"], _p=~t["on_front"],
+                     _o=t["objective"] if goal == "min" else -t["objective"])
+    order = order.sort_values(["_f", "_p", "_o", "index"], kind="mergesort", na_position="last")
+    checks = view.meta["constraints"]
+    cols = ["candidate", *view.parameters,
+            *dict.fromkeys([o["column"] for o in view.meta["objectives"]]
+                           + [view.meta["objective"]["column"]]),
+            *checks, "feasible", "on_front", "chosen"]
+    shown = order[cols].head(rows)
+    return shown.apply(lambda s: s.map(lambda v: _fmt(s.name, v))).set_index("candidate")
+
+
+def front_points(view: SweepView) -> pd.DataFrame:
+    """Every candidate on the first two objectives, labelled infeasible, feasible,
+    Pareto front or chosen (failed runs left out)."""
+    x, y = (o["column"] for o in view.meta["objectives"][:2])
+    t = view.table[view.table["status"] == "ok"]
+    label = np.select([t["chosen"], t["on_front"], t["feasible"]],
+                      ["chosen", "Pareto front", "feasible"], "infeasible")
+    return pd.DataFrame({"candidate": t["candidate"], "x": t[x], "y": t[y],
+                         "category": label, "x_title": x, "y_title": y,
+                         "x_format": _axis_format(x), "y_format": _axis_format(y)}
+                        ).reset_index(drop=True)
+
+
+def _axis_format(column: str) -> str:
+    """d3 format of an axis: shares in per cent, money with SI suffixes."""
+    return ".0%" if column.startswith(SHARES) else ",.3~s"
+
+
+def chosen_curves(view: SweepView, role: str) -> pd.DataFrame:
+    """The payout curve (total, % of TI) of `role`'s plan in the base scenario and in the
+    chosen candidate, as the `variant` lines of `charts.payout_curves_chart`."""
+    base = view.meta["base_tree"]
+    trees = {"base": base}
+    if view.chosen is not None:
+        cid = str(view.chosen["candidate"])
+        pairs = [(view.meta["parameters"][k], v) for k, v in view.meta["chosen_params"].items()]
+        tree = apply_overrides(base, pairs)
+        resolve_files(tree, Path(view.meta["file"]))
+        trees[f"chosen ({cid})"] = tree
+    frames = []
+    for name, tree in trees.items():
+        spec = tree["org"]["roles"][role]
+        curve = payout_curve(plan_from_dict(spec["plan"]), quotas=spec.get("quota") or None)
+        total = curve[curve["component"] == "Total"]
+        frames.append(total.assign(variant=name)[["variant", "attainment", "pct_of_ti"]])
+    return pd.concat(frames, ignore_index=True)

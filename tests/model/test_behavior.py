@@ -1,0 +1,127 @@
+"""Behaviour functions by hand: what a rep reads off a plan and how each rule decides."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from pydantic import ValidationError
+
+from spmsim.model.behavior import (
+    Effort,
+    GivingUp,
+    PlanView,
+    Quitting,
+    Timing,
+    effort_level,
+    gives_up,
+    hazard_multiplier,
+    poach_rate,
+    pulls_in,
+    pushes_out,
+    reach_probability,
+)
+from spmsim.plans import load_plan, plan_from_dict
+
+from paths import PLANS
+
+
+def _plan(tiers, threshold=None, cap=None):
+    c = {"name": "c", "type": "commission", "measure": "new_arr", "weight": 1.0, "tiers": tiers}
+    if threshold is not None:
+        c["threshold"] = threshold
+    if cap is not None:
+        c["cap"] = {"of_target": cap}
+    return plan_from_dict({"plan": "p", "ote": 200000, "base_share": 0.5,
+                           "year_start": "2027-01-01", "components": [c]})
+
+
+LINEAR = PlanView(_plan([{"rate": 1.0}]), ())
+ACCEL = PlanView(_plan([{"upto": 1.0, "rate": 1.0}, {"rate": 2.0}], threshold=0.5, cap=2.5), ())
+
+
+def test_plan_view_of_a_linear_plan():
+    assert LINEAR.edges == () and LINEAR.cap == math.inf
+    assert LINEAR.pay_at(0.8) == pytest.approx(0.8)
+    assert LINEAR.slope_at(0.3) == pytest.approx(1.0) and LINEAR.quota_rate == pytest.approx(1.0)
+
+
+def test_plan_view_finds_gate_accelerator_and_cap():
+    # gate at 50 % (pays from the first unit once reached), accelerator at 100 %,
+    # cap at 2.5 x target: 1.0 + 2 x (a - 1) = 2.5 at a = 1.75
+    assert ACCEL.edges == (0.5, 1.0)
+    assert ACCEL.cap == pytest.approx(1.75)
+    assert ACCEL.pay_at(0.4) == 0.0 and ACCEL.pay_at(0.6) == pytest.approx(0.6)
+    assert ACCEL.slope_at(1.2) == pytest.approx(2.0) and ACCEL.slope_at(2.0) == 0.0
+
+
+def test_plan_view_of_the_shipped_plans():
+    ent = PlanView(load_plan(PLANS / "enterprise_ae.yaml"), ())
+    assert ent.edges == (0.4, 1.0)  # threshold 40 %, accelerator at quota (1.5 x falls)
+    smb = PlanView(load_plan(PLANS / "smb_ae.yaml"), ())
+    assert smb.edges == (1.0,) and smb.cap == pytest.approx(2.6)
+
+
+def test_effort_follows_marginal_pay():
+    p = Effort(elasticity=0.5, min_effort=0.5, max_effort=1.5)
+    assert effort_level(p, LINEAR, 0.7) == pytest.approx(1.0)
+    assert effort_level(p, ACCEL, 1.2) == pytest.approx(math.sqrt(2.0))  # rate 2 vs 1
+    assert effort_level(p, ACCEL, 2.0) == 0.5  # capped: no marginal pay, the floor
+    assert effort_level(Effort(elasticity=0.0), ACCEL, 1.2) == 1.0
+    with pytest.raises(ValidationError, match="min_effort"):
+        Effort(min_effort=1.2, max_effort=1.0)
+
+
+def test_reach_probability_is_a_normal_tail():
+    assert reach_probability(-5.0, 0.0, 1.0) == 1.0
+    assert reach_probability(10.0, 10.0, 4.0) == pytest.approx(0.5)
+    assert reach_probability(12.0, 10.0, 4.0) == pytest.approx(0.158655, abs=1e-6)  # z = 1
+    assert reach_probability(5.0, 4.0, 0.0) == 0.0 and reach_probability(5.0, 6.0, 0.0) == 1.0
+
+
+def test_giving_up_needs_a_low_chance_and_the_month():
+    p = GivingUp(below_probability=0.1, from_month=4)
+    assert gives_up(p, 4, 0.05) and not gives_up(p, 3, 0.05) and not gives_up(p, 6, 0.2)
+
+
+def test_pull_in_only_just_short_of_a_prorated_edge():
+    t = Timing(reach=0.1)
+    # half the year gone: edges at 0.25 (gate) and 0.5 (accelerator) of annual quota
+    assert pulls_in(t, ACCEL, 0.45, 0.5)  # 5 points short of the prorated accelerator
+    assert not pulls_in(t, ACCEL, 0.35, 0.5)  # too far from 0.5, past 0.25
+    assert not pulls_in(t, ACCEL, 0.5, 0.5)  # already there
+    assert not pulls_in(t, LINEAR, 0.45, 0.5)  # nothing to reach on a linear plan
+
+
+def test_push_out_only_at_the_cap():
+    t = Timing()
+    assert pushes_out(t, ACCEL, 1.8) and not pushes_out(t, ACCEL, 1.7)
+    assert not pushes_out(t, LINEAR, 9.0)
+    assert not pushes_out(Timing(push_at_cap=False), ACCEL, 1.8)
+
+
+def test_quitting_hazards():
+    q = Quitting(below_ote_share=0.8, hazard_multiplier=3.0, poach_annual=0.2)
+    assert hazard_multiplier(q, 0.7) == 3.0 and hazard_multiplier(q, 0.9) == 1.0
+    assert math.exp(-12 * poach_rate(q, True)) == pytest.approx(0.8)
+    assert poach_rate(q, False) == 0.0
+
+
+def test_period_end_share_by_hand():
+    from datetime import date
+
+    import pandas as pd
+
+    from spmsim.engines.eventlog import even_share, period_end_days, period_end_share
+
+    year = date(2027, 1, 1)
+    days = period_end_days(year, "quarter", 14)
+    assert days.size == 56 and days[0] == 90 - 14 and days[13] == 89 and days[-1] == 364
+    assert even_share(year) == pytest.approx(56 / 365)
+    events = pd.DataFrame({"event": ["won", "won", "won", "lost", "created"],
+                           "day": [10.5, 85.2, 364.9, 86.0, 88.0],
+                           "amount": [100.0, 300.0, 100.0, 999.0, 999.0],
+                           "role": ["a", "a", "b", "a", "a"]})
+    assert period_end_share(events, year) == pytest.approx(0.8)  # 300 + 100 of 500 won
+    assert period_end_share(events, year, role="a") == pytest.approx(0.75)
+    assert math.isnan(period_end_share(events.iloc[3:], year))
