@@ -13,7 +13,7 @@ browser test does, and times each update's parts:
 Each is reported as a median and 90th percentile in ms and as a ratio to a baseline measured
 in the same run: one payout evaluation of the role (`role_year` on the same draws). Ratios
 travel between machines better than milliseconds. The browser's share (comm round trip and
-DOM update) is measured by tests/test_designer_browser.py.
+DOM update) is measured by tests/designer/test_designer_browser.py.
 
     .venv/bin/python benchmarks/designer.py
     .venv/bin/python benchmarks/designer.py --trials 256 512 --changes 20 --json /tmp/d.json

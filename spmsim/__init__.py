@@ -1,30 +1,28 @@
 """spmsim: design sales compensation, quota and territory plans by simulation.
 
-The public API, loaded on first use (``import spmsim`` stays light):
+The public API, loaded on first use (`import spmsim` stays light):
 
-=====================  ===========================================================
-plans                  ``load_plan``, ``evaluate``, ``payout_curve``, ``Plan``
-replay of real deals   ``load_transactions``, ``replay``, ``statement``, ``compare``
-scenarios              ``load_scenario``, ``Scenario``
-simulation             ``simulate`` (Monte Carlo), ``simulate_agents`` (SimPy),
-                       ``Results`` (what both return; ``Results.load`` reads a folder)
-studies                ``run_study``, ``run_sweep``, ``build_report``
-territories, quotas    ``optimise_territories``, ``design_territories``,
-                       ``compare_quota_methods``
-capacity               ``load_capacity``, ``plan_capacity`` (and the package
-                       ``capacity``)
-CRM history            ``read_history``, ``calibrate_scenario``, ``synthetic_history``
-forecast               ``forecast`` (the package: ``forecast.forecast``,
-                       ``forecast.backtest``, ``forecast.snapshot``)
-version                ``__version__``
-=====================  ===========================================================
+| topic | names |
+| --- | --- |
+| plans | `load_plan`, `evaluate`, `payout_curve`, `Plan` |
+| replay of real deals | `load_transactions`, `replay`, `statement`, `compare` |
+| scenarios | `load_scenario`, `Scenario` |
+| simulation | `simulate` (Monte Carlo), `simulate_agents` (SimPy), `Results` (what both return; `Results.load` reads a folder) |
+| studies | `run_study`, `run_sweep`, `build_report` |
+| territories, quotas | `optimise_territories`, `design_territories`, `compare_quota_methods` |
+| capacity | `load_capacity`, `plan_capacity` (and the package `capacity`) |
+| CRM history | `read_history`, `calibrate_scenario`, `synthetic_history` |
+| forecast | `forecast` (the package: `forecast.forecast`, `forecast.backtest`, `forecast.snapshot`) |
+| version | `__version__` |
 
-Example::
+For example:
 
-    import spmsim
-    scenario = spmsim.load_scenario("scenarios/acme_baseline.yaml", trials=500)
-    results = spmsim.simulate(scenario)
-    print(results.summary_text())
+```python
+import spmsim
+scenario = spmsim.load_scenario("scenarios/acme_baseline.yaml", trials=500)
+results = spmsim.simulate(scenario)
+print(results.summary_text())
+```
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 * Field tables are generated from the JSON Schema of plan, scenario and study files:
   a page writes `<!-- fields: plan Commission -->` (schema, then model) and gets the table
   of that model's keys, types, defaults and descriptions, so the reference cannot drift
-  from the validators.
+  from the validators. Schemas: plan, scenario, study, sweep (sweep studies), capacity, mapping (CRM
+  column mappings).
 * Command help is generated from the parser: `<!-- cli: simulate -->` becomes the output
   of `spmsim simulate --help`.
 * The shipped notebooks appear under `notebooks/`. With `SPMSIM_DOCS_NOTEBOOKS=execute`
@@ -44,7 +45,21 @@ def _schema(kind: str) -> dict:
         from spmsim.studies.study import Study
 
         return Study.model_json_schema()
-    raise ValueError(f"no schema {kind!r}: use plan, scenario or study")
+    if kind == "sweep":
+        from spmsim.studies.sweep.spec import SweepStudy
+
+        return SweepStudy.model_json_schema()
+    if kind == "capacity":
+        from spmsim.capacity.inputs import Capacity, FromHistory
+
+        schema = Capacity.model_json_schema()
+        schema.setdefault("$defs", {})["FromHistory"] = FromHistory.model_json_schema()
+        return schema
+    if kind == "mapping":
+        from spmsim.data.crm import ColumnMapping
+
+        return ColumnMapping.model_json_schema()
+    raise ValueError(f"no schema {kind!r}: use plan, scenario, study, sweep, capacity or mapping")
 
 
 def _type(spec: dict) -> str:

@@ -79,10 +79,18 @@ def _message(text: str, color: str, version: int | None = None) -> str:
 class PlanDesigner:
     """Edit a plan file for one role of a scenario and watch the role's cost and attainment.
 
-    plan, scenario, save_dir, study: paths; a relative one is looked up from the working
-    directory upwards (see `spmsim.designer.model.resolve_path`). trials_fast: simulated years
-    behind each update; trials_full: the count the "Run" button simulates (default: the
-    scenario's). save_dir: where plans are saved (default: the plan file's folder).
+    Paths are looked up, when relative, from the working directory upwards (see
+    `spmsim.designer.model.resolve_path`).
+
+    Args:
+        plan: the plan file to edit.
+        scenario: the scenario it is simulated in.
+        role: the scenario's role on the plan.
+        trials_fast: simulated years behind each update.
+        trials_full: the count the "Run" button simulates (default: the scenario's).
+        seed: random seed (default: the scenario's).
+        save_dir: where plans are saved (default: the plan file's folder).
+        study: the study a saved plan can be added to as a variant.
     """
 
     def __init__(self, plan: str | Path, scenario: str | Path, role: str, *,

@@ -147,9 +147,16 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
              on_chunk: Callable[[int], None] | None = None) -> Results:
     """Simulate `trials` plan years of `scenario` (its own count and seed unless given).
 
-    chunk: trials per chunk (rounded up to whole blocks); by default from `memory_mb`.
-    workers: threads evaluating chunks at once (numpy releases the GIL in its kernels).
-    keep_reps: keep every rep of every trial (trials x reps rows) besides the summaries.
+    Args:
+        scenario: the scenario, as `load_scenario` returns it.
+        trials: simulated plan years (default: the scenario's).
+        seed: root of every random stream (default: the scenario's).
+        memory_mb: memory budget of a chunk's working arrays; sets the chunk size.
+        chunk: trials per chunk (rounded up to whole blocks); by default from `memory_mb`.
+        workers: threads evaluating chunks at once (numpy releases the GIL in its kernels).
+        keep_reps: keep every rep of every trial (trials x reps rows) besides the summaries.
+        progress: show a progress bar on runs longer than two seconds.
+        on_chunk: called with the number of trials of each chunk as it finishes.
     """
     n = scenario.trials if trials is None else trials
     if n < 1:

@@ -129,6 +129,8 @@ class Results:
         return df
 
     def reps_frame(self) -> pd.DataFrame:
+        """Every rep in seat in every trial: role, share of the year, revenue, quota,
+        attainment, pay, OTE, new hire, left."""
         if self.reps is None:
             raise SpmsimError("these results kept no per-rep figures: simulate with "
                               "keep_reps=True (the CLI keeps them unless --no-rep-detail)")

@@ -20,18 +20,23 @@ from spmsim.plans.model import Plan
 class PlanInputs:
     """What a plan is evaluated on. Every array is (..., reps, periods) unless noted.
 
-    credit: credited amount per measure and period (a rep's share after splits).
-    quota: annual quota per measure, broadcastable to (..., reps).
-    active: share of each period's days the rep is on the plan (None: all of it).
-    cancelled: credit of deals cancelled inside the clawback window, as (..., reps, booked,
-        cancelled-in) periods; or (..., reps, periods) by cancellation period, taken as booked
-        then (exact for tiers and curves on YTD credit, not for SPIF windows or per-period caps).
-    counts / cancelled_counts: deals per period, for per-deal SPIFs.
-    new_hire: True for reps who start after the year's first day, broadcastable to (..., reps);
-        needed by draws for new hires when `active` is given.
-    team: integer team label per rep, shape (reps,): team totals summed within these arrays.
-    team_inputs: precomputed team totals, shaped like `credit` (its credit, counts and
-        cancelled fields), for teams that span reps outside these arrays (replay across plans).
+    Attributes:
+        credit: credited amount per measure and period (a rep's share after splits).
+        quota: annual quota per measure, broadcastable to (..., reps).
+        active: share of each period's days the rep is on the plan (None: all of it).
+        cancelled: credit of deals cancelled inside the clawback window, as (..., reps,
+            booked, cancelled-in) periods; or (..., reps, periods) by cancellation period,
+            taken as booked then (exact for tiers and curves on YTD credit, not for SPIF
+            windows or per-period caps).
+        counts: deals per period, for per-deal SPIFs.
+        cancelled_counts: cancelled deals, shaped like `cancelled`, for per-deal SPIFs.
+        new_hire: True for reps who start after the year's first day, broadcastable to
+            (..., reps); needed by draws for new hires when `active` is given.
+        team: integer team label per rep, shape (reps,): team totals summed within these
+            arrays.
+        team_inputs: precomputed team totals, shaped like `credit` (its credit, counts and
+            cancelled fields), for teams that span reps outside these arrays (replay across
+            plans).
     """
 
     credit: Mapping[str, np.ndarray]
@@ -47,7 +52,24 @@ class PlanInputs:
 
 @dataclass(frozen=True)
 class Payout:
-    """A plan's payouts. Per-component arrays are (components, ..., reps, periods)."""
+    """A plan's payouts. Per-component arrays are (components, ..., reps, periods).
+
+    Attributes:
+        plan: the plan evaluated.
+        components: the components' names, in the plan's order.
+        credit: credit each component paid on, per period (team sums for team components).
+        earned_ytd: earned to date per component, after component caps and clawback, before
+            the plan cap.
+        clawback_ytd: amount reversed to date by the clawback, per component.
+        plan_cap_ytd: (..., periods), <= 0: the plan cap's cut to date.
+        ti: (...,) target incentive prorated by active days.
+        base: (...,) base salary prorated by active days.
+        paid: (..., periods) increment of total earned to date, before draws.
+        draw: (..., periods) advanced by the draw guarantee.
+        recovered: (..., periods) earlier draws recovered.
+        net_paid: (..., periods) paid + draw - recovered.
+        draw_balance: (..., periods) recoverable draw still outstanding.
+    """
 
     plan: Plan
     components: tuple[str, ...]

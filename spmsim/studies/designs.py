@@ -46,8 +46,14 @@ def compare_designs(scenario: Scenario, role: str, *,
                     trials: int | None = None, seed: int | None = None) -> pd.DataFrame:
     """One row per (alignment, quota method) for `role`.
 
-    alignments: name -> `current` or an alignment CSV (account_id, territory); default the
-    current one. quota_methods: name -> a `quota_method:` mapping (method, target, ...).
+    Args:
+        scenario: a scenario whose `role` has `territory:`.
+        role: the role to compare designs for.
+        alignments: name -> `current` or an alignment CSV (account_id, territory); default
+            the current one.
+        quota_methods: name -> a `quota_method:` mapping (method, target, ...).
+        trials: simulated plan years per design (default: the scenario's).
+        seed: random seed (default: the scenario's).
     """
     link = scenario.org.roles[role].territory if role in scenario.org.roles else None
     if link is None:
