@@ -87,6 +87,23 @@ def test_documented_command_parses_and_names_files_that_exist(doc, line):
         assert (ROOT / path).exists(), f"{doc}: `spmsim {line}` names {path}, which is missing"
 
 
+SERVERS = re.compile(r"^[\s\"`]*(?:\S*/)?(?:voila|jupyter[ -]lab)\b.*$", re.M)
+
+
+def test_every_documented_server_binds_localhost_and_asks_for_a_token():
+    """The designer runs code as its user: every Voila or JupyterLab command shown listens
+    on 127.0.0.1 only and requires a token."""
+    shown = []
+    for path in [*DOCUMENTS, *sorted((ROOT / "notebooks").glob("*.ipynb"))]:
+        text = path.read_text().replace("\\\n", " ")
+        for line in SERVERS.findall(text):
+            shown.append(line)
+            assert "127.0.0.1" in line, f"{_rel(path)}: `{line.strip()}` must bind 127.0.0.1"
+            assert "token=" in line or "token " in line.replace("--Voila.", "--"), \
+                f"{_rel(path)}: `{line.strip()}` must require a token"
+    assert len(shown) >= 4
+
+
 def _imports(tree: ast.AST) -> list[tuple[str, str | None]]:
     out: list[tuple[str, str | None]] = []
     for node in ast.walk(tree):

@@ -138,10 +138,25 @@ def _notebooks(execute: bool) -> Path:
         source = ROOT / "notebooks" / f"{name}.ipynb"
         if execute:
             nb = execute_notebook(source, ex.example_parameters(spec, name, paths), cwd=ROOT)
-            nbformat.write(nb, folder / source.name)
+            nbformat.write(_static(nb), folder / source.name)
         else:
             shutil.copy(source, folder / source.name)
     return folder
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def _static(nb):
+    """Widgets need a live kernel: a page shows the static HTML a widget also offers (the
+    plan designer's snapshot of its charts and table) instead of an empty widget view."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data and "text/html" in data:
+                del data[WIDGET_VIEW]
+    nb.metadata.pop("widgets", None)
+    return nb
 
 
 @event_priority(100)  # before mkdocs-jupyter turns .ipynb files into pages
