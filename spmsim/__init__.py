@@ -7,13 +7,15 @@ The public API, loaded on first use (`import spmsim` stays light):
 | plans | `load_plan`, `evaluate`, `payout_curve`, `Plan` |
 | replay of real deals | `load_transactions`, `replay`, `statement`, `compare` |
 | scenarios | `load_scenario`, `Scenario` |
-| simulation | `simulate` (Monte Carlo), `simulate_agents` (SimPy), `Results` (what both return; `Results.load` reads a folder) |
+| simulation | `simulate` (Monte Carlo), `simulate_agents` (SimPy), `Results` |
 | studies | `run_study`, `run_sweep`, `build_report` |
 | territories, quotas | `optimise_territories`, `design_territories`, `compare_quota_methods` |
 | capacity | `load_capacity`, `plan_capacity` (and the package `capacity`) |
 | CRM history | `read_history`, `calibrate_scenario`, `synthetic_history` |
-| forecast | `forecast` (the package: `forecast.forecast`, `forecast.backtest`, `forecast.snapshot`) |
+| forecast | the package `forecast`: `forecast.forecast`, `.backtest`, `.snapshot` |
 | version | `__version__` |
+
+`Results` is what both engines return; `Results.load(folder)` reads a saved run.
 
 For example:
 
