@@ -149,8 +149,13 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 def _static(nb):
     """Widgets need a live kernel: a page shows the static HTML a widget also offers (the
-    plan designer's snapshot of its charts and table) instead of an empty widget view."""
+    plan designer's snapshot of its charts and table) instead of an empty widget view.
+    Papermill's injected parameters (this machine's paths) are hidden like the notebook's
+    own parameters cell."""
     for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "parameters" not in tags:
+            cell.metadata["tags"] = [*tags, "parameters"]
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if WIDGET_VIEW in data and "text/html" in data:
