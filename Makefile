@@ -51,7 +51,7 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
 test: $(STAMP) chromium
-	$(BIN)/ruff check spmsim tests benchmarks docs/hooks .ci
+	$(BIN)/ruff check spmsim tests benchmarks docs/hooks docs/tools .ci
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(XDIST) --durations=15
 
