@@ -353,6 +353,7 @@ def _frames(p: HistoryParams, staff: pd.DataFrame, opps: list, rows: list,
     o["CloseDate"], o["CreatedDate"] = dates(o["CloseDate"]), dates(o["CreatedDate"])
     o["Amount"] = o["Amount"].astype(float)
     o[["IsClosed", "IsWon"]] = o[["IsClosed", "IsWon"]].astype(bool)
+    o = o[list(COLUMNS["opportunities"])].assign(AmountImputed=False)
     h = pd.DataFrame(rows, columns=list(COLUMNS["stage_history"]))
     h["CloseDate"], h["CreatedDate"] = dates(h["CloseDate"]), dates(h["CreatedDate"])
     h["Amount"] = h["Amount"].astype(float)
@@ -364,7 +365,7 @@ def _frames(p: HistoryParams, staff: pd.DataFrame, opps: list, rows: list,
                  for i in range(n)],
         "Role": p.role, "StartDate": dates(staff["hire"]),
         "EndDate": dates(staff["exit"].to_numpy() - 1)})
-    return History(opportunities=_typed(o[list(COLUMNS["opportunities"])]),
+    return History(opportunities=_typed(o),
                    roster=_typed(roster), stage_history=_typed(h),
                    accounts=_typed(_accounts(p, int(staff["seat"].max()) + 1, rng)),
                    stages=p.stage_names, report=CheckReport(), source=f"synthetic seed {p.seed}")

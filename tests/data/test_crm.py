@@ -214,8 +214,8 @@ def test_mapping_yaml_renames_columns_files_stages_and_date_format(tmp_path):
     assert "/" in pd.read_csv(tmp_path / "roster.csv", dtype=str)["Hire Date"].iloc[0]
     (tmp_path / "my_mapping.yaml").write_bytes((tmp_path / "mapping.yaml").read_bytes())
     (tmp_path / "mapping.yaml").unlink()
-    with pytest.raises(InputError, match=r"roster.csv: missing columns 'Id', 'Role', "
-                                         r"'StartDate'; found \['Employee ID'"):
+    with pytest.raises(InputError, match=r"roster.csv: missing columns 'Id', 'Role'; "
+                                         r"found \['Employee ID'"):
         read_history(tmp_path)  # without the mapping
     back = read_history(tmp_path, tmp_path / "my_mapping.yaml")
     assert back.stages == MAPPING.stages
