@@ -52,14 +52,28 @@ class Calibration:
     as_of: str
     scores: dict[str, dict] = field(default_factory=dict)
     seed: int = 0
+    complete: str = ""
+    assumptions: list[str] = field(default_factory=list)
 
     def table(self) -> pd.DataFrame:
         """Every estimate: role, parameter, estimate, se, n, method."""
         rows = [e.__dict__ for fit in self.roles.values() for e in fit.estimates]
         return pd.DataFrame(rows, columns=["role", "parameter", "estimate", "se", "n", "method"])
 
-    def scenario_tree(self, out: Path) -> dict:
-        """The scenario as plain data, plan paths relative to `out`'s folder."""
+    def size_files(self, out: Path) -> dict[str, tuple[str, np.ndarray]]:
+        """Empirical deal sizes to write beside the scenario `out`: scenario file name ->
+        (role, amounts)."""
+        files = {}
+        for fit in self.roles.values():
+            for measure, stream in fit.streams.items():
+                if stream["size"].get("type") == "empirical":
+                    name = f"{Path(out).stem}.{fit.key}.{measure}.sizes.csv"
+                    files[name] = (fit.key, fit.size_samples[measure])
+        return files
+
+    def scenario_tree(self, out: Path, inline_sizes: bool = False) -> dict:
+        """The scenario as plain data, plan paths relative to `out`'s folder; empirical
+        deal sizes name their file beside `out` (`size_files`), or are inline."""
         roles, markets = {}, {}
         for name, fit in self.roles.items():
             plan = load_plan(self.plans[name])
@@ -71,6 +85,13 @@ class Calibration:
                          "start": round(fit.ramp.start, 4)},
                 "attrition": {k: v for k, v in fit.attrition.items()}}
             markets[fit.key] = _market(fit, plan, self.scores)
+            for measure, stream in markets[fit.key]["measures"].items():
+                if stream["size"].get("type") == "empirical":
+                    stream["size"] = dict(stream["size"])
+                    if inline_sizes:
+                        stream["size"]["values"] = [float(x) for x in fit.size_samples[measure]]
+                    else:
+                        stream["size"]["file"] = f"{Path(out).stem}.{fit.key}.{measure}.sizes.csv"
         return {"scenario": f"Calibrated from {Path(self.source).name or self.source}",
                 "description": f"Fitted by `spmsim calibrate` from {self.source}, "
                                f"{self.since} to {self.as_of}; estimates, standard errors "
@@ -79,10 +100,12 @@ class Calibration:
                 "org": {"roles": roles}, "market": markets}
 
     def summary(self) -> str:
-        lines = [f"calibrated {len(self.roles)} role(s) from {self.source} ({self.since} to "
-                 f"{self.as_of})"]
-        shown = ("headcount", "opportunities_per_month", "win_rate", "skill_sigma",
-                 "ramp.months", "ramp.start", "attrition.annual", "attrition.backfill_months")
+        lines = [f"calibrated {len(self.roles)} role(s) from {self.source} (opportunities "
+                 f"created {self.since} to {self.as_of}; complete from {self.complete})"]
+        lines += [f"  assumed: {a}" for a in self.assumptions]
+        shown = ("headcount", "inactive_reps", "opportunities_per_month", "win_rate",
+                 "skill_sigma", "ramp.months", "ramp.start", "attrition.annual",
+                 "attrition.backfill_months", "stale_open_deals", "bands")
         for fit in self.roles.values():
             lines.append(f"\n{fit.role} -> {fit.key}")
             for e in fit.estimates:
@@ -91,6 +114,8 @@ class Calibration:
                     se = "" if e.se is None else f" +- {_num(e.se)}"
                     lines.append(f"  {e.parameter:<34} {_num(e.estimate):>12}{se:<14} "
                                  f"n={e.n:,}")
+                    if e.parameter.endswith((".model", "bands", "inactive_reps")):
+                        lines.append(f"    {e.method}")
         return "\n".join(lines)
 
 
@@ -107,7 +132,8 @@ def _plan_path(plan: Path, out: Path) -> str:
 
 
 def _market(fit: RoleFit, plan: Plan, scores: Mapping[str, dict]) -> dict:
-    streams = {m: dict(v) for m, v in fit.streams.items()}
+    streams = {m: {k: (dict(x) if isinstance(x, dict) else x) for k, x in v.items()}
+               for m, v in fit.streams.items()}
     mbo = plan.score_measures()
     produced = set(streams) | mbo
     others = [m for m in plan.measures if m not in produced]
@@ -124,29 +150,40 @@ def _market(fit: RoleFit, plan: Plan, scores: Mapping[str, dict]) -> dict:
     return market
 
 
-def _window(history: History, since: str | None, as_of: str | None) -> tuple[int, int]:
+def _window(history: History, since: str | None, as_of: str | None) -> tuple[int, int, int]:
+    """(creation window start, first complete day, end) as days since 1970. By default the
+    creation window opens with the month of the first dated opportunity and the export is
+    complete from its first close (an export of the deals closed since a date holds older
+    ones only if they closed later: calibration weighs them by that chance); `since` sets
+    both."""
     end = pd.Timestamp(as_of) if as_of else history.as_of
+    opps = history.opportunities
     if since:
-        start = pd.Timestamp(since)
+        start = complete = pd.Timestamp(since)
     else:
-        closed = history.opportunities["CloseDate"][history.opportunities["IsClosed"]]
+        closed = opps["CloseDate"][opps["IsClosed"]]
         if closed.empty:
             raise SpmsimError("no closed opportunities: give the window start with --since")
-        start = closed.min().to_period("M").to_timestamp()
+        complete = closed.min()
+        start = min(opps["CreatedDate"].min(), complete).to_period("M").to_timestamp()
     if start >= end:
         raise SpmsimError(f"the window {start.date()} to {end.date()} is empty")
-    return int(start.to_datetime64().astype("datetime64[D]").astype(int)), \
-        int(end.to_datetime64().astype("datetime64[D]").astype(int))
+
+    def day(t: pd.Timestamp) -> int:
+        return int(t.to_datetime64().astype("datetime64[D]").astype(int))
+
+    return day(start), day(complete), day(end)
 
 
 def calibrate_scenario(history: History, plans: Mapping[str, str | Path] | str | Path, *,
               quota: Mapping[str, float] = (), measures: Mapping[str, str] = TYPE_MEASURES,
               scores: Mapping[str, dict] = (), since: str | None = None,
               as_of: str | None = None, bootstrap: int = 200, seed: int = 0,
-              ramp_curves: tuple[str, ...] = CURVES) -> Calibration:
+              ramp_curves: tuple[str, ...] = CURVES, size_rule: str = "auto") -> Calibration:
     """Fit every role of the roster; `plans` is one plan file for all roles or one per
-    roster Role name; `ramp_curves` are the Ramp curves tried."""
-    start, end = _window(history, since, as_of)
+    roster Role name; `ramp_curves` are the Ramp curves tried; `size_rule` the deal-size
+    model (auto: the goodness-of-fit rule of `spmsim.calibration.fit.choose_size`)."""
+    start, complete, end = _window(history, since, as_of)
     names = [r for r in pd.unique(history.roster["Role"])]
     if not isinstance(plans, Mapping):
         plans = {r: plans for r in names}
@@ -160,13 +197,14 @@ def calibrate_scenario(history: History, plans: Mapping[str, str | Path] | str |
         raise SpmsimError(f"roles {names} give the same scenario keys {keys}: rename one")
     fits = {}
     for i, r in enumerate(names):
-        fits[r] = fit_role(history, r, loaded[r], since=start, as_of=end, measures=measures,
-                           quota=dict(quota), bootstrap=bootstrap, seed=seed + i,
-                           ramp_curves=ramp_curves)
+        fits[r] = fit_role(history, r, loaded[r], since=start, complete=complete, as_of=end,
+                           measures=measures, quota=dict(quota), bootstrap=bootstrap,
+                           seed=seed + i, ramp_curves=ramp_curves, size_rule=size_rule)
     day = np.datetime64("1970-01-01")
     return Calibration(roles=fits, plans={r: Path(plans[r]) for r in names},
                        source=history.source, since=str(day + start), as_of=str(day + end),
-                       scores=dict(scores), seed=seed)
+                       scores=dict(scores), seed=seed, complete=str(day + complete),
+                       assumptions=list(history.report.assumptions))
 
 
 def write_calibration(cal: Calibration, out: str | Path) -> tuple[Path, Path]:
@@ -174,7 +212,7 @@ def write_calibration(cal: Calibration, out: str | Path) -> tuple[Path, Path]:
     scenario loads (nothing is written if it does not)."""
     out = Path(out)
     tree = cal.scenario_tree(out)
-    check = yaml.safe_load(yaml.safe_dump(tree))
+    check = yaml.safe_load(yaml.safe_dump(cal.scenario_tree(out, inline_sizes=True)))
     for name, fit in cal.roles.items():  # the folder of `out` may not exist yet
         check["org"]["roles"][fit.key]["plan"] = str(Path(cal.plans[name]).resolve())
     try:
@@ -186,11 +224,15 @@ def write_calibration(cal: Calibration, out: str | Path) -> tuple[Path, Path]:
     header = (f"# Calibrated by `spmsim calibrate` from {cal.source} ({cal.since} to "
               f"{cal.as_of}).\n# Estimates, standard errors and sample sizes: "
               f"{out.stem}.calibration.json\n")
+    for name, (_, amounts) in cal.size_files(out).items():
+        atomic_write_text(out.with_name(name), "amount\n" + "".join(
+            f"{x:.2f}\n" for x in amounts))
     atomic_write_text(out, header + yaml.safe_dump(tree, sort_keys=False, allow_unicode=True))
     report = out.with_name(f"{out.stem}.calibration.json")
     table = cal.table()
-    payload = {"source": cal.source, "since": cal.since, "as_of": cal.as_of,
-               "scenario": out.name, "estimates": json_records(table)}
+    payload = {"source": cal.source, "since": cal.since, "complete_from": cal.complete,
+               "as_of": cal.as_of, "scenario": out.name, "assumptions": cal.assumptions,
+               "estimates": json_records(table)}
     atomic_write_text(report, json_dumps(payload))
     return out, report
 

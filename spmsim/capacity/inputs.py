@@ -142,7 +142,7 @@ def _calibrated(spec: FromHistory, path: Path, seed: int
                          f"{', '.join(map(repr, roles))}")
     plan = folder / spec.plan
     cal = calibrate_scenario(history, {r: plan for r in roles}, bootstrap=0, seed=seed)
-    tree = cal.scenario_tree(folder / "calibrated.yaml")
+    tree = cal.scenario_tree(folder / "calibrated.yaml", inline_sizes=True)
     tree["org"]["roles"] = {k: v for k, v in tree["org"]["roles"].items()
                             if k == role_key(name)}
     tree["market"] = {role_key(name): tree["market"][role_key(name)]}

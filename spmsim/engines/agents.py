@@ -234,10 +234,13 @@ class _RoleSim:
         if n == 0:
             return
         times = np.sort(rng.uniform(lo, hi, n))
-        sizes = np.exp(math.log(stream.size.median) + stream.size.sigma * rng.standard_normal(n))
+        sizes, odds, cycle = stream.opportunity_sizes(rng, n)
         k = len(self.stage_days)
-        lengths = rng.standard_exponential((n, k)) * self.stage_days
+        lengths = rng.standard_exponential((n, k)) * self.stage_days * cycle[:, None]
         moves = rng.random((n, k)) < self.stage_odds
+        if stream.bands and k:  # the band's odds act on the last stage
+            last = np.minimum(self.stage_odds[-1] * odds, 1.0)
+            moves[:, -1] = rng.random(n) < last
         won = moves.all(axis=1)
         logged = self.sim.events is not None
         for i in range(n):
@@ -369,9 +372,8 @@ class _RoleSim:
         if stream is None:
             return 0.0, 0.0
         months = float(self.rates[month:].sum())
-        size, sigma = stream.size.median, stream.size.sigma
         n = stream.deals_per_month * months * rep.skill * rep.effort
-        return n * size * math.exp(sigma ** 2 / 2), n * size ** 2 * math.exp(2 * sigma ** 2)
+        return n * stream.size.mean, n * stream.size.second_moment
 
     def _decide(self, rep: _Rep, month: int, now: float) -> None:
         """Effort and giving up for the coming month."""

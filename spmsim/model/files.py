@@ -36,7 +36,8 @@ READERS["history"] = read_sample_table
 
 def named_files(tree: dict) -> Iterator[tuple[dict, str, str]]:
     """(container, key, kind) of every file a scenario tree names: territory accounts and
-    alignments of each role, history distributions of each market measure."""
+    alignments of each role, history distributions of each market measure and empirical
+    deal sizes of each pipeline stream."""
     roles = (tree.get("org") or {}).get("roles") or {}
     for role in roles.values() if isinstance(roles, dict) else ():
         link = role.get("territory") if isinstance(role, dict) else None
@@ -51,6 +52,10 @@ def named_files(tree: dict) -> Iterator[tuple[dict, str, str]]:
             if isinstance(dist, dict) and dist.get("type") == "history" and \
                     isinstance(dist.get("file"), str):
                 yield dist, "file", "history"
+            size = dist.get("size") if isinstance(dist, dict) else None
+            if isinstance(size, dict) and size.get("type") == "empirical" and \
+                    isinstance(size.get("file"), str):
+                yield size, "file", "history"
 
 
 def read_named_files(tree: dict) -> dict[str, pd.DataFrame]:

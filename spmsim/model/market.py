@@ -8,7 +8,8 @@ measure, shaped (trials, slots, 12), drawing only from the generators they are g
   seat and productivity (skill x ramp). The comp analyst's classic cost model.
 * pipeline: won deals arrive per rep and month as Poisson counts with rate
   deals_per_month x seasonality x productivity x share of the month in seat; every deal's
-  size is drawn from a lognormal. Several measures (new, expansion, renewal) each have
+  size is drawn from the stream's size distribution (lognormal, a mixture of lognormals,
+  or resampled from past won amounts). Several measures (new, expansion, renewal) each have
   their own stream; a stream may also credit its deal count to a units measure.
 
 Scores (e.g. an MBO score in [0, 1]) are drawn per assessment for either model.
@@ -21,11 +22,13 @@ from collections.abc import Callable
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Field, field_validator
+import pandas as pd
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 from scipy.optimize import nnls
 
 from spmsim.config import MEASURE_PATTERN, Frozen
 from spmsim.model.distributions import Distribution
+from spmsim.model.files import named_table
 from spmsim.model.org import MONTHS, Staffing
 
 Measure = Annotated[str, Field(pattern=MEASURE_PATTERN)]
@@ -83,15 +86,117 @@ class AttainmentMarket(_Market):
         return list(self.measures)
 
 
-class DealSize(Frozen):
-    """Lognormal deal size stated by its median and log-sd."""
+class Component(Frozen):
+    """One lognormal component of a mixture of deal sizes: its share, median and log-sd."""
 
+    weight: float = Field(gt=0)
     median: float = Field(gt=0)
     sigma: float = Field(ge=0)
 
+
+class DealSize(Frozen):
+    """The size of a won deal. `type` lognormal (default): `median` and log-sd `sigma`;
+    mixture: lognormal `components` (weights relative); empirical: resampled with
+    replacement from the `column` of a CSV `file` (relative to the scenario; read by the
+    scenario loader), e.g. the won amounts calibration saw."""
+
+    type: Literal["lognormal", "mixture", "empirical"] = "lognormal"
+    median: float | None = Field(None, gt=0)
+    sigma: float | None = Field(None, ge=0)
+    components: tuple[Component, ...] = ()
+    file: str | None = None
+    column: str = "amount"
+    values: tuple[float, ...] = Field((), description="empirical sizes given inline instead "
+                                      "of a file")
+    _values: np.ndarray = PrivateAttr(default_factory=lambda: np.zeros(0))
+
+    @model_validator(mode="after")
+    def _fields(self, info: ValidationInfo) -> DealSize:
+        need = {"lognormal": ("median", "sigma"), "mixture": ("components",),
+                "empirical": ()}[self.type]
+        missing = [k for k in need if getattr(self, k) in (None, ())]
+        if missing:
+            raise ValueError(f"a {self.type} deal size needs {' and '.join(missing)}")
+        if self.type == "empirical" and (self.file is None) == (not self.values):
+            raise ValueError("an empirical deal size needs a `file` of past amounts, or "
+                             "`values` inline (one of the two)")
+        if self.type == "empirical" and self.values:
+            values = np.asarray(self.values, dtype=float)
+            if not np.all(np.isfinite(values) & (values > 0)):
+                raise ValueError("values: every deal size must be a number > 0")
+            self._values = values
+        elif self.type == "empirical":
+            table = named_table(info, self.file)
+            if self.column not in table.columns:
+                raise ValueError(f"{self.file} has no column {self.column!r} (columns: "
+                                 f"{', '.join(map(str, table.columns))}); set `column:`")
+            values = pd.to_numeric(table[self.column], errors="coerce").to_numpy(float)
+            bad = np.flatnonzero(~np.isfinite(values) | (values <= 0))
+            if bad.size:
+                raise ValueError(f"{self.file} line {bad[0] + 2}, column {self.column!r}: "
+                                 f"not an amount > 0 ({table[self.column].iloc[bad[0]]!r})")
+            if values.size == 0:
+                raise ValueError(f"{self.file} has no deal sizes to resample")
+            self._values = values
+        return self
+
+    def __eq__(self, other: object) -> bool:  # the resampled values are an array
+        return isinstance(other, DealSize) and self.model_dump() == other.model_dump() and \
+            np.array_equal(self._values, other._values)
+
+    __hash__ = Frozen.__hash__
+
+    def _parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(weights, log-medians, sigmas) of the lognormal components."""
+        if self.type == "lognormal":
+            return np.ones(1), np.array([math.log(self.median)]), np.array([self.sigma])
+        w = np.array([c.weight for c in self.components])
+        return (w / w.sum(), np.log([c.median for c in self.components]),
+                np.array([c.sigma for c in self.components]))
+
     @property
     def mean(self) -> float:
-        return self.median * math.exp(self.sigma ** 2 / 2)
+        if self.type == "empirical":
+            return float(self._values.mean())
+        w, mu, sigma = self._parts()
+        return float((w * np.exp(mu + sigma ** 2 / 2)).sum())
+
+    @property
+    def second_moment(self) -> float:
+        """E[X^2]."""
+        if self.type == "empirical":
+            return float((self._values ** 2).mean())
+        w, mu, sigma = self._parts()
+        return float((w * np.exp(2 * mu + 2 * sigma ** 2)).sum())
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n deal sizes (float64)."""
+        if self.type == "empirical":
+            return self._values[rng.integers(0, self._values.size, n)]
+        w, mu, sigma = self._parts()
+        k = rng.choice(w.size, n, p=w) if w.size > 1 else np.zeros(n, dtype=int)
+        return np.exp(mu[k] + sigma[k] * rng.standard_normal(n))
+
+    def quantile(self, q) -> np.ndarray:
+        """Size quantiles (by a large fixed sample for mixtures)."""
+        q = np.asarray(q, dtype=float)
+        if self.type == "empirical":
+            return np.quantile(self._values, q)
+        if self.type == "lognormal":
+            from scipy.special import ndtri
+
+            return self.median * np.exp(self.sigma * ndtri(q))
+        return np.quantile(self.sample(np.random.default_rng(0), 200_000), q)
+
+
+class SizeBand(Frozen):
+    """Won deals of sizes up to `upto` (the last band: any size) win `win` times and take
+    `cycle` times the stream's average (relative to the won deals' mix): the agent engine
+    draws opportunity sizes, odds and stage lengths by band."""
+
+    upto: float | None = Field(None, gt=0)
+    win: float = Field(gt=0)
+    cycle: float = Field(1.0, gt=0)
 
 
 class DealStream(Frozen):
@@ -101,6 +206,41 @@ class DealStream(Frozen):
     size: DealSize
     count_as: Measure | None = Field(
         None, description="also credit the number of deals to this units measure")
+    bands: tuple[SizeBand, ...] = Field(
+        (), description="win odds and cycle by deal-size band, ascending; the last has no "
+        "`upto`")
+
+    @model_validator(mode="after")
+    def _bands(self) -> DealStream:
+        if not self.bands:
+            return self
+        edges = [b.upto for b in self.bands[:-1]]
+        if self.bands[-1].upto is not None or any(e is None for e in edges) or \
+                edges != sorted(edges):
+            raise ValueError("bands: ascending `upto`, the last band without one")
+        return self
+
+    def band_of(self, sizes: np.ndarray) -> np.ndarray:
+        edges = np.array([b.upto for b in self.bands[:-1]], dtype=float)
+        return np.searchsorted(edges, sizes, side="left")
+
+    def opportunity_sizes(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
+        """n opportunity sizes with their relative win odds and cycle factors. Without
+        bands an opportunity's size is a won deal's. With bands, won sizes are resampled
+        with weights 1 / win (rejection), so that opportunities of a band that wins less are
+        more common and the won deals still follow `size`."""
+        if not self.bands or n == 0:
+            return self.size.sample(rng, n), np.ones(n), np.ones(n)
+        win = np.array([b.win for b in self.bands])
+        cycle = np.array([b.cycle for b in self.bands])
+        out = np.empty(0)
+        while out.size < n:
+            x = self.size.sample(rng, 2 * n)
+            keep = rng.random(x.size) < win.min() / win[self.band_of(x)]
+            out = np.concatenate([out, x[keep]])
+        out = out[:n]
+        band = self.band_of(out)
+        return out, win[band], cycle[band]
 
 
 class Stage(Frozen):
@@ -267,7 +407,9 @@ def pipeline_draws(stream: DealStream, weight: np.ndarray, steady: np.ndarray,
 
 
 def _sizes(size: DealSize, rng: np.random.Generator, n: int) -> np.ndarray:
-    """n lognormal deal sizes, drawn in single precision (summed in double)."""
+    """n deal sizes; lognormal ones drawn in single precision (summed in double)."""
+    if size.type != "lognormal":
+        return size.sample(rng, n)
     out = rng.standard_normal(n, dtype=np.float32)
     out *= np.float32(size.sigma)
     out += np.float32(math.log(size.median))

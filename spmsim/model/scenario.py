@@ -22,11 +22,13 @@ from spmsim.model.distributions import DISTRIBUTIONS
 from spmsim.model.files import files_context, named_files, read_named_files
 from spmsim.model.market import (
     AttainmentMarket,
+    Component,
     DealSize,
     DealStream,
     Market,
     PipelineMarket,
     Score,
+    SizeBand,
     Stage,
 )
 from spmsim.model.org import Attrition, Hire, Ramp, Role, TerritoryLink
@@ -188,6 +190,7 @@ def read_scenario_tree(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
 _TAGS = frozenset({"attainment", "pipeline", *DISTRIBUTIONS})
 _KEYS = frozenset(name for model in (Scenario, Org, Role, Ramp, Attrition, Hire, Economics,
                                      AttainmentMarket, PipelineMarket, DealStream, DealSize,
+                                     Component, SizeBand,
                                      Score, Stage, Behavior, Effort, GivingUp, Timing, Quitting,
                                      TerritoryLink, QuotaMethod,
                                      *DISTRIBUTIONS.values())

@@ -125,7 +125,8 @@ def test_written_scenario_loads_and_simulates(fitted, tmp_path):
     summary = results.summary()
     assert summary.loc["revenue (mean)", "account_executive"] > 0
     payload = json.loads(report.read_text())
-    assert payload["since"] == "2025-01-01" and payload["as_of"] == "2026-12-31"
+    assert payload["complete_from"] == "2025-01-01" and payload["as_of"] == "2026-12-31"
+    assert payload["since"] < payload["complete_from"]  # creation counted before the first close
     names = {e["parameter"] for e in payload["estimates"]}
     assert {"skill_sigma", "ramp.months", "size.new_arr.ks_statistic"} <= names
 
