@@ -7,10 +7,13 @@ from spmsim.forecast.backtest import (
     backtest,
     backtest_periods,
     backtest_summary,
+    binomial_interval,
+    quantile_calibration,
 )
 from spmsim.forecast.model import (
     Calibration,
     Forecast,
+    PeriodEffect,
     fit_win_rates,
     forecast,
     forecast_pipeline,
@@ -20,7 +23,8 @@ from spmsim.forecast.model import (
 )
 from spmsim.forecast.pipeline import Snapshot, snapshot
 
-__all__ = ["Backtest", "Calibration", "Forecast", "Snapshot", "actual_bookings", "backtest",
-           "backtest_periods", "backtest_summary", "fit_win_rates", "forecast",
+__all__ = ["Backtest", "Calibration", "Forecast", "PeriodEffect", "Snapshot", "actual_bookings",
+           "backtest", "backtest_periods", "backtest_summary", "binomial_interval",
+           "fit_win_rates", "forecast", "quantile_calibration",
            "forecast_pipeline", "open_history", "resolve_period", "simulate_bookings",
            "snapshot"]

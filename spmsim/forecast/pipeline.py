@@ -58,10 +58,18 @@ class Frames:
     rows: _Rows | None
     names: tuple[str, ...]
     source: str
+    expected: np.ndarray | None = None  # dates-only exports: an amount known without outcome
+    ratio: np.ndarray | None = None  # won amount / expected amount of the won deals
 
     @property
     def open_stages(self) -> tuple[str, ...]:
         return self.names[:-2]
+
+    @property
+    def dates_only(self) -> bool:
+        """No stage history: the pipeline of a past day is approximated from created and
+        close dates alone (see `history_frames`)."""
+        return self.rows is None
 
     @cached_property
     def start(self) -> pd.Timestamp:
@@ -69,13 +77,14 @@ class Frames:
         closed since a date (or still open) holds older deals only if they closed later,
         so a pipeline rebuilt before its first close would miss the deals closed then."""
         return pd.Timestamp(self.close[self.closed].min() if self.closed.any()
-                            else self.created.min())
+                            else self.created[~np.isnat(self.created)].min())
 
     @cached_property
     def end(self) -> pd.Timestamp:
         """The last day the data knows about: the latest creation, change or close."""
-        dates = [self.created.max(), self.close[self.closed].max() if self.closed.any()
-                 else self.created.min()]
+        created = self.created[~np.isnat(self.created)]
+        dates = [created.max(), self.close[self.closed].max() if self.closed.any()
+                 else created.min()]
         if self.rows is not None and self.rows.created.size:
             dates.append(self.rows.created.max())
         return pd.Timestamp(max(dates))
@@ -89,7 +98,7 @@ class Frames:
         rows dropped, and opportunities closed since shown open as they stood that day
         (without a stage history their stage is unknown and their close date the actual)."""
         d = day.to_datetime64().astype("datetime64[D]")
-        keep = self.created <= d
+        keep = (self.created <= d) | (np.isnat(self.created) & (d >= self.end))
         later = self.closed & (self.close > d)
         stage, amount, close = self.stage.copy(), self.amount.copy(), self.close.copy()
         stage[later] = -1
@@ -104,14 +113,24 @@ class Frames:
             position = np.cumsum(keep) - 1
             rows = replace(rows, opp=position[rows.opp],
                            until=np.where(rows.until > d, _FAR, rows.until))
+        if self.expected is not None:  # an outcome not known on `day`: the expected amount
+            amount[later] = self.expected[later]
         return Frames(self.ids[keep], stage[keep], amount[keep], self.created[keep],
                       close[keep], (self.closed & ~later)[keep], (self.won & ~later)[keep],
-                      rows, self.names, self.source)
+                      rows, self.names, self.source,
+                      None if self.expected is None else self.expected[keep], self.ratio)
 
     def open_at(self, day: np.datetime64) -> tuple[np.ndarray, ...]:
         """Deals open at the end of `day`: (position, stage, amount, expected close)."""
         if self.rows is None:
-            i = np.flatnonzero((self.created <= day) & (~self.closed | (self.close > day)))
+            seen = (self.created <= day) | (np.isnat(self.created) & (day >= self.end))
+            i = np.flatnonzero(seen & (~self.closed | (self.close > day)))
+            if self.expected is not None:  # dates only: stage = age band, no expected close
+                age = (day - self.created[i]).astype(float)
+                band = np.searchsorted(AGE_BANDS, age, side="left")
+                stage = np.where(np.isnan(age), 0, band)
+                return i, stage, self.expected[i], np.full(i.size, np.datetime64("NaT"),
+                                                           dtype="datetime64[D]")
             stage = np.where(self.closed[i], -1, self.stage[i])
             return i, stage, self.amount[i], self.close[i]
         r = self.state_at(day)
@@ -124,8 +143,33 @@ def _dates(column: pd.Series) -> np.ndarray:
     return column.to_numpy(dtype="datetime64[D]")
 
 
+AGE_BANDS = np.array([30.0, 60.0, 90.0, 120.0, 180.0])  # days open: the stages of a
+AGE_STAGES = ("open 0-30 days", "open 31-60 days", "open 61-90 days",  # dates-only export
+              "open 91-120 days", "open 121-180 days", "open > 180 days")
+
+
+def expected_amounts(o: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """For an export without stage history: each deal's amount as it could be known before
+    its outcome (the median won amount of its Product, else of its Type, else of all won
+    deals; a lost deal's recorded amount may be 0 and a won one's is the final price), and
+    the won deals' ratios of final to expected amount (the amount noise of a win)."""
+    won = o[o["IsWon"].to_numpy(bool) & (o["Amount"].to_numpy(float) > 0)]
+    fill = pd.Series(float(won["Amount"].median()) if len(won) else 0.0, index=o.index)
+    for key in ("Type", "Product"):
+        if key in o.columns and o[key].nunique() > 1:
+            fill = o[key].map(won.groupby(key)["Amount"].median()).fillna(fill)
+    expected = fill.to_numpy(float)
+    w = o["IsWon"].to_numpy(bool) & (o["Amount"].to_numpy(float) > 0) & (expected > 0)
+    return expected, o["Amount"].to_numpy(float)[w] / expected[w]
+
+
 def history_frames(history: History, types: Sequence[str] | None = None) -> Frames:
-    """A `spmsim.data.crm.History` as arrays, optionally of some `Type`s only."""
+    """A `spmsim.data.crm.History` as arrays, optionally of some `Type`s only.
+
+    Without a stage history the past is approximated from created and close dates alone:
+    a deal was open from its created date to its close; its stage is its age band
+    (`AGE_STAGES`), its expected close is unknown and its amount the expected one
+    (`expected_amounts`), so no snapshot reads an outcome it could not have known."""
     source = str(getattr(history, "source", "") or "history")
     o = history.opportunities
     if types is not None:
@@ -154,10 +198,15 @@ def history_frames(history: History, types: Sequence[str] | None = None) -> Fram
         until = np.where(last, _FAR, np.roll(created, -1))
         rows = _Rows(opp, sh["StageName"].map(code).to_numpy(int), amount, close, created,
                      until)
+    expected = ratio = None
+    if rows is None:
+        expected, ratio = expected_amounts(o)
+        names = (*AGE_STAGES, history.stages.won, history.stages.lost)
+        code = {n: i for i, n in enumerate(names)}
     return Frames(ids, o["StageName"].map(code).fillna(-1).to_numpy(int),
                   o["Amount"].to_numpy(float), _dates(o["CreatedDate"]),
                   _dates(o["CloseDate"]), o["IsClosed"].to_numpy(bool),
-                  o["IsWon"].to_numpy(bool), rows, names, source)
+                  o["IsWon"].to_numpy(bool), rows, names, source, expected, ratio)
 
 
 def parse_day(value, what: str, source: str) -> pd.Timestamp:
@@ -226,8 +275,8 @@ def snapshot_at(known: Frames, as_of: pd.Timestamp) -> Snapshot:
                           "CreatedDate": pd.to_datetime(known.created[i])})
     if known.rows is None:
         warnings.warn(f"{known.source}: no stage history, so the pipeline at {as_of:%Y-%m-%d} "
-                      "uses the current fields (stages pooled; deals closed since keep their "
-                      "actual close date as the expected one)", stacklevel=3)
+                      "is approximated from created and close dates (stage: days open; "
+                      "amount: the expected one; expected close unknown)", stacklevel=3)
     if deals["Amount"].isna().any():
         warnings.warn(f"{known.source}: {deals['Amount'].isna().sum()} open deal(s) at "
                       f"{as_of:%Y-%m-%d} without an amount count as 0", stacklevel=3)

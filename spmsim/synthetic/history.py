@@ -14,6 +14,13 @@ The company runs `burn_in_months` before the history starts so the pipeline is f
 export holds the opportunities closed on or after the start or still open at the export
 date (the day before `end`), all stage-history rows of those, every rep who worked or owns
 one of them, and every account. Seeded by a SeedSequence with one child per purpose.
+
+What real exports show can be switched on: a share of won deals held to their quarter's
+last day (`quarter_end_pull`), a company-wide monthly factor on creation (gamma, mean 1:
+overdispersed counts and months that move together, `period_dispersion`), deals that sell
+one product of a skewed price list (`price_list`, `price_weights`), and the export's own
+gaps: no stage history or expected close dates (`stage_history=False`), no amounts on open
+deals, open deals not yet dated.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from spmsim.calendar import add_months
 from spmsim.config import Frozen
 from spmsim.data.crm import (
     COLUMNS,
+    EXTRA_COLUMNS,
     LOST,
     MAPPING_FILE,
     OPEN_STAGES,
@@ -49,7 +57,7 @@ from spmsim.model.org import Ramp
 
 DAYS_PER_MONTH = 365.25 / 12
 STREAMS = ("tenure", "exits", "skill", "arrivals", "type", "size", "stages", "amount_noise",
-           "close_noise", "accounts", "account_table")
+           "close_noise", "accounts", "account_table", "period", "pull", "product", "blank")
 DEFAULT_STAGES = (Stage(name="Prospecting", days=12.0, to_next=0.6),
                   Stage(name="Qualification", days=18.0, to_next=0.7),
                   Stage(name="Proposal", days=20.0, to_next=0.75),
@@ -109,6 +117,24 @@ class HistoryParams(Frozen):
     slip_days: int = Field(30, ge=1)
     accounts_per_rep: int = Field(25, ge=1)
     seed: int = Field(2025, ge=0)
+    # what real exports show (all off by default)
+    quarter_end_pull: float = Field(0.0, ge=0, le=1, description="share of won deals whose "
+                                    "close is held to the last day of its quarter")
+    period_dispersion: float = Field(0.0, ge=0, description="CV of a company-wide monthly "
+                                     "factor on opportunity creation (gamma, mean 1): "
+                                     "overdispersed counts, months that move together")
+    price_list: dict[str, float] = Field(
+        default_factory=dict, description="product -> list price; deals then sell one "
+        "product (chosen by `price_weights`) at its price times lognormal noise")
+    price_weights: dict[str, float] = Field(default_factory=dict)
+    price_noise: float = Field(0.1, ge=0, description="log-sd of a deal's price around the "
+                               "list price")
+    stage_history: bool = Field(True, description="False: an export of created and close "
+                                "dates only (no stage history, open deals without an "
+                                "expected close date)")
+    blank_open_amounts: bool = Field(False, description="open deals have no amount")
+    undated_open_share: float = Field(0.0, ge=0, le=1, description="share of open deals in "
+                                      "the first stage with no created date")
 
     @model_validator(mode="after")
     def _consistent(self) -> HistoryParams:
@@ -119,9 +145,22 @@ class HistoryParams(Frozen):
                 or sum(self.type_mix.values()) <= 0:
             raise ValueError(f"type_mix: weights >= 0 of {', '.join(TYPES)}")
         missing = [t for t, w in self.type_mix.items() if w > 0 and t not in self.sizes]
-        if missing:
+        if missing and not self.price_list:
             raise ValueError(f"sizes: give a deal size for {', '.join(missing)}")
+        if self.price_weights and set(self.price_weights) != set(self.price_list):
+            raise ValueError("price_weights: one weight per product of price_list")
         return self
+
+    def product_shares(self) -> dict[str, float]:
+        w = self.price_weights or {k: 1.0 for k in self.price_list}
+        total = sum(w.values())
+        return {k: v / total for k, v in w.items()}
+
+    @property
+    def mean_price(self) -> float:
+        """Mean deal size under the price list."""
+        return sum(share * self.price_list[k] for k, share in self.product_shares().items()) * \
+            math.exp(self.price_noise ** 2 / 2)
 
     @property
     def stage_names(self) -> StageNames:
@@ -260,6 +299,11 @@ def _create(p: HistoryParams, staff: pd.DataFrame, rng: dict[str, np.random.Gene
     tenure = (day + 0.5 - staff["hire"].to_numpy()[holder]) / DAYS_PER_MONTH
     mean = p.opportunities_per_month / DAYS_PER_MONTH * season[month] * \
         staff["skill"].to_numpy()[holder] * p.ramp.factor(tenure)
+    if p.period_dispersion > 0:  # a company-wide factor per calendar month, mean 1
+        index = (t0 + day).astype("datetime64[M]").astype(int)
+        shape = 1 / p.period_dispersion ** 2
+        factor = rng["period"].gamma(shape, 1 / shape, index.max() - index.min() + 1)
+        mean = mean * factor[index - index.min()]
     count = rng["arrivals"].poisson(mean)
     owner = np.repeat(holder, count)
     time = np.repeat(day, count) + rng["arrivals"].random(int(count.sum()))
@@ -280,7 +324,14 @@ def synthetic_history(params: HistoryParams | None = None) -> History:
     mix = p.mix()
     types = np.array(list(mix))[rng["type"].choice(len(mix), n, p=list(mix.values()))]
     final = np.empty(n)
-    for t in mix:
+    products = None
+    if p.price_list:
+        shares = p.product_shares()
+        products = np.array(list(shares))[rng["product"].choice(len(shares), n,
+                                                                 p=list(shares.values()))]
+        price = np.array([p.price_list[k] for k in products])
+        final = price * np.exp(p.price_noise * rng["product"].standard_normal(n))
+    for t in mix if not p.price_list else ():
         pick = types == t
         final[pick] = p.sizes[t].median * np.exp(p.sizes[t].sigma *
                                                  rng["size"].standard_normal(int(pick.sum())))
@@ -289,6 +340,14 @@ def synthetic_history(params: HistoryParams | None = None) -> History:
     moves = rng["stages"].random((n, k)) < np.array([s.to_next for s in p.stages])
     last = np.where(moves.all(axis=1), k - 1, np.argmin(moves, axis=1))
     entries = created[:, None] + np.concatenate([np.zeros((n, 1)), np.cumsum(lengths, 1)], 1)
+    if p.quarter_end_pull > 0:  # held to the quarter's last day: the last stage lengthens
+        won_all = moves.all(axis=1)
+        held = won_all & (rng["pull"].random(n) < p.quarter_end_pull)
+        end_day = (t0 + np.floor(entries[:, -1]).astype(np.int64)).astype("datetime64[D]")
+        quarter = end_day.astype("datetime64[M]").astype(int)
+        quarter_end = ((quarter // 3 + 1) * 3).astype("datetime64[M]").astype(
+            "datetime64[D]") - 1
+        entries[held, -1] = (quarter_end[held] - t0).astype(float) + 0.5
     close = entries[np.arange(n), last + 1]
     keep = close >= window
     shrink = (k - np.arange(k)) / k
@@ -308,7 +367,32 @@ def synthetic_history(params: HistoryParams | None = None) -> History:
                                   guess[i], names, p.slip_days, days, rows)
         opps.append((oid, f"001{account[i] + 1:012d}", f"005{owner[i] + 1:012d}", *state,
                      math.floor(created[i]), types[i]))
-    return _frames(p, staff, opps, rows, t0, rng["account_table"])
+    history = _frames(p, staff, opps, rows, t0, rng["account_table"])
+    if products is not None:
+        history.opportunities["Product"] = products[ids]
+    return _as_exported(p, history, rng["blank"])
+
+
+def _as_exported(p: HistoryParams, history: History, rng: np.random.Generator) -> History:
+    """The export as some CRMs give it: without stage history (and expected close dates),
+    without amounts of open deals, with open deals not yet dated."""
+    if p.stage_history and not p.blank_open_amounts and p.undated_open_share == 0:
+        return history
+    o = history.opportunities.copy()
+    open_ = ~o["IsClosed"].to_numpy(bool)
+    if not p.stage_history:
+        o.loc[open_, "CloseDate"] = pd.NaT
+    if p.blank_open_amounts:
+        o.loc[open_, "Amount"] = np.nan
+    if p.undated_open_share > 0:
+        first = open_ & (o["StageName"] == p.stages[0].name).to_numpy()
+        pick = first & (rng.random(len(o)) < p.undated_open_share)
+        o.loc[pick, ["CreatedDate", "CloseDate"]] = pd.NaT
+        o.loc[pick, "Amount"] = np.nan
+    return History(opportunities=o, roster=history.roster,
+                   stage_history=history.stage_history if p.stage_history else None,
+                   accounts=history.accounts, stages=history.stages, report=history.report,
+                   source=history.source)
 
 
 def _opportunity_rows(oid: str, entries: np.ndarray, last: int, won: bool,
@@ -403,6 +487,8 @@ def _as_text(df: pd.DataFrame, date_format: str) -> pd.DataFrame:
         col = out[c]
         if pd.api.types.is_datetime64_any_dtype(col):
             out[c] = col.dt.strftime(date_format).fillna("")
+        elif pd.api.types.is_float_dtype(col) and col.isna().any():
+            out[c] = col.map(lambda v: "" if pd.isna(v) else repr(float(v)))
         elif pd.api.types.is_bool_dtype(col):
             out[c] = np.where(col, "true", "false")
     return out
@@ -419,8 +505,9 @@ def write_history(history: History, folder: str | Path,
         df = getattr(history, kind)
         if df is None:
             continue
-        text = _as_text(df[list(COLUMNS[kind])], m.date_format)
-        text = text.rename(columns={c: m.column(kind, c) for c in COLUMNS[kind]})
+        columns = [*COLUMNS[kind], *(c for c in EXTRA_COLUMNS[kind] if c in df.columns)]
+        text = _as_text(df[columns], m.date_format)
+        text = text.rename(columns={c: m.column(kind, c) for c in columns})
         written.append(write_csv(text, folder / m.file(kind)))
     if mapping is not None:
         data = mapping.model_dump(mode="json", exclude_defaults=True)

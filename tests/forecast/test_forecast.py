@@ -166,7 +166,8 @@ def tiny(tmp_path) -> Path:
 def _deals(snap: fc.Snapshot) -> list[tuple]:
     d = snap.deals.sort_values("Id")
     return [(r.Id, None if pd.isna(r.StageName) else r.StageName, r.Amount,
-             f"{r.CloseDate:%Y-%m-%d}") for r in d.itertuples()]
+             "" if pd.isna(r.CloseDate) else f"{r.CloseDate:%Y-%m-%d}")
+            for r in d.itertuples()]
 
 
 @pytest.mark.parametrize(("as_of", "expected"), [
@@ -190,15 +191,21 @@ def test_snapshot_by_stage_in_stage_order(tiny):
                                      "amount": [60.0, 300.0]}
 
 
-def test_snapshot_without_stage_history_uses_current_fields_and_says_so(tiny):
+def test_snapshot_without_stage_history_reads_no_outcome_and_says_so(tiny):
+    """Dates only: a deal's stage is its age band, its amount the expected one (the median
+    won amount: A's 130, the only win), its expected close unknown; A was won on 02-10
+    with 130 and B lost with 200, but neither outcome shows on 01-31."""
     (tiny / "stage_history.csv").unlink()
-    with pytest.warns(UserWarning, match="no stage history"):
+    with pytest.warns(UserWarning, match="no stage history.*approximated from created and "
+                                         "close dates"):
         snap = fc.snapshot(read_history(tiny), "2026-01-31")
     assert not snap.reconstructed
-    # A (won 02-10) and D are open on 01-31: A's stage that day is unknown, its "expected"
-    # close the actual one; D shows today's stage, amount and close date
-    assert _deals(snap) == [("A", None, 130, "2026-02-10"),
-                            ("D", "Qualification", 60, "2026-03-20")]
+    assert [(d[0], d[1], d[2]) for d in _deals(snap)] == [
+        ("A", "open 0-30 days", 130), ("D", "open 0-30 days", 130)]
+    assert snap.deals["CloseDate"].isna().all()
+    with pytest.warns(UserWarning):
+        early = fc.snapshot(read_history(tiny), "2026-01-15")
+    assert _deals(early)[1][:3] == ("B", "open 0-30 days", 130)  # not its 200, lost later
 
 
 def test_actual_bookings_counts_wins_after_as_of_up_to_period_end(tiny):
@@ -277,15 +284,39 @@ def test_snapshot_on_the_export_day_is_the_open_opportunities(synth):
 
 def test_forecast_moments_match_its_exact_mean_and_variance(synth):
     """The forecast's draws against its weighted point forecast (sum p a + lam E[X]) and
-    its exact variance, with the 4th cumulant for the SE of the variance."""
+    its exact variance: the independent-deal variance k2 (from the cumulants) times the
+    dispersion d, under a period factor F = exp(tau z - tau^2/2) (E[F] = 1, E[F^2] =
+    e^tau^2): Var = e^tau^2 d k2 + (e^tau^2 - 1) k1^2. The sample variance's SE from the
+    sample's own 4th central moment, sqrt((m4 - s^4) / n)."""
     f = fc.forecast(synth, "2028-06-30", "2028-07-31", trials=50_000, seed=9)
     p, a = f.deals["p"].to_numpy(), f.deals["Amount"].to_numpy()
     assert f.weighted_open == pytest.approx(np.sum(p * a))
     k1, k2, k4 = _cumulants(p, a, f.calibration.new_rate, f.calibration.new_sizes)
-    assert f.weighted == pytest.approx(k1) and f.variance == pytest.approx(k2)
-    _check_moments(f.draws, k1, k2, k4)
+    effect = f.calibration.period
+    f2 = math.exp(effect.tau ** 2)
+    assert f.weighted == pytest.approx(k1)
+    assert f.variance == pytest.approx(f2 * effect.dispersion * k2 + (f2 - 1) * k1 ** 2)
+    d, n = f.draws, f.draws.size
+    assert abs(d.mean() - k1) < 4 * math.sqrt(f.variance / n)
+    m4 = np.mean((d - d.mean()) ** 4)
+    assert abs(d.var(ddof=1) - f.variance) < 4 * math.sqrt((m4 - d.var() ** 2) / n)
     s = f.summary().iloc[0]
     assert s["p10"] < s["p50"] < s["p90"] and s["trials"] == 50_000 and s["reconstructed"]
+
+
+def test_period_factor_and_dispersion_moments_against_closed_forms():
+    """simulate_bookings with a period factor (tau) or a dispersion d: mean unchanged,
+    variance e^tau^2 k2 + (e^tau^2 - 1) k1^2, or d k2; 200,000 trials, 4 SE."""
+    p, a = np.array([0.2, 0.5, 0.9, 0.35]), np.array([100.0, 40.0, 70.0, 300.0])
+    k1, k2, k4 = _cumulants(p, a)
+    plain = fc.simulate_bookings(p, a, 200_000, seed=1)
+    for kwargs, var in (({"tau": 0.3}, math.exp(0.09) * k2 + math.expm1(0.09) * k1 ** 2),
+                        ({"dispersion": 0.5}, 0.5 * k2)):
+        d = fc.simulate_bookings(p, a, 200_000, seed=1, **kwargs)
+        n, m4 = d.size, np.mean((d - d.mean()) ** 4)
+        assert abs(d.mean() - k1) < 4 * math.sqrt(var / n), kwargs
+        assert abs(d.var(ddof=1) - var) < 4 * math.sqrt((m4 - d.var() ** 2) / n), kwargs
+    assert np.array_equal(plain, fc.simulate_bookings(p, a, 200_000, seed=1, tau=0.0))
 
 
 def test_forecast_same_seed_same_numbers(synth):
@@ -411,10 +442,21 @@ def test_snapshot_and_calibration_must_be_of_the_same_day(synth):
         fc.forecast_pipeline(fc.snapshot(synth, "2028-05-31"), cal, trials=10)
 
 
-def test_backtest_needs_stage_history(tiny):
-    (tiny / "stage_history.csv").unlink()
-    with pytest.raises(InputError, match="stage_history.csv: missing: a backtest rebuilds"):
-        fc.backtest(read_history(tiny), progress=False)
+def test_backtest_without_stage_history_approximates_from_dates_and_says_so(synth):
+    """Dates only (the stage history dropped): the backtest runs on age bands and expected
+    amounts, says so once, and no past snapshot shows an amount a later outcome set."""
+    dates_only = type(synth)(opportunities=synth.opportunities, roster=synth.roster,
+                             stages=synth.stages, source="dates only")
+    with pytest.warns(UserWarning, match="approximated from created and close dates"):
+        bt = fc.backtest(dates_only, start="2027-06-30", end="2027-09-30", trials=300,
+                         seed=1, progress=False)
+    assert len(bt.periods) == 4 and not bt.periods["reconstructed"].any()
+    f = fc.pipeline.history_frames(dates_only)
+    known = f.known_on(pd.Timestamp("2027-06-30"))
+    i, _, amount, close = known.open_at(np.datetime64("2027-06-30"))
+    expected = dict(zip(f.ids, f.expected, strict=True))
+    assert amount.size > 0 and np.array_equal(amount, [expected[x] for x in known.ids[i]])
+    assert np.isnat(close).all()
 
 
 def test_unknown_type_and_freq(synth):
