@@ -254,3 +254,24 @@ def backtest_chart(periods: pd.DataFrame, title: str = "Backtest: P10-P90 band a
                  alt.Tooltip("p10:Q", format=",.0f"), alt.Tooltip("p50:Q", format=",.0f"),
                  alt.Tooltip("p90:Q", format=",.0f")])
     return (band + median + actual).properties(width=560, height=260)
+
+
+def posterior_check_chart(monthly: pd.DataFrame,
+                          title: str = "Bookings per rep by month: history and simulated "
+                                       "P10-P90") -> alt.LayerChart:
+    """Per calendar month: the simulated P10-P90 band of bookings per rep-month as a bar,
+    P50 as a tick, and the history's figure as a point, filled green when inside the band
+    (months the history does not cover have no point)."""
+    data = monthly.assign(order=range(len(monthly)))
+    base = alt.Chart(data, title=title)
+    x = alt.X("month:N", sort=list(data["month"]), title="month")
+    y = alt.Y("p10:Q", title="bookings per rep-month", axis=alt.Axis(format=",.3~s"))
+    band = base.mark_rule(size=10, opacity=0.35, color="#4c78a8").encode(x=x, y=y, y2="p90:Q")
+    median = base.mark_tick(color="#4c78a8", thickness=2, size=14).encode(x=x, y="p50:Q")
+    raw = base.transform_filter("isValid(datum.raw)").mark_point(size=60, filled=True).encode(
+        x=x, y="raw:Q",
+        color=alt.Color("inside:N", title="history inside P10-P90",
+                        scale=alt.Scale(domain=[True, False], range=["#2ca02c", "#d62728"])),
+        tooltip=[alt.Tooltip("month:N"), alt.Tooltip("raw:Q", format=",.0f", title="history"),
+                 alt.Tooltip("p10:Q", format=",.0f"), alt.Tooltip("p90:Q", format=",.0f")])
+    return (band + median + raw).properties(width=520, height=260)
