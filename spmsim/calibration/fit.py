@@ -285,7 +285,7 @@ def _stage_fit(history: History, opps: pd.DataFrame, as_of: int) -> tuple[list[d
     out, n_used, unused = [], int(has.sum()), []
     for i in range(k):
         inside = has & (i >= start) & (i <= last)
-        if not (inside & seen[:, i]).any() and not (inside & ~seen[:, i]).any():
+        if not seen[:, i].any():
             unused.append(names.open[i])  # nobody entered it: not a stage of this history
             continue
         moved = inside & ((i < last) | won)

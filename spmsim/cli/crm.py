@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import warnings
 
 from spmsim.cli.common import add_history_inputs, add_out, add_progress, add_seed, add_trials, pair
+
+
+@contextlib.contextmanager
+def _notes():
+    """What the library warns of (assumptions made reading an export, approximations) as
+    plain `note:` lines, not Python warnings with a file and line."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        try:
+            yield
+        finally:
+            for w in caught:
+                print(f"note: {w.message}")
 
 
 def cmd_capacity(args) -> int:
@@ -25,17 +40,20 @@ def cmd_forecast(args) -> int:
     from spmsim.data.crm import read_history
     from spmsim.forecast import backtest, forecast, resolve_period
 
-    history = read_history(args.history, args.mapping, drop_bad=args.drop_bad)
-    types = args.type or None
-    if args.backtest:
-        result = backtest(history, freq=args.freq, start=args.start, end=args.end,
-                          trials=args.trials or 2_000, seed=args.seed, windows=args.windows,
-                          types=types, progress=not args.no_progress)
-    else:
-        as_of, period_end = resolve_period(history, args.as_of, args.period_end, args.freq)
-        result = forecast(history, as_of, period_end, trials=args.trials or 10_000,
-                          seed=args.seed, windows=args.windows, types=types,
-                          progress=not args.no_progress)
+    with _notes():
+        history = read_history(args.history, args.mapping, drop_bad=args.drop_bad)
+        types = args.type or None
+        if args.backtest:
+            result = backtest(history, freq=args.freq, start=args.start, end=args.end,
+                              trials=args.trials or 2_000, seed=args.seed,
+                              windows=args.windows, types=types,
+                              progress=not args.no_progress)
+        else:
+            as_of, period_end = resolve_period(history, args.as_of, args.period_end,
+                                               args.freq)
+            result = forecast(history, as_of, period_end, trials=args.trials or 10_000,
+                              seed=args.seed, windows=args.windows, types=types,
+                              progress=not args.no_progress)
     written = result.save(args.out)
     print(result.text())
     print(f"\nwrote {', '.join(str(p) for p in written)}")
@@ -51,11 +69,13 @@ def cmd_calibrate(args) -> int:
     )
     from spmsim.data.crm import read_history
 
-    history = read_history(args.history, args.mapping, drop_bad=args.drop_bad)
+    with _notes():
+        history = read_history(args.history, args.mapping, drop_bad=args.drop_bad)
     cal = calibrate_scenario(history, plan_arguments(args.plan),
                              quota=dict(map(pair, args.quota or [])),
                              measures=measure_arguments(args.measure), since=args.since,
-                             as_of=args.as_of, bootstrap=args.bootstrap, seed=args.seed)
+                             as_of=args.as_of, bootstrap=args.bootstrap, seed=args.seed,
+                             size_rule=args.size)
     scenario, report = write_calibration(cal, args.out)
     print(cal.summary())
     print(f"\nwrote {scenario} and {report}")
@@ -74,9 +94,15 @@ def cmd_crm_check(args) -> int:
 
 
 def cmd_crm_synthetic(args) -> int:
-    from spmsim.synthetic.history import HistoryParams, synthetic_history, write_history
+    from spmsim.synthetic.history import (
+        LIKE_AN_EXPORT,
+        HistoryParams,
+        synthetic_history,
+        write_history,
+    )
 
-    params = HistoryParams(reps=args.reps, months=args.months, seed=args.seed)
+    params = HistoryParams(reps=args.reps, months=args.months, seed=args.seed,
+                           **(LIKE_AN_EXPORT if args.like_an_export else {}))
     written = write_history(synthetic_history(params), args.out)
     print(f"wrote {', '.join(str(p) for p in written)}: {args.months} months of "
           f"{args.reps} reps' history from known parameters (seed {args.seed})")
@@ -143,6 +169,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     cb.add_argument("--as-of", help="export date (default: the last date in the history)")
     cb.add_argument("--bootstrap", type=int, default=200, help="rep resamples for standard "
                     "errors (default 200)")
+    cb.add_argument("--size", choices=["auto", "lognormal", "mixture", "empirical"],
+                    default="auto", help="deal-size model (default auto: the lognormal if it "
+                    "fits, else a mixture of two, else the won amounts resampled)")
     add_seed(cb, help="bootstrap and scenario seed", default=0)
     add_history_inputs(cb)
     cb.set_defaults(func=cmd_calibrate)
@@ -160,4 +189,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     cs.add_argument("--reps", type=int, default=40)
     cs.add_argument("--months", type=int, default=24)
     add_seed(cs, help="random seed (default 2025)", default=2025)
+    cs.add_argument("--like-an-export", action="store_true",
+                    help="with what real exports show: quarter-end peaks, months that move "
+                    "together, a skewed price list, no stage history, blank open amounts, "
+                    "undated open deals")
     cs.set_defaults(func=cmd_crm_synthetic)

@@ -516,10 +516,22 @@ def write_history(history: History, folder: str | Path,
     return written
 
 
+# a history with what real exports show (`spmsim crm synthetic --like-an-export`): a price
+# list as skewed as a hardware reseller's, quarter-end holds, months that move together
+LIKE_AN_EXPORT = {
+    "quarter_end_pull": 0.6, "period_dispersion": 0.15,
+    "price_list": {"Basic": 550, "Plus Basic": 1100, "Pro": 4800, "Plus Pro": 5500,
+                   "Special": 55, "Advanced": 3400, "Enterprise": 26800},
+    "price_weights": {"Basic": 0.22, "Plus Basic": 0.15, "Pro": 0.17, "Plus Pro": 0.11,
+                      "Special": 0.19, "Advanced": 0.155, "Enterprise": 0.005},
+    "stage_history": False, "blank_open_amounts": True, "undated_open_share": 0.3}
+
+
 def write_example(folder: str | Path) -> list[Path]:
     """Write the shipped example history (two years, 40 seats, roster mapped)."""
     return write_history(synthetic_history(EXAMPLE_PARAMS), folder, EXAMPLE_MAPPING)
 
 
-__all__ = ["DEFAULT_STAGES", "GrowthHire", "HistoryParams", "LOST", "OPEN_STAGES", "WON",
+__all__ = ["DEFAULT_STAGES", "LIKE_AN_EXPORT", "GrowthHire", "HistoryParams", "LOST",
+           "OPEN_STAGES", "WON",
            "closing_seasonality", "synthetic_history", "write_history"]
