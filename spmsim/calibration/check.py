@@ -117,6 +117,19 @@ class PosteriorCheck:
         inside = self.table["inside"].dropna()
         return float(inside.mean()) if len(inside) else float("nan")
 
+    def headline(self) -> str:
+        """One sentence: how many raw figures fall inside their simulated bands, and which
+        do not."""
+        sim = self.table.dropna(subset=["inside"])
+        out = list(sim.loc[~sim["inside"].astype(bool), "figure"])
+        months = self.monthly.dropna(subset=["raw"])
+        late = list(months.loc[~months["inside"].astype(bool), "month"])
+        return (f"{self.role}: {len(sim) - len(out)} of {len(sim)} figures of the history and "
+                f"{len(months) - len(late)} of {len(months)} months of bookings per rep fall "
+                f"inside the P10-P90 band of {self.trials:,} simulated years of the calibrated "
+                "scenario" + (f"; outside: {', '.join(out + late)}" if out or late else "") +
+                ".")
+
     def text(self) -> str:
         lines = [f"posterior predictive check of {self.role} ({self.trials:,} simulated "
                  f"years, seed {self.seed}): raw figure inside the simulated P10-P90 for "
@@ -238,6 +251,33 @@ class CalibrationStudy:
     def assumptions(self) -> pd.DataFrame:
         """What reading the export had to assume (defaults, derived flags, imputations)."""
         return pd.DataFrame({"assumed": self.history.report.assumptions or ["nothing"]})
+
+    def decisions(self) -> list[str]:
+        """What calibration decided and why, in sentences: the deal-size model, size
+        bands, seasonality, ramp, inactive reps, stale open deals."""
+        out = []
+        for e in self.calibration.table().itertuples():
+            name = e.parameter
+            if name.endswith(".model"):
+                out.append(f"{e.role}, deal size of {name.split('.')[1]}: {e.method}")
+            elif name in ("bands", "inactive_reps", "stale_open_deals") or \
+                    (name == "ramp.months" and e.n == 0) or name == "seasonality[0]":
+                what = {"bands": "size bands", "inactive_reps": "inactive roster entries",
+                        "stale_open_deals": f"{int(e.estimate):,} stale open deals",
+                        "ramp.months": "ramp", "seasonality[0]": "seasonality"}[name]
+                out.append(f"{e.role}, {what}: {e.method}")
+        return out
+
+    def notes_html(self) -> str:
+        """The assumptions of reading and the decisions of calibration as two lists."""
+        from html import escape
+
+        def items(lines: list[str]) -> str:
+            return "<ul>" + "".join(f"<li>{escape(x)}</li>" for x in lines) + "</ul>"
+
+        return ("<p><b>Assumed reading the export</b></p>" +
+                items(self.history.report.assumptions or ["nothing"]) +
+                "<p><b>Decided calibrating</b></p>" + items(self.decisions()))
 
     def fitted(self, role: str | None = None) -> pd.DataFrame:
         """The estimates a reader compares with the raw figures: every estimate but the

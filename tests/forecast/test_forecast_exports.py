@@ -38,10 +38,10 @@ def maven_backtest(maven):
 
 
 def test_maven_backtest_covers_70_to_90_percent(maven_backtest):
-    """Before: the band held the actual in 2 of 7 months (about +-7 % wide for months that
-    move +-20 %). Now 7 monthly periods (May-Nov 2017 as_of), each forecast from what was
-    known then; the band must hold 5 or 6 of them (71-86 %), and the reported interval is
-    the exact binomial one."""
+    """Before: 2 of 7 months inside the band (the issue's report; independent deals with
+    pooled probabilities on the same dates-only approximation: 1 of 7). Now 7 monthly
+    periods (as_of May-Nov 2017), each forecast from what was known then: the band must
+    hold 5 or 6 of them (71-86 %), and the reported interval is the exact binomial one."""
     s = maven_backtest.summary().iloc[0]
     assert s["periods"] == 7 and 5 <= s["covered"] <= 6, maven_backtest.periods
     lo, hi = fc.binomial_interval(int(s["covered"]), 7)
