@@ -6,14 +6,17 @@ listed in `COLUMNS` (and the optional segment columns in `EXTRA_COLUMNS`). A map
 (`mapping.yaml` in the folder is read by default) renames other column names onto these,
 names other files, the stage names and the date formats, gives a value to a column the
 export lacks (`defaults`) and derives one from another (`derive`); `IsClosed` and `IsWon`
-are derived from the stage names when the export has no such columns. Columns the mapping
-does not name are ignored. Every row is checked; bad rows are reported with their line in
-the file (the header is line 1, so a line is the row number a spreadsheet shows) and a
-summary by kind; a blank cell is reported as blank, not as malformed. Open deals may lack
-a close date, an amount (imputed: the median won amount of their product, else of their
-Type) or, when the export only dates engaged deals, a created date. Every assumption made
-(defaults, derived flags, imputed amounts, reps without hire dates) is listed in the
-report. Reading refuses a history with bad rows unless asked to go on with the good ones.
+are derived from the stage names when the export has no such columns. A column the
+mapping does not use is refused (a misspelt name is caught) unless the mapping says
+`extra_columns: ignore`.
+
+Every row is checked; bad rows are reported with their line in the file (the header is
+line 1, so a line is the row number a spreadsheet shows) and a summary by kind; a blank
+cell is reported as blank, not as malformed. Open deals may lack a close date, an amount
+(imputed: the median won amount of their product, else of their Type) or, when the
+export only dates engaged deals, a created date. Every assumption made (defaults, derived
+flags, imputed amounts, reps without hire dates) is listed in the report. Reading refuses
+a history with bad rows unless asked to go on with the good ones.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -103,6 +107,10 @@ class ColumnMapping(Frozen):
         "lacks (each is listed as an assumption)")
     derive: dict[str, dict[str, Derived]] = Field(
         default_factory=dict, description="<file>: {Column: {column, values, otherwise}}")
+    extra_columns: Literal["refuse", "ignore"] = Field(
+        "refuse", description="columns of an export that the mapping does not use: refused "
+        "(a misspelt name is caught), or `ignore`d (exports carry many columns spmsim does "
+        "not use)")
 
     @model_validator(mode="after")
     def _known(self) -> ColumnMapping:
@@ -299,6 +307,15 @@ def _read(folder: Path, kind: str, mapping: ColumnMapping, assumptions: list[str
                                f"{', '.join(shown)}; found "
                                f"{list(df.columns)}. Rename the column, or map it in a mapping "
                                f"YAML: `{kind}: {{{missing[0]}: \"Your Column\"}}`")
+    if mapping.extra_columns == "refuse":
+        used = {*names.values(), *(r.column for r in derive.values())}
+        unknown = [c for c in df.columns if c not in used]
+        if unknown:
+            raise InputError(path, [Problem(
+                f"line 1, column {list(df.columns).index(c) + 1}",
+                f"unknown column {c!r}: map it (`{kind}: {{Column: {c!r}}}`), or skip the "
+                "columns spmsim does not use with `extra_columns: ignore` in the mapping")
+                for c in unknown])
     out = pd.DataFrame({ours: df[theirs] for ours, theirs in names.items()}, index=df.index)
     for name, rule in derive.items():
         values = df[rule.column].map(rule.values).fillna(rule.otherwise)

@@ -130,12 +130,13 @@ class PeriodEffect:
     """What the calibration windows say beyond independent deals.
 
     Phase: for monthly periods, deals close unevenly over the quarter (quarter ends book
-    more, the month after books little from the open pipeline). When every month of the
-    quarter has at least `PHASE_WINDOWS` windows, the win probabilities and the new-deal
-    term are fitted on the windows of the forecast month's phase only, shrunk toward the
-    pooled fit by the `prior` pseudo-deals (`phase` is then that phase; None otherwise).
-    `by_phase` is the mean log(actual / expected) of each phase under the pooled fit, and
-    `p_phase` a one-way test of it, for the report.
+    more, the month after books little from the open pipeline). `by_phase` is the mean
+    log(actual / expected) of the windows of each month of the quarter under the pooled
+    fit and `p_phase` a one-way test of it. When every month of the quarter has at least
+    `PHASE_WINDOWS` windows and the test gives p < `PHASE_LEVEL`, the win probabilities and
+    the new-deal term are fitted on the windows of the forecast month's phase only, shrunk
+    toward the pooled fit by the `prior` pseudo-deals (`phase` is then that phase; None
+    otherwise: a phase fit on a few windows only adds noise where there is no effect).
 
     Spread: each window is forecast from the other windows (leave one out, of its phase
     when fitted by phase), as a backtest would; the log errors log(actual / expected)
@@ -147,7 +148,7 @@ class PeriodEffect:
     than independent deals would (outcomes within a cell are less random than one pooled
     probability makes them), `dispersion` < 1 (their ratio, at least 1/4) scales the
     deal-level spread around the mean instead, as a quasi-likelihood dispersion factor
-    does. `residuals` are the leave-one-out log errors."""
+    does (widened as tau is). `residuals` are the leave-one-out log errors."""
 
     phase: int | None
     tau: float
@@ -168,7 +169,7 @@ class PeriodEffect:
                 f"probabilities {used}; {spread}")
 
 
-PHASE_WINDOWS = 2
+PHASE_WINDOWS, PHASE_LEVEL = 2, 0.10
 
 
 def _phase(end: pd.Timestamp, months: float) -> int:
@@ -263,11 +264,7 @@ def win_rates_from(known: Frames, as_of: pd.Timestamp, period_end: pd.Timestamp,
     months = (period_end - as_of).days / 30.44
     phases = np.array([_phase(e, months) for _, e in spans])
     target = _phase(period_end, months)
-    pooled_table = _rates(cell, closed, won, stages, prior)
-    by_phase = target >= 0 and all((phases == k).sum() >= PHASE_WINDOWS for k in range(3))
-    fits = {k: _fit(parts, phases == k, stages, prior, pooled_table) for k in range(3)} \
-        if by_phase else {}
-    fits[None] = _fit(parts, np.ones(len(parts), bool), stages, prior, None)
+    fits = {None: _fit(parts, np.ones(len(parts), bool), stages, prior, None)}
     ratios = known.ratio
     noise2 = float(np.mean(ratios ** 2)) if ratios is not None and ratios.size else 1.0
     scale = float(np.nanmedian(np.concatenate([np.nan_to_num(q[4]) for q in parts]
@@ -280,8 +277,12 @@ def win_rates_from(known: Frames, as_of: pd.Timestamp, period_end: pd.Timestamp,
     by, p_phase = (), 1.0
     if target >= 0 and all(g.size >= 1 for g in groups):
         by = tuple(float(g.mean()) for g in groups)
-        if all(g.size >= 2 for g in groups) and np.ptp(pooled_r) > 0:
+        if all(g.size >= PHASE_WINDOWS for g in groups) and np.ptp(pooled_r) > 0:
             p_phase = float(stats.f_oneway(*groups).pvalue)
+    by_phase = p_phase < PHASE_LEVEL  # every phase has PHASE_WINDOWS windows, and differs
+    if by_phase:
+        fits.update({k: _fit(parts, phases == k, stages, prior, fits[None][0])
+                     for k in range(3)})
     # leave-one-out: each window forecast from the others (of its phase, when by phase),
     # as a backtest would have: its log error beyond its own Bernoulli spread is the tau
     loo = []
@@ -294,17 +295,16 @@ def win_rates_from(known: Frames, as_of: pd.Timestamp, period_end: pd.Timestamp,
     expected, actual, var = (np.array([m[j] for m in loo]) for j in range(3))
     r = _log_ratio(expected, actual, scale)
     own = var / (expected + scale) ** 2
+    # the spread is estimated from a few windows: widen it as a t interval would (the
+    # 90 % point of t with n - 1 degrees of freedom over the normal's), so that P10-P90
+    # keeps its 80 % on short histories (the leave-one-out errors hold the level's error)
+    widen = float(stats.t.ppf(0.9, max(r.size - 1, 1)) / stats.norm.ppf(0.9))
     excess = float(np.mean(r ** 2) - own.mean())
-    tau = math.sqrt(max(excess, 0.0))
+    tau = math.sqrt(max(excess, 0.0)) * widen
     # fewer surprises than independent deals make (outcomes within a cell less random
     # than one pooled probability says): scale the deal-level spread down instead
-    dispersion = float(np.clip(np.mean(r ** 2) / own.mean(), 0.25, 1.0)) \
+    dispersion = float(np.clip(np.mean(r ** 2) * widen ** 2 / own.mean(), 0.25, 1.0)) \
         if excess < 0 and own.mean() > 0 else 1.0
-    # tau is estimated from a few windows: widen it as a t interval would (the 90 % point
-    # of t with n - 1 degrees of freedom over the normal's), so that P10-P90 keeps its
-    # 80 % on short histories (the leave-one-out errors already hold the level's error)
-    n = r.size
-    tau *= stats.t.ppf(0.9, max(n - 1, 1)) / stats.norm.ppf(0.9)
     table, new_counts, sizes = fits[target if by_phase else None]
     period = PeriodEffect(target if by_phase else None, tau, tuple(float(x) for x in r), by,
                           p_phase, dispersion)

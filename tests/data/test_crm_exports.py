@@ -120,3 +120,15 @@ def test_mapping_options_are_checked(tmp_path):
         history = read_history(MAVEN, m)
     kinds = history.opportunities.groupby("Type")["Product"].unique()
     assert list(kinds["Existing Business"]) == ["GTK 500"]
+
+
+def test_unmapped_columns_are_refused_unless_the_mapping_ignores_them(tmp_path):
+    """accounts.csv carries year_established, employees, ...: without `extra_columns:
+    ignore` each is named with its column number; a misspelt mapped name would be too."""
+    folder = tmp_path / "maven"
+    shutil.copytree(MAVEN, folder)
+    text = (folder / "mapping.yaml").read_text()
+    (folder / "mapping.yaml").write_text(text.replace("extra_columns: ignore", ""))
+    with pytest.raises(Exception, match=r"line 1, column 3: unknown column 'year_established'"
+                                        r".*extra_columns: ignore"):
+        read_history(folder)

@@ -92,8 +92,8 @@ def test_backtest_with_period_effects_covers_70_to_90_percent():
     """Six synthetic histories (36 months, 40 reps) with quarter-end holds (60 % of won
     deals wait for the quarter's last day), a monthly creation factor (CV 0.15), a skewed
     price list and no stage history: 192 monthly periods. A calibrated band covers
-    Binomial(192, 0.8) / 192, SE 0.029, so [0.70, 0.90] is -3.5 / +3.5 SE. Measured: 166
-    of 192 (86 %). Independent deals with pooled probabilities (no phase, no period
+    Binomial(192, 0.8) / 192, SE 0.029, so [0.70, 0.90] is -3.5 / +3.5 SE. Measured: 167
+    of 192 (87 %). Independent deals with pooled probabilities (no phase, no period
     factor) cannot pass: months after a quarter end book a fraction of the pooled
     expectation, quarter ends several times it."""
     parts = []
