@@ -44,6 +44,7 @@ class RawFigures:
     monthly: pd.DataFrame  # calendar month: rep_months, won, bookings, per_rep
     rep_annual: np.ndarray  # annualised bookings of reps with 6 months or more in seat
     won_sizes: np.ndarray
+    reps: int = 0  # reps counted (inactive roster entries left out)
 
 
 def raw_figures(history: History, role: str, start: int, end: int) -> RawFigures:
@@ -95,7 +96,35 @@ def raw_figures(history: History, role: str, start: int, end: int) -> RawFigures
         if rep_annual.size > 1 else np.nan,
         "top 20 % of reps' share of bookings": float(top[:k].sum() / top.sum())
         if top.sum() > 0 else np.nan}
-    return RawFigures(figures, monthly, rep_annual, amounts[won])
+    return RawFigures(figures, monthly, rep_annual, amounts[won], len(reps))
+
+
+SEGMENT_FIGURES = ("won deals per rep-month", "bookings per rep-month",
+                   "win rate (closed in window)", "deal size mean",
+                   "cycle of won deals (days)")
+
+
+def segment_figures(history: History, role: str, by: str, start: int, end: int
+                    ) -> pd.DataFrame:
+    """The raw figures of `role` by a segment column: a roster one (Region, Team,
+    Manager: each group's reps and their deals) or an opportunity one (Product: every rep,
+    the group's deals). One row per segment value, with its reps and won deals."""
+    from dataclasses import replace
+
+    rows = []
+    on_roster = by in history.roster.columns
+    if not on_roster and by not in history.opportunities.columns:
+        raise ValueError(f"no segment column {by!r} in the roster or the opportunities")
+    table = history.roster if on_roster else history.opportunities
+    for value in sorted(v for v in table[by].dropna().unique() if v != ""):
+        part = replace(history, roster=history.roster[history.roster[by] == value]) \
+            if on_roster else replace(history, opportunities=history.opportunities[
+                history.opportunities[by] == value])
+        raw = raw_figures(part, role, start, end)
+        reps = raw.reps if on_roster else int(part.opportunities["OwnerId"].nunique())
+        rows.append({by.lower(): value, "reps": reps, "won deals": int(raw.won_sizes.size),
+                     **{k: raw.figures[k] for k in SEGMENT_FIGURES}})
+    return pd.DataFrame(rows)
 
 
 @dataclass(frozen=True)
@@ -236,7 +265,8 @@ def posterior_check(history: History, cal: Calibration, scenario: Scenario, *,
     return PosteriorCheck(name, pd.DataFrame(table), monthly, trials, seed)
 
 
-__all__ = ["PosteriorCheck", "RawFigures", "posterior_check", "raw_figures"]
+__all__ = ["PosteriorCheck", "RawFigures", "posterior_check", "raw_figures",
+           "segment_figures"]
 
 
 @dataclass(frozen=True)
@@ -278,6 +308,21 @@ class CalibrationStudy:
         return ("<p><b>Assumed reading the export</b></p>" +
                 items(self.history.report.assumptions or ["nothing"]) +
                 "<p><b>Decided calibrating</b></p>" + items(self.decisions()))
+
+    def segments(self, by: str | None = None) -> pd.DataFrame:
+        """Raw figures by segment (default: the first of Region, Team, Manager, Product the
+        export maps; empty when it maps none): where a segment differs, a single role's
+        fit averages over it."""
+        cols = [*self.history.roster.columns, *self.history.opportunities.columns]
+        by = by or next((c for c in ("Region", "Team", "Manager", "Product") if c in cols),
+                        None)
+        if by is None:
+            return pd.DataFrame({"segment": ["the export maps no Region, Team, Manager or "
+                                             "Product column"]})
+        cal = self.calibration
+        start = int(np.datetime64(cal.complete or cal.since, "D").astype(int))
+        end = int(np.datetime64(cal.as_of, "D").astype(int))
+        return segment_figures(self.history, self.check.role, by, start, end)
 
     def fitted(self, role: str | None = None) -> pd.DataFrame:
         """The estimates a reader compares with the raw figures: every estimate but the

@@ -14,7 +14,7 @@ import yaml
 
 from spmsim.calibration import calibrate as cb
 from spmsim.calibration import fit as ft
-from spmsim.calibration.check import posterior_check, raw_figures
+from spmsim.calibration.check import posterior_check, raw_figures, segment_figures
 from spmsim.data.crm import History, StageNames, read_history
 from spmsim.engines.agents import simulate_agents
 from spmsim.engines.montecarlo import simulate
@@ -48,6 +48,7 @@ def maven():
     return history, cal, cal.table().set_index("parameter")
 
 
+@pytest.mark.slow
 def test_no_hire_dates_no_tenure_demand_and_inactive_reps_left_out(maven):
     """Before: 'no rep had 18 months of tenure'; 35 reps counted (5 never sold)."""
     _, cal, t = maven
@@ -57,6 +58,7 @@ def test_no_hire_dates_no_tenure_demand_and_inactive_reps_left_out(maven):
     assert fit.ramp.months == 0 and "not identified" in t.loc["ramp.months", "method"]
 
 
+@pytest.mark.slow
 def test_won_deals_per_agent_month_match_the_raw_count(maven):
     """Before: 13-29 % low (creation counted from the first close only). The raw figure:
     4,238 won deals closed from 2017-03-01 to 2017-12-31 (306 days) by 30 agents, 14.05
@@ -72,6 +74,7 @@ def test_won_deals_per_agent_month_match_the_raw_count(maven):
     assert cal.since == "2016-10-01" and cal.complete == "2017-03-01"
 
 
+@pytest.mark.slow
 def test_the_lognormal_is_rejected_and_the_empirical_sizes_are_used(maven, tmp_path):
     """Before: lognormal kept with KS p = 1e-113, its mean 61 % high. Now the rule rejects
     it (and the mixture), the scenario resamples the won amounts, and its mean is theirs."""
@@ -91,6 +94,7 @@ def test_the_lognormal_is_rejected_and_the_empirical_sizes_are_used(maven, tmp_p
     assert results.summary().loc["revenue (mean)", "sales_agent"] > 0
 
 
+@pytest.mark.slow
 def test_seasonality_from_a_partial_year_is_by_quarter_phase_and_flagged(maven):
     """Ten months of complete history: no calendar-month seasonality (the start-up was
     fitted as one before), but the quarter's shape, flagged as such: quarter ends book
@@ -103,12 +107,14 @@ def test_seasonality_from_a_partial_year_is_by_quarter_phase_and_flagged(maven):
     assert "unreliable" in t.loc["seasonality[0]", "method"]
 
 
+@pytest.mark.slow
 def test_stale_open_deals_and_size_bands_are_reported(maven):
     _, cal, t = maven
     assert t.loc["stale_open_deals", "estimate"] > 1000  # open > 130 days: 1,329
     assert "chi-square" in t.loc["bands", "method"]
 
 
+@pytest.mark.slow
 def test_posterior_check_puts_raw_figures_beside_simulated_bands(maven, tmp_path):
     history, cal, _ = maven
     out, _ = cb.write_calibration(cal, tmp_path / "maven.yaml")
@@ -120,6 +126,12 @@ def test_posterior_check_puts_raw_figures_beside_simulated_bands(maven, tmp_path
     months = check.monthly.dropna(subset=["raw"])
     assert len(months) == 10 and months["inside"].sum() >= 7
     assert "posterior predictive check of Sales Agent" in check.text()
+    start, end = (int(np.datetime64(d, "D").astype(int)) for d in ("2017-03-01", "2017-12-31"))
+    by_region = segment_figures(history, "Sales Agent", "Region", start, end)
+    assert list(by_region["region"]) == ["Central", "East", "West"]
+    assert by_region["reps"].sum() == 30 and by_region["won deals"].sum() == 4238
+    by_product = segment_figures(history, "Sales Agent", "Product", start, end)
+    assert by_product["won deals"].sum() == 4238 and len(by_product) == 7
 
 
 # ---- the deal-size rule --------------------------------------------------------------
@@ -178,6 +190,7 @@ def test_size_bands_keep_won_sizes_and_set_win_odds_by_band():
                    bands=[SizeBand(win=1), SizeBand(upto=5, win=1)])
 
 
+@pytest.mark.slow
 def test_agent_engine_draws_what_calibration_chose(maven, tmp_path):
     """The agent engine resamples the empirical sizes and applies the size bands to the
     opportunities it creates: its won deals' mean size is the won amounts' sample mean,

@@ -37,6 +37,7 @@ def maven_backtest(maven):
         return fc.backtest(maven, trials=1000, seed=0, progress=False)
 
 
+@pytest.mark.slow
 def test_maven_backtest_covers_70_to_90_percent(maven_backtest):
     """Before: 2 of 7 months inside the band (the issue's report; independent deals with
     pooled probabilities on the same dates-only approximation: 1 of 7). Now 7 monthly
@@ -53,6 +54,7 @@ def test_maven_backtest_covers_70_to_90_percent(maven_backtest):
     assert maven_backtest.periods["pit"].between(0, 1).all()
 
 
+@pytest.mark.slow
 def test_quarter_phase_is_fitted_once_each_month_of_the_quarter_has_two_windows(maven):
     """Maven books little from its open pipeline in the first month of a quarter and most
     in the third: once March..August are known, September (a third month) is calibrated
@@ -67,6 +69,7 @@ def test_quarter_phase_is_fitted_once_each_month_of_the_quarter_has_two_windows(
     assert "month of the quarter" in sep.text()
 
 
+@pytest.mark.slow
 def test_cli_backtest_runs_on_the_export(tmp_path, capsys):
     assert main(["forecast", str(MAVEN), "--backtest", "--out", str(tmp_path), "--trials",
                  "300", "--no-progress"]) == 0
