@@ -43,3 +43,52 @@ def compact_money(x: float, currency: str | None = "USD") -> str:
     if currency and not symbol:
         return f"{sign}{body} {currency}"
     return f"{sign}{symbol}{body}"
+
+
+def signed_money(x: float, currency: str | None = "USD") -> str:
+    """A change in money, compact and signed: +$1.2M, -$84K, $0."""
+    text = compact_money(abs(x), currency)
+    if text == "-" or abs(x) < 0.5:
+        return text if text == "-" else compact_money(0.0, currency)
+    return ("+" if x > 0 else "-") + text
+
+
+def points(x: float, decimals: int = 1) -> str:
+    """A change of a share in percentage points: 0.0123 -> '+1.2 pts'."""
+    value = round(x * 100, decimals)
+    return f"{value:+.{decimals}f} pts" if value else f"{0:.{decimals}f} pts"
+
+
+def multiple(x: float) -> str:
+    """A rate multiplier as people write it: 2.0 -> '2x', 1.5 -> '1.5x', 0.875 -> '0.88x'."""
+    return f"{x:.3g}x" if x >= 1 else f"{x:.2g}x"
+
+
+def count(n: float, word: str, plural: str | None = None) -> str:
+    """3, 'rep' -> '3 reps'; 1, 'rep' -> '1 rep' (whole numbers with separators)."""
+    n = int(round(n))
+    return f"{n:,} {word if n == 1 else (plural or word + 's')}"
+
+
+def tick(ok: bool | None) -> str:
+    """A check shown to a reader: ✓ met, ✗ missed, - unknown."""
+    return "-" if ok is None else ("✓" if ok else "✗")
+
+
+# words written in capitals when an identifier is turned into a label
+ACRONYMS = {"ae", "am", "arr", "acv", "mrr", "mbo", "kpi", "smb", "sdr", "bdr", "ote", "ti",
+            "spif", "spiff", "crm", "cv", "id", "p10", "p50", "p90", "usd", "fte", "ltv",
+            "emea", "apac", "us", "uk"}
+
+
+def label(name: str) -> str:
+    """An identifier as a label: 'flat_growth_quotas' -> 'Flat growth quotas',
+    'new_arr' -> 'New ARR', 'smb_ae' -> 'SMB AE'. Text with spaces is left as it is."""
+    text = str(name)
+    if " " in text.strip() or not text:
+        return text
+    words = [w for w in text.replace("-", "_").split("_") if w]
+    out = [w.upper() if w.lower() in ACRONYMS else w.lower() for w in words]
+    if out and out[0].islower():
+        out[0] = out[0][0].upper() + out[0][1:]
+    return " ".join(out)

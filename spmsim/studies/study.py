@@ -1,8 +1,10 @@
 """Studies: a base scenario, named variants, the engine, and the constraints that matter.
 
-`run_study` simulates every variant with its own seed spawned from the study's
-SeedSequence (or, with `common_draws: true`, every variant on the study seed, so their
-differences are the designs' alone), stores each variant's results as Parquet under
+`run_study` simulates every variant on the study seed (common random numbers: trial i of
+every variant is the same simulated year, so the differences between variants are the
+designs' alone and a paired comparison can say how sure the recommendation is; see
+`studies.paired`), or, with `common_draws: false`, each on its own seed spawned from the
+study's SeedSequence. It stores each variant's results as Parquet under
 `variants/<name>/`, a `summary.csv` with the constraint checks and the recommended
 variant, and `results.duckdb` with tables `summary`, `status`, `trials`, `periods` and
 `reps` (a `variant` column in each) for SQL. A variant that fails records its error and
@@ -95,7 +97,8 @@ class Study(Frozen):
     engine: Literal["montecarlo", "agents"] = "montecarlo"
     trials: int | None = Field(None, ge=1, description="default: the base scenario's")
     seed: int = Field(ge=0)
-    common_draws: bool = Field(False, description="true: every variant on the study seed")
+    common_draws: bool = Field(True, description="true (default): every variant on the study "
+                               "seed (paired comparison); false: a seed spawned per variant")
     constraints: tuple[Constraint, ...] = ()
     objective: Objective = Objective()
     history: StudyHistory | None = Field(None, description="last year's deals: winners and "
@@ -133,7 +136,8 @@ def load_study(path: str | Path) -> Study:
 
 
 def variant_seeds(study: Study) -> dict[str, int]:
-    """Each variant's seed: spawned children of the study's SeedSequence, in file order."""
+    """Each variant's seed: the study's (common draws), or spawned children of the study's
+    SeedSequence in file order (`common_draws: false`)."""
     if study.common_draws:
         return dict.fromkeys(study.variants, study.seed)
     children = np.random.SeedSequence(study.seed).spawn(len(study.variants))

@@ -41,7 +41,7 @@ def test_every_variant_is_stored_and_queryable(default_run):
                               "GROUP BY variant").fetchall())
     assert counts == dict.fromkeys(names, 64)
     assert con.execute("SELECT count(*) FROM summary").fetchone()[0] == 4
-    assert con.execute("SELECT count(DISTINCT seed) FROM status").fetchone()[0] == 4
+    assert con.execute("SELECT count(DISTINCT seed) FROM status").fetchone()[0] == 1  # common
     assert con.execute("SELECT count(*) FROM periods").fetchone()[0] == 4 * 64 * 4 * 12
     con.close()
 
@@ -69,13 +69,14 @@ def test_same_seed_same_numbers(default_run, tmp_path):
     pd.testing.assert_frame_equal(summary, again)
 
 
-def test_spawned_seeds_differ_unless_draws_are_common():
+def test_variants_share_the_study_seed_unless_draws_are_independent():
     study = load_study(DEFAULT_STUDY)
-    seeds = variant_seeds(study)
+    assert study.common_draws  # the default: common random numbers, a paired comparison
+    assert set(variant_seeds(study).values()) == {study.seed}
+    spawned = study.model_copy(update={"common_draws": False})
+    seeds = variant_seeds(spawned)
     assert len(set(seeds.values())) == len(seeds)
-    assert variant_seeds(study) == seeds
-    common = study.model_copy(update={"common_draws": True})
-    assert set(variant_seeds(common).values()) == {study.seed}
+    assert variant_seeds(spawned) == seeds
 
 
 def test_a_failing_variant_is_recorded_and_the_study_goes_on(tmp_path, capsys):
