@@ -92,3 +92,9 @@ def label(name: str) -> str:
     if out and out[0].islower():
         out[0] = out[0][0].upper() + out[0][1:]
     return " ".join(out)
+
+
+def percent_short(x: float) -> str:
+    """A share without a needless decimal: 0.09 -> '9%', 0.095 -> '9.5%'."""
+    whole = abs(x * 100 - round(x * 100)) < 1e-9
+    return percent(x, 0) if whole else percent(x, 1)

@@ -1,4 +1,5 @@
-"""Writing outputs so nothing is ever left half written: temp name, then rename."""
+"""Writing outputs so nothing is ever left half written: temp name, then rename; and
+relative paths found from the repository root or a folder below it (`resolve_path`)."""
 
 from __future__ import annotations
 
@@ -48,3 +49,17 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     """A CSV with stable bytes (no index, '\\n' line ends), written atomically."""
     return atomic_write_text(path, df.to_csv(index=False, lineterminator="\n"))
+
+
+def resolve_path(path: str | Path, start: Path | None = None) -> Path:
+    """An absolute path as is; a relative one from `start` (the working directory) or the
+    nearest folder above it that has it, so `scenarios/...` works from the repository root
+    and from `notebooks/` (where JupyterLab and Voila run a notebook)."""
+    path = Path(path)
+    if path.is_absolute():
+        return path
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / path).exists():
+            return folder / path
+    return here / path

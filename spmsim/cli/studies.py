@@ -33,7 +33,21 @@ def cmd_report(args) -> int:
     path = build_report(args.study, reports=args.reports, trials=args.trials, role=args.role,
                         notebook=args.notebook, progress=not args.no_progress)
     print(f"wrote {path} and {Path(args.reports) / 'index.html'}")
+    _pdf(args, path)
     return 0
+
+
+def _pdf(args, path: Path) -> None:
+    """With --pdf: the report printed to A4 beside it (headless Chromium)."""
+    if getattr(args, "pdf", False):
+        from spmsim.report.pdf import write_pdf
+
+        print(f"wrote {write_pdf(path)}")
+
+
+def _add_pdf(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pdf", action="store_true",
+                        help="also print the report to an A4 PDF beside it (needs Chromium)")
 
 
 def cmd_notebook(args) -> int:
@@ -55,6 +69,7 @@ def cmd_notebook(args) -> int:
                            title=args.title or stem.replace("_", " "), reports=args.reports,
                            seed=params.get("seed"), trials=params.get("trials"))
     print(f"wrote {path} and {Path(args.reports) / 'index.html'}")
+    _pdf(args, path)
     return 0
 
 
@@ -78,6 +93,7 @@ def cmd_sweep(args) -> int:
                                title=view.meta["study"], reports=args.reports,
                                seed=view.meta["seed"], trials=view.meta["trials"])
         print(f"wrote {path} and {Path(args.reports) / 'index.html'}")
+        _pdf(args, path)
     failed = int((table["status"] != "ok").sum())
     if failed:
         print(f"error: {failed} candidate(s) failed (status in summary.csv)", file=sys.stderr)
@@ -99,6 +115,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     o.add_argument("--role", help="whose payout curves to draw (default: the first role)")
     o.add_argument("--notebook", choices=["executive_summary", "incentive_study"],
                    default="executive_summary", help="the report's notebook")
+    _add_pdf(o)
     add_progress(o)
     o.set_defaults(func=cmd_report)
 
@@ -109,6 +126,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     n.add_argument("--name", help="report file name without .html (default: the notebook's)")
     n.add_argument("--title", help="the report's title in the index")
     add_reports(n)
+    _add_pdf(n)
     n.set_defaults(func=cmd_notebook)
 
     w = sub.add_parser("sweep", help="sweep a study's parameters; Pareto front, chosen plan")
@@ -127,5 +145,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_reports(w)
     w.add_argument("--role", help="report: whose payout curve to draw (default: the role "
                                   "the sweep changes)")
+    _add_pdf(w)
     add_progress(w)
     w.set_defaults(func=cmd_sweep)

@@ -26,7 +26,7 @@ from spmsim.engines.montecarlo import BLOCK, Chunk, chunk_trials, draw_role
 from spmsim.engines.payroll import Draws, role_year
 from spmsim.engines.results import Results
 from spmsim.errors import InputError, Problem
-from spmsim.io import atomic_write_text
+from spmsim.io import atomic_write_text, resolve_path
 from spmsim.model.scenario import Scenario, read_scenario_tree, scenario_from_tree
 from spmsim.overrides import parse_path, set_path
 from spmsim.plans import Plan, payout_curve, plan_from_dict
@@ -40,20 +40,6 @@ TABLE_ROWS = (("variable pay P10", "cost P10"), ("variable pay P50", "cost P50")
               ("variable pay P90", "cost P90"), ("cost of sales (P50)", "cost of sales"),
               ("share of reps at quota", "share at quota"),
               ("earnings/OTE, P50 rep", "earnings/OTE, median rep"))
-
-
-def resolve_path(path: str | Path, start: Path | None = None) -> Path:
-    """An absolute path as is; a relative one from `start` (the working directory) or the
-    nearest folder above it that has it, so `scenarios/...` works from the repository root
-    and from `notebooks/` (where JupyterLab and Voila run a notebook)."""
-    path = Path(path)
-    if path.is_absolute():
-        return path
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / path).exists():
-            return folder / path
-    return here / path
 
 
 def existing_file(path: str | Path, what: str) -> Path:

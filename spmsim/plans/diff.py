@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from spmsim.format import compact_money, label, multiple, percent
+from spmsim.format import compact_money, label, multiple, percent_short
 from spmsim.plans.model import Plan
 
 PERIOD_WORDS = {"month": "monthly", "quarter": "quarterly", "half": "half-yearly",
@@ -38,7 +38,7 @@ def _q(name: str) -> str:
 
 
 def _share(x: float) -> str:
-    return percent(x, 0) if abs(x * 100 - round(x * 100)) < 1e-9 else percent(x, 1)
+    return percent_short(x)
 
 
 def _edge(value: float, basis: str, currency: str) -> str:

@@ -10,7 +10,7 @@ every report with its study, date and seed.
 from __future__ import annotations
 
 import ast
-import html
+import copy
 import json
 import re
 import tempfile
@@ -23,6 +23,7 @@ from nbconvert import HTMLExporter
 
 from spmsim.errors import SpmsimError
 from spmsim.io import atomic_write_text
+from spmsim.report import page
 from spmsim.studies.study import load_study, run_study
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -54,17 +55,22 @@ _REMOTE_SCRIPT = re.compile(r"<script\b[^>]*>(?:(?!</script>).)*?https?://(?:(?!
                             re.I | re.S)
 
 
-def to_html(nb) -> str:
-    """The notebook as one HTML page, code hidden, with no script that reaches a network."""
+# markdown written for the designer reading the notebook, left out of the report
+NOTEBOOK_ONLY = "notebook-only"
+
+
+def to_html(nb, title: str | None = None, facts: str = "") -> str:
+    """The notebook as one HTML page, code hidden, with no script that reaches a network;
+    with `title`, framed for readers (`page.frame`: title, header linking to the index,
+    the screen, phone and print stylesheet) and without the cells tagged notebook-only."""
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
+    if title is not None:
+        nb = copy.deepcopy(nb)
+        nb.cells = [c for c in nb.cells if NOTEBOOK_ONLY not in c.metadata.get("tags", [])]
     body, _ = exporter.from_notebook_node(nb)
-    return _REMOTE_SCRIPT.sub("", body)
-
-
-_INDEX_CSS = ("body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
-              "table{border-collapse:collapse}th,td{padding:.4em .9em;text-align:left;"
-              "border-bottom:1px solid #ddd}th{background:#f3f3f3}a{color:#1f5fa8}")
+    body = _REMOTE_SCRIPT.sub("", body)
+    return body if title is None else page.frame(body, title, facts)
 
 
 def _update_index(reports: Path, entry: dict) -> None:
@@ -72,21 +78,7 @@ def _update_index(reports: Path, entry: dict) -> None:
     entries = json.loads(index_json.read_text()) if index_json.exists() else []
     entries = [e for e in entries if e["file"] != entry["file"]] + [entry]
     atomic_write_text(index_json, json.dumps(entries, indent=2) + "\n")
-
-    def cell(value) -> str:
-        return "" if value is None else html.escape(str(value))
-    rows = "".join(
-        f"<tr><td><a href=\"{html.escape(e['file'])}\">{html.escape(e['study'])}</a></td>"
-        f"<td>{cell(e.get('notebook'))}</td><td>{html.escape(e['date'])}</td>"
-        f"<td>{cell(e.get('seed'))}</td><td>{cell(e.get('trials'))}</td></tr>"
-        for e in sorted(entries, key=lambda e: e["date"], reverse=True))
-    atomic_write_text(reports / "index.html", (
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>spmsim reports</title>"
-        f"<style>{_INDEX_CSS}</style></head><body><h1>spmsim reports</h1>"
-        "<p>Each report is one self-contained page that opens offline.</p>"
-        "<table><thead><tr><th>report</th>"
-        "<th>notebook</th><th>date</th><th>seed</th><th>trials</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table></body></html>\n"))
+    atomic_write_text(reports / "index.html", page.index(entries))
 
 
 def notebook_path(notebook: str | Path) -> Path:
@@ -126,10 +118,10 @@ def render_notebook(notebook: str | Path, parameters: dict, *, name: str, title:
     trials = used.get("trials") if trials is None else trials
     nb = execute_notebook(path, parameters, cwd=NOTEBOOKS.parent)
     target = reports / f"{name}.html"
-    atomic_write_text(target, to_html(nb))
+    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    atomic_write_text(target, to_html(nb, title, page.facts(date, seed, trials)))
     _update_index(reports, {"file": target.name, "study": title, "notebook": path.stem,
-                            "seed": seed, "trials": trials,
-                            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")})
+                            "seed": seed, "trials": trials, "date": date})
     return target
 
 

@@ -55,19 +55,66 @@ def _inline_svg(spec: dict, **_) -> dict:
 
 alt.renderers.register("spmsim_svg", _inline_svg)
 
+# Report charts are drawn about 420 px wide with large type, legends below: the page
+# scales an SVG down to a phone's width (390 px) and its labels stay legible (about 11 px).
+WIDTH = 420
+FONT = 13
+
+
+@alt.theme.register("spmsim_report", enable=False)
+def _report_theme() -> alt.theme.ThemeConfig:
+    text = {"labelFontSize": FONT, "titleFontSize": FONT}
+    return {"config": {
+        # measured by vl-convert and drawn by the browser with the same wide font (DejaVu
+        # Sans; Verdana has its metrics), so no label runs past the chart's edge
+        "font": "DejaVu Sans, Verdana, Geneva, sans-serif",
+        "view": {"continuousWidth": WIDTH, "continuousHeight": 240, "stroke": None},
+        "title": {"fontSize": FONT + 3, "anchor": "start", "fontWeight": 600, "limit": WIDTH},
+        "axis": {**text, "labelLimit": 160, "titleFontWeight": 500},
+        "legend": {**text, "orient": "bottom", "direction": "vertical", "titleFontWeight": 500,
+                   "labelLimit": WIDTH, "symbolType": "stroke"},
+        "header": {"labelFontSize": FONT, "titleFontSize": FONT},
+        "range": {"category": ["#1f5fa8", "#e07b00", "#2a9d4a", "#9b59b6", "#c0392b",
+                               "#7f8c8d", "#17becf", "#bcbd22"]}}}
+
 
 def use_static_charts() -> None:
     """Notebook charts as inline SVG elements: they survive nbconvert as markup (not
-    images), render with no network, and a browser can count their marks."""
+    images), render with no network, and a browser can count their marks; with the
+    report theme (large type, legends below) so they read on a phone."""
     alt.renderers.enable("spmsim_svg")
+    alt.theme.enable("spmsim_report")
 
 
 def payout_curves_chart(curves: pd.DataFrame, title: str = "Payout curves") -> alt.Chart:
-    """Payout as % of TI against attainment, one line per variant."""
-    return alt.Chart(curves, title=title).mark_line().encode(
-        x=alt.X("attainment:Q", axis=alt.Axis(format="%"), title="attainment"),
-        y=alt.Y("pct_of_ti:Q", axis=alt.Axis(format="%"), title="payout, % of TI"),
-        color="variant:N").properties(width=560, height=260)
+    """Payout as % of TI against attainment, one line per variant (designs with the same
+    plan share a line, named together)."""
+    return alt.Chart(curves, title=title).mark_line(strokeWidth=2.5).encode(
+        x=alt.X("attainment:Q", axis=alt.Axis(format="%"), title="attainment, % of quota"),
+        y=alt.Y("pct_of_ti:Q", axis=alt.Axis(format="%"),
+                title="payout, % of target incentive"),
+        color=alt.Color("variant:N", title="design"),
+        strokeDash=alt.StrokeDash("variant:N", legend=None)).properties(
+        width=WIDTH, height=240)
+
+
+def cost_range_chart(ranges: pd.DataFrame,
+                     title: str = "Variable pay a year: P10 to P90, P50 and the budget"
+                     ) -> alt.LayerChart:
+    """One row per design (`variant`): a bar from P10 to P90 of the year's variable pay, a
+    tick at P50, and the budget as a dashed rule."""
+    y = alt.Y("variant:N", title=None, sort=None, axis=alt.Axis(labelLimit=170))
+    axis = alt.Axis(format="$,.3~s", title="variable pay a year")
+    base = alt.Chart(ranges, title=title)
+    bars = base.mark_bar(height=16, opacity=0.45, color="#1f5fa8").encode(
+        x=alt.X("p10:Q", axis=axis, scale=alt.Scale(zero=False)), x2="p90:Q", y=y)
+    median = base.mark_tick(thickness=3, size=22, color="#123a66").encode(x="p50:Q", y=y)
+    budget = base.mark_rule(strokeDash=[6, 3], color="#c0392b", size=2).encode(
+        x=alt.X("mean(budget):Q"))
+    label = base.mark_text(align="left", dx=4, dy=-14, color="#c0392b", fontSize=FONT - 1
+                           ).encode(x=alt.X("mean(budget):Q"), text=alt.value("budget"))
+    return (bars + median + budget + label).properties(width=WIDTH - 120,
+                                                       height=alt.Step(40))
 
 
 def cost_chart(costs: pd.DataFrame, title: str = "Variable comp cost per plan year"
@@ -83,22 +130,39 @@ def cost_chart(costs: pd.DataFrame, title: str = "Variable comp cost per plan ye
         x="value:Q", color="variant:N",
         strokeDash=alt.condition(alt.datum.mark == "budget", alt.value([6, 3]),
                                  alt.value([1, 0])), tooltip=["variant:N", "mark:N", "value:Q"])
-    return (hist + rules).properties(width=560, height=260)
+    return (hist + rules).properties(width=WIDTH, height=260)
 
 
-def attainment_chart(dist: pd.DataFrame, title: str = "Attainment distribution") -> alt.Chart:
+def attainment_chart(dist: pd.DataFrame, title: str = "Attainment: share of reps by % of quota"
+                     ) -> alt.Chart:
     return alt.Chart(dist, title=title).mark_line(interpolate="step-after").encode(
-        x=alt.X("bin_lo:Q", axis=alt.Axis(format="%"), title="attainment"),
-        y=alt.Y("share:Q", axis=alt.Axis(format="%"), title="share of reps"),
-        color="variant:N").properties(width=560, height=220)
+        x=alt.X("bin_lo:Q", axis=alt.Axis(format="%"), title="attainment, % of quota"),
+        y=alt.Y("share:Q", axis=alt.Axis(format=".1%"), title="share of reps"),
+        color=alt.Color("variant:N", title="design")).properties(width=WIDTH, height=220)
 
 
-def earnings_chart(earn: pd.DataFrame, title: str = "Earnings vs OTE by rep percentile"
-                   ) -> alt.Chart:
+def earnings_chart(earn: pd.DataFrame,
+                   title: str = "Earnings as % of OTE: the P10, P50 and P90 rep") -> alt.Chart:
     return alt.Chart(earn, title=title).mark_bar().encode(
-        x=alt.X("rep_percentile:N", title=None), xOffset="variant:N",
+        x=alt.X("rep_percentile:N", title=None, axis=alt.Axis(labelAngle=0)),
+        xOffset="variant:N",
         y=alt.Y("earnings_vs_ote:Q", axis=alt.Axis(format="%"), title="earnings / OTE"),
-        color="variant:N").properties(width=360, height=220)
+        color=alt.Color("variant:N", title="design")).properties(width=WIDTH, height=220)
+
+
+def pay_change_chart(changes: pd.DataFrame,
+                     title: str = "Each rep's pay change against the current plans, last year"
+                     ) -> alt.Chart:
+    """Every rep's pay change under each design (`variant`) as a dot on one row per design,
+    coloured by outcome (wins / loses)."""
+    return alt.Chart(changes, title=title).mark_tick(thickness=2, size=18).encode(
+        x=alt.X("change:Q", title="pay change a year", axis=alt.Axis(format="$,.2~s")),
+        y=alt.Y("variant:N", title=None, axis=alt.Axis(labelLimit=170)),
+        color=alt.Color("outcome:N", title=None, scale=alt.Scale(
+            domain=["wins", "loses"], range=["#2a9d4a", "#c0392b"]),
+            legend=alt.Legend(labelExpr="datum.label == 'wins' ? 'earns more' : 'earns less'")),
+        tooltip=["variant:N", "rep_id:N", "role:N", alt.Tooltip("change:Q", format="+,.0f")],
+    ).properties(width=WIDTH - 120, height=alt.Step(36))
 
 
 def quota_chart(table: pd.DataFrame, title: str = "Quota methods: at quota and fairness"

@@ -1,27 +1,66 @@
-"""A study's results, shaped for the report notebooks: small tidy tables per variant.
+"""A study's results, shaped for the report notebooks: the decision memo, the side-by-side
+table, small tidy tables for the charts, and the assumptions.
 
 Notebooks call these and pass the tables to `charts`; nothing in the notebooks computes.
-Only `winners_losers_section` draws, because what it shows depends on whether the study
-named a history.
+Every figure a reader sees is formatted by `spmsim.format`; every name from a file is
+escaped. The memo answers, in this order: what to decide, the recommendation and why in
+money against the current plans, the risk against the budget, who wins and loses, and how
+sure we are (the paired difference against the runner-up, `spmsim.studies.paired`).
 """
 
 from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
+from spmsim import __version__
 from spmsim.engines.results import Results
-from spmsim.format import amount, percent
+from spmsim.errors import InputError
+from spmsim.format import (
+    compact_money,
+    count,
+    label,
+    percent,
+    percent_short,
+    points,
+    signed_money,
+    tick,
+)
+from spmsim.io import resolve_path
 from spmsim.model.scenario import ALL
 from spmsim.plans import payout_curve, plan_from_dict
 from spmsim.report import charts
+from spmsim.report.tables import html_table
+from spmsim.studies.describe import role_label, variant_sentence
+from spmsim.studies.paired import Difference, difference
+from spmsim.studies.study import Constraint
 from spmsim.studies.winners import outcome_counts
+
+# metric -> (reader's label, kind, higher is better?, the per-trial column it summarises)
+READER = {
+    "profit_after_comp": ("Profit after comp (mean)", "money", True, "profit_after_comp"),
+    "variable_pay_p50": ("Variable pay, typical year (P50)", "money", False, "variable_pay"),
+    "variable_pay_p90": ("Variable pay, 1 year in 10 above (P90)", "money", False,
+                         "variable_pay"),
+    "variable_pay_mean": ("Variable pay (mean)", "money", False, "variable_pay"),
+    "p_over_budget": ("Chance variable pay exceeds the budget", "share", False, "over_budget"),
+    "cost_of_sales": ("Cost of sales (variable pay / revenue, P50)", "share", False,
+                      "cost_of_sales"),
+    "revenue": ("Revenue (mean)", "money", True, "revenue"),
+    "share_at_quota": ("Reps at or above quota", "share", None, "share_at_quota"),
+    "attainment_p50": ("Median attainment", "share", None, "attainment_p50"),
+    "top20_revenue_share": ("Revenue from the top 20 % of reps", "share", None,
+                            "top20_revenue_share"),
+}
+SIDE_BY_SIDE = ["profit_after_comp", "revenue", "variable_pay_p50", "variable_pay_p90",
+                "p_over_budget", "cost_of_sales", "share_at_quota"]
 
 
 @dataclass(frozen=True)
@@ -34,15 +73,44 @@ class StudyView:
     results: dict[str, Results]
     current: str | None = None
     changes: pd.DataFrame | None = None  # winners and losers, when the study has history
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def variants(self) -> list[str]:
         return list(self.results)
 
+    @property
+    def spec(self) -> dict[str, Any]:
+        return self.meta.get("study_spec", {})
+
+    @property
+    def baseline(self) -> str:
+        """The variant that stands for today's plans (the study's current, else the first)."""
+        return self.current if self.current in self.results else self.variants[0]
+
+    @property
+    def currency(self) -> str:
+        roles = self.results[self.baseline].scenario["org"]["roles"]
+        return next((r["plan"].get("currency", "USD") for r in roles.values()
+                     if r.get("plan")), "USD")
+
+    @property
+    def paired(self) -> bool:
+        """True when every variant ran on the same draws (trial i is the same year)."""
+        seeds = self.meta.get("seeds", {})
+        return len({seeds.get(v) for v in self.variants}) == 1 and \
+            len({r.n_trials for r in self.results.values()}) == 1
+
 
 def open_study(out: str | Path) -> StudyView:
-    """Read what `spmsim study` wrote into `out`."""
-    out = Path(out)
+    """Read what `spmsim study` wrote into `out` (a relative path is looked for from the
+    working directory and the folders above it, so a notebook opened in `notebooks/` finds
+    `reports/...`)."""
+    out = resolve_path(out)
+    if not (out / "study.json").is_file():
+        raise InputError(out, "no study results here: run `spmsim report STUDY.yaml` (or "
+                              "`spmsim study STUDY.yaml --out DIR`) first, or give `out` the "
+                              "folder it wrote")
     meta = json.loads((out / "study.json").read_text())
     summary = pd.read_csv(out / "summary.csv")
     ok = summary.loc[summary["status"] == "ok", "variant"]
@@ -50,56 +118,326 @@ def open_study(out: str | Path) -> StudyView:
     changes = pd.read_csv(out / "winners_losers.csv", dtype={"rep_id": str, "team": str}) \
         if (out / "winners_losers.csv").exists() else None
     return StudyView(meta["study"], meta["seed"], summary, results, meta.get("current"),
-                     changes)
+                     changes, meta)
+
+
+# ---- words and numbers --------------------------------------------------------------
+
+def name_of(view: StudyView, variant: str) -> str:
+    """A variant as a reader sees it: its name as a label, 'the current plans' marked."""
+    text = label(variant)
+    return f"{text} (current)" if variant == view.baseline else text
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text))
+
+
+def fmt(metric: str, value: float, currency: str = "USD") -> str:
+    """A metric's value for a reader: money compact with its currency, shares in per cent."""
+    if value is None or not np.isfinite(value):
+        return "-"
+    kind = READER.get(metric.split(" (")[0], ("", "money"))[1]
+    return percent(value) if kind == "share" else compact_money(value, currency)
+
+
+def fmt_change(metric: str, value: float, currency: str = "USD") -> str:
+    """A difference of a metric: +$1.2M, -0.4 pts."""
+    if value is None or not np.isfinite(value):
+        return "-"
+    kind = READER.get(metric.split(" (")[0], ("", "money"))[1]
+    return points(value) if kind == "share" else signed_money(value, currency)
+
+
+def constraint_text(spec: dict[str, Any]) -> str:
+    """A constraint as a sentence part: 'cost of sales at most 9%'."""
+    c = Constraint(**spec)
+    what = READER[c.metric][0].split(" (")[0].lower()
+    if c.group != ALL:
+        what += f" ({label(c.group)})"
+    f = lambda v: percent_short(v) if READER[c.metric][1] == "share" else \
+        compact_money(v)  # noqa: E731
+    if c.min is not None and c.max is not None:
+        return f"{what} between {f(c.min)} and {f(c.max)}"
+    return f"{what} at most {f(c.max)}" if c.max is not None else f"{what} at least {f(c.min)}"
+
+
+def _row(view: StudyView, variant: str) -> pd.Series:
+    return view.summary.set_index("variant").loc[variant]
+
+
+def _budget(view: StudyView, variant: str) -> tuple[float, bool]:
+    """The variable comp budget of the whole company (mean) and whether the scenario
+    states it (else it is the on-target incentive of the reps in seat)."""
+    r = view.results[variant]
+    stated = r.scenario.get("economics", {}).get("budget")
+    return float(r.budget()[:, r.groups.index(ALL)].mean()), stated is not None
+
+
+# ---- the decision ---------------------------------------------------------------------
+
+def recommended(view: StudyView) -> str | None:
+    rec = view.summary.loc[view.summary["recommended"], "variant"]
+    return None if rec.empty else str(rec.iloc[0])
+
+
+def runner_up(view: StudyView) -> str | None:
+    """The best other variant that meets every constraint; if none, the best other one."""
+    rec = recommended(view)
+    s = view.summary[(view.summary["status"] == "ok") & (view.summary["variant"] != rec)]
+    if s.empty:
+        return None
+    goal = view.spec.get("objective", {}).get("goal", "max")
+    pool = s[s["meets_all"]] if s["meets_all"].any() else s
+    best = pool["objective"].idxmax() if goal == "max" else pool["objective"].idxmin()
+    return str(pool.loc[best, "variant"])
+
+
+def _objective(view: StudyView) -> tuple[str, str, str]:
+    obj = view.spec.get("objective", {})
+    return (obj.get("metric", "profit_after_comp"), obj.get("group", ALL),
+            obj.get("goal", "max"))
+
+
+def comparison(view: StudyView) -> Difference | None:
+    """The recommended variant against the runner-up on the objective, trial by trial
+    (paired when they ran on the same draws)."""
+    rec, other = recommended(view), runner_up(view)
+    if rec is None or other is None:
+        return None
+    metric, group, goal = _objective(view)
+    column = READER[metric][3]
+    values = []
+    for v in (rec, other):
+        t = view.results[v].trials_frame()
+        values.append(t.loc[t["group"] == group, column].to_numpy(dtype=float))
+    return difference(values[0], values[1], paired=view.paired, goal=goal, names=(rec, other))
+
+
+def how_sure(view: StudyView, diff: Difference | None = None) -> str:
+    """The paragraph on how sure we are, with the 'too close to call' warning when the 95 %
+    interval of the mean advantage includes zero."""
+    diff = diff if diff is not None else comparison(view)
+    if diff is None:
+        return ""
+    metric, _, _ = _objective(view)
+    what = READER[metric][0].split(" (")[0].lower()
+    cur = view.currency
+    f = lambda v: fmt_change(metric, v, cur)  # noqa: E731
+    rec, other = _e(name_of(view, diff.better)), _e(name_of(view, diff.other))
+    n = f"{diff.n:,} simulated years"
+    if diff.identical:
+        text = (f"<b>{rec}</b> and <b>{other}</b> give the same {what} in every one of the "
+                f"{n}: nothing in the simulation tells them apart.")
+        return _warning("Too close to call", text)
+    if diff.paired:
+        body = (f"Against the runner-up, <b>{other}</b>, on the same {n}: {what} "
+                f"{f(diff.mean)} a year on average (95 % interval {f(diff.low)} to "
+                f"{f(diff.high)}); in a single year between {f(diff.p10)} and {f(diff.p90)} "
+                f"(8 years in 10). <b>{rec}</b> comes out ahead in "
+                f"{percent(diff.prob_better, 0)} of the years.")
+    else:
+        body = (f"Against the runner-up, <b>{other}</b>: {what} {f(diff.mean)} a year on "
+                f"average (95 % interval {f(diff.low)} to {f(diff.high)}). The variants ran "
+                "on independent draws, so single years cannot be compared; with "
+                "<code>common_draws: true</code> (the default) they would be.")
+    if not diff.too_close:
+        return f"<p class=\"spmsim-sure\"><b>How sure we are.</b> {body}</p>"
+    need = diff.trials_needed
+    more = (f" About {need:,} trials a variant would separate them if the difference stays "
+            "this size." if need else " No number of trials would separate them.")
+    return _warning("Too close to call", f"{body} At {diff.n:,} trials the difference could "
+                    f"be zero or go the other way: treat the two as equal on {what} and "
+                    f"decide on other grounds.{more}")
+
+
+def _warning(title: str, text: str) -> str:
+    return (f"<div class=\"spmsim-warning\" role=\"note\"><b>{_e(title)}.</b> {text}</div>")
+
+
+def winners_sentence(view: StudyView, variant: str) -> str:
+    """Last year's reps who would earn more or less under `variant` than today."""
+    if view.changes is None or variant == view.baseline:
+        return ""
+    rows = view.changes[view.changes["variant"] == variant]
+    if rows.empty:
+        return ""
+    wins, loses = int((rows["outcome"] == "wins").sum()), int((rows["outcome"] == "loses").sum())
+    if not wins and not loses:
+        return (f"Replaying last year's deals, no rep's pay changes ({count(len(rows), 'rep')} "
+                "compared): the change is in quotas or headcount, not in the plans.")
+    return (f"Replaying last year's deals, {count(wins, 'rep')} would have earned more and "
+            f"{count(loses, 'rep')} less ({count(len(rows), 'rep')} compared; pay "
+            f"{signed_money(float(rows['change'].sum()), view.currency)} in total).")
+
+
+def memo(view: StudyView) -> str:
+    """The decision memo: the first screen of the report (HTML, names escaped)."""
+    spec, cur = view.spec, view.currency
+    rec, base = recommended(view), view.baseline
+    metric, _, _ = _objective(view)
+    constraints = spec.get("constraints", [])
+    rules = "; ".join(constraint_text(c) for c in constraints)
+    facts = (f"{count(len(view.variants), 'design')} compared on "
+             f"{view.meta.get('trials') or view.results[base].n_trials:,} simulated years each; "
+             f"seed {view.seed}")
+    parts = [f"<header class=\"spmsim-memo-head\"><h1>{_e(view.name)}</h1>"
+             f"<p class=\"spmsim-facts\">Decision memo · {_e(facts)}</p></header>"]
+    question = spec.get("description", "").strip()
+    goal = ("the most " if _objective(view)[2] == "max" else "the least ") + \
+        READER[metric][0].split(" (")[0].lower()
+    parts.append("<h2>The decision</h2><p>" + (_e(question) + " " if question else "") +
+                 f"The rule: among the designs that meet every constraint ({_e(rules or 'none')}"
+                 f"), choose {_e(goal)}.</p>")
+    if rec is None:
+        parts.append(_warning("No design meets every constraint",
+                              f"None of the {len(view.variants)} designs keeps {_e(rules)}. "
+                              "Relax a constraint or add a design; the table below shows "
+                              "which constraint each misses."))
+        return "<section class=\"spmsim-memo\">" + "".join(parts) + "</section>"
+    r, b = _row(view, rec), _row(view, base)
+    budget, stated = _budget(view, rec)
+    verb = f"Keep the current plans ({_e(label(rec))})" if rec == base else \
+        f"Adopt {_e(label(rec))}"
+    headline = f"<h2 class=\"spmsim-rec\">Recommendation: {verb}</h2>"
+    money = [f"profit after comp {fmt('profit_after_comp', r['profit_after_comp'], cur)} a "
+             "year on average",
+             f"variable pay {fmt('variable_pay_p50', r['variable_pay_p50'], cur)} in a "
+             f"typical year ({fmt('variable_pay_p90', r['variable_pay_p90'], cur)} one year "
+             "in ten)",
+             f"cost of sales {fmt('cost_of_sales', r['cost_of_sales'])}",
+             f"{fmt('share_at_quota', r['share_at_quota'])} of reps at quota"]
+    why = "Why, in money: " + ", ".join(money) + "."
+    if rec != base:
+        deltas = [f"profit {fmt_change('profit_after_comp', r['profit_after_comp'] - b['profit_after_comp'], cur)}",  # noqa: E501
+                  f"variable pay {fmt_change('variable_pay_p50', r['variable_pay_p50'] - b['variable_pay_p50'], cur)}",  # noqa: E501
+                  f"cost of sales {fmt_change('cost_of_sales', r['cost_of_sales'] - b['cost_of_sales'])}"]  # noqa: E501
+        why += " Against the current plans: " + ", ".join(deltas) + "."
+        why += " What changes: " + variant_sentence(view.results[base].scenario,
+                                                     view.results[rec].scenario)
+    budget_words = (f"the {compact_money(budget, cur)} variable comp budget" if stated else
+                    f"the on-target incentive of the reps in seat ({compact_money(budget, cur)}"
+                    ", no budget stated)")
+    risk = (f"Risk: variable pay exceeds {budget_words} in "
+            f"{percent(r['p_over_budget'])} of simulated years.")
+    if rec != base:
+        risk += f" Under the current plans: {percent(b['p_over_budget'])}."
+    parts += [headline, f"<p>{_e(why)}</p>", f"<p>{_e(risk)}</p>"]
+    who = winners_sentence(view, rec)
+    if who:
+        parts.append(f"<p>Who wins and loses: {_e(who)}</p>")
+    parts.append(how_sure(view))
+    return "<section class=\"spmsim-memo\">" + "".join(parts) + "</section>"
 
 
 def title(view: StudyView) -> str:
-    """The report's heading: study name and seed (escaped)."""
-    return (f"<h2>{html.escape(view.name)}</h2><p>seed {view.seed}; "
-            f"{len(view.results)} variants: {html.escape(', '.join(view.variants))}</p>")
+    """The report's heading (escaped): the memo's first lines."""
+    return (f"<h1>{_e(view.name)}</h1><p class=\"spmsim-facts\">seed {view.seed}; "
+            f"{len(view.results)} designs: {_e(', '.join(label(v) for v in view.variants))}</p>")
 
 
 def recommendation(view: StudyView) -> str:
     """One HTML paragraph: the recommended variant and why (names escaped)."""
-    s = view.summary
-    rec = s.loc[s["recommended"], "variant"]
-    checks = [c for c in s.columns if "<=" in c]
-    if rec.empty:
-        return (f"<p><b>No variant of {html.escape(view.name)} meets every constraint</b> "
-                f"({html.escape('; '.join(checks))}).</p>")
-    name = rec.iloc[0]
-    met = s.loc[s["meets_all"], "variant"].tolist()
-    return (f"<p><b>Recommended: {html.escape(str(name))}</b>: the best objective among the "
-            f"variants meeting every constraint ({html.escape('; '.join(checks))}); "
-            f"meeting all: {html.escape(', '.join(map(str, met)))}.</p>")
+    rec = recommended(view)
+    rules = "; ".join(constraint_text(c) for c in view.spec.get("constraints", []))
+    if rec is None:
+        return (f"<p><b>No design of {_e(view.name)} meets every constraint</b> "
+                f"({_e(rules)}).</p>")
+    met = [label(v) for v in view.summary.loc[view.summary["meets_all"], "variant"]]
+    return (f"<p><b>Recommended: {_e(label(rec))}</b>: the best "
+            f"{_e(READER[_objective(view)[0]][0].lower())} among the designs meeting every "
+            f"constraint ({_e(rules)}); meeting all: {_e(', '.join(met))}.</p>")
 
 
-def side_by_side(view: StudyView) -> pd.DataFrame:
-    """The decision table, formatted for reading: key metrics (money in whole units,
-    shares in per cent), each constraint met or not, and the recommendation."""
-    cols = ["variant", "status", "variable_pay_p50", "variable_pay_p90", "p_over_budget",
-            "cost_of_sales", "share_at_quota", "profit_after_comp"]
-    cols += [c for c in view.summary.columns if "<=" in c] + ["meets_all", "recommended"]
-    table = view.summary[[c for c in cols if c in view.summary.columns]].copy()
-    for c in ("variable_pay_p50", "variable_pay_p90", "profit_after_comp"):
-        if c in table:
-            table[c] = table[c].map(lambda v: f"{amount(v)}" if pd.notna(v) else "-")
-    for c in ("p_over_budget", "cost_of_sales", "share_at_quota"):
-        if c in table:
-            table[c] = table[c].map(lambda v: f"{percent(v)}" if pd.notna(v) else "-")
-    return table.set_index("variant")
+# ---- the side by side ----------------------------------------------------------------
 
+def side_by_side_table(view: StudyView) -> pd.DataFrame:
+    """Metrics as rows, designs as columns (text): the key figures, each constraint met
+    (✓) or missed (✗), and the recommendation."""
+    cur, s = view.currency, view.summary.set_index("variant")
+    cols = {v: name_of(view, v) for v in s.index}
+    rows: dict[str, list[str]] = {}
+    for m in SIDE_BY_SIDE:
+        if m in s:
+            rows[READER[m][0]] = [fmt(m, s.loc[v, m], cur) for v in s.index]
+        if m == "profit_after_comp" and m in s:
+            now = s.loc[view.baseline, m]
+            rows["Profit against the current plans"] = [
+                "-" if v == view.baseline else fmt_change(m, s.loc[v, m] - now, cur)
+                for v in s.index]
+    for c in view.spec.get("constraints", []):
+        key = Constraint(**c).label()
+        if key in s:
+            text = constraint_text(c)
+            rows["Meets: " + text] = [tick(bool(s.loc[v, key])) if s.loc[v, "status"] == "ok"
+                                      else "-" for v in s.index]
+    rows["Recommended"] = ["★ recommended" if s.loc[v, "recommended"] else "" for v in s.index]
+    failed = s["status"] != "ok"
+    if failed.any():
+        rows["Status"] = ["ran" if ok else "failed" for ok in ~failed]
+    table = pd.DataFrame(rows, index=list(cols.values())).T
+    table.index.name = "Metric"
+    return table
+
+
+def side_by_side(view: StudyView) -> HTML:
+    """The decision table for the page (fits a laptop, an A4 page and, as cards, a phone)."""
+    budget, stated = _budget(view, view.baseline)
+    note = ("Variable pay is the year's incentive pay of every role; P50 is a typical "
+            "year, P90 a year that one in ten exceeds. Profit after comp is revenue x gross "
+            "margin less variable and base pay. " +
+            (f"Budget: {compact_money(budget, view.currency)} of variable pay."
+             if stated else "No budget stated: the on-target incentive of the reps in seat."))
+    return HTML(html_table(side_by_side_table(view), notes=note))
+
+
+def variant_sentences(view: StudyView) -> HTML:
+    """Each design in a sentence: what it changes from the current plans."""
+    base = view.results[view.baseline].scenario
+    items = []
+    for v in view.variants:
+        text = "Today's plans, quotas and headcount." if v == view.baseline else \
+            variant_sentence(base, view.results[v].scenario)
+        items.append(f"<li><b>{_e(name_of(view, v))}</b>: {_e(text)}</li>")
+    failed = view.summary[view.summary["status"] != "ok"]
+    items += [f"<li><b>{_e(label(v))}</b>: failed to run ({_e(st)})</li>"
+              for v, st in zip(failed["variant"], failed["status"], strict=True)]
+    return HTML(f"<ul class=\"spmsim-variants\">{''.join(items)}</ul>")
+
+
+# ---- chart data -------------------------------------------------------------------------
 
 def payout_curves(view: StudyView, role: str) -> pd.DataFrame:
-    """Each variant's payout curve (total, % of TI) for `role`'s plan."""
-    frames = []
+    """Each variant's payout curve (total, % of TI) for `role`'s plan; variants whose plan
+    for the role is the same share one line."""
+    frames, seen = [], {}
     for v, r in view.results.items():
         spec = r.scenario["org"]["roles"][role]
-        plan = plan_from_dict(spec["plan"])
-        curve = payout_curve(plan, quotas=spec.get("quota") or None)
+        key = json.dumps([spec["plan"], spec.get("quota")], sort_keys=True, default=str)
+        seen.setdefault(key, []).append(label(v))
+    for key, names in seen.items():
+        plan, quota = json.loads(key)
+        curve = payout_curve(plan_from_dict(plan), quotas=quota or None)
         total = curve[curve["component"] == "Total"]
-        frames.append(total.assign(variant=v)[["variant", "attainment", "pct_of_ti"]])
+        frames.append(total.assign(variant=", ".join(names))[
+            ["variant", "attainment", "pct_of_ti"]])
     return pd.concat(frames, ignore_index=True)
+
+
+def payout_title(view: StudyView, role: str) -> str:
+    return f"{role_label(view.results[view.baseline].scenario, role)}: payout curve"
+
+
+def cost_ranges(view: StudyView, group: str = ALL) -> pd.DataFrame:
+    """Each variant's variable pay P10, P50 and P90 over the simulated years, and the budget."""
+    rows = []
+    for v, r in view.results.items():
+        g = r.groups.index(group)
+        pay = r.trial["variable_pay"][:, g]
+        p10, p50, p90 = np.percentile(pay, [10, 50, 90])
+        rows.append({"variant": name_of(view, v), "p10": p10, "p50": p50, "p90": p90,
+                     "budget": float(r.budget()[:, g].mean())})
+    return pd.DataFrame(rows)
 
 
 def cost_distribution(view: StudyView, group: str = ALL) -> pd.DataFrame:
@@ -115,14 +453,29 @@ def cost_distribution(view: StudyView, group: str = ALL) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def attainment_distributions(view: StudyView, group: str = ALL, upto: float = 3.0
+def attainment_distributions(view: StudyView, group: str = ALL, upto: float = 2.5
                              ) -> pd.DataFrame:
-    """Share of reps by attainment bin (pooled over trials), per variant."""
-    frames = []
+    """Share of reps by attainment bin (pooled over trials), per variant; variants with the
+    same distribution share one line, named together."""
+    groups: dict[bytes, tuple[list[str], pd.DataFrame]] = {}
     for v, r in view.results.items():
         d = r.distribution("attainment", group)
-        frames.append(d[d["bin_lo"] < upto].assign(variant=v)[["variant", "bin_lo", "share"]])
+        d = d[d["bin_lo"] < upto]
+        key = np.round(d["share"].to_numpy(), 12).tobytes()
+        groups.setdefault(key, ([], d))[0].append(label(v))
+    frames = [d.assign(variant=", ".join(names))[["variant", "bin_lo", "share"]]
+              for names, d in groups.values()]
     return pd.concat(frames, ignore_index=True)
+
+
+def attainment_note(view: StudyView, group: str = ALL) -> str:
+    """Why some designs share one attainment line (HTML)."""
+    lines = attainment_distributions(view, group)["variant"].unique()
+    if len(lines) == len(view.variants):
+        return ""
+    return ("<p class=\"spmsim-note\">Designs drawn as one line have the same attainment: "
+            "in this engine reps sell the same whatever the plan pays (no behaviour), so "
+            "only a change of quotas, headcount or market moves attainment.</p>")
 
 
 def earnings_by_percentile(view: StudyView, group: str = ALL) -> pd.DataFrame:
@@ -131,36 +484,134 @@ def earnings_by_percentile(view: StudyView, group: str = ALL) -> pd.DataFrame:
     for v, r in view.results.items():
         g = r.groups.index(group)
         for q in (10, 50, 90):
-            rows.append({"variant": v, "rep_percentile": f"P{q}",
+            rows.append({"variant": label(v), "rep_percentile": f"P{q} rep",
                          "earnings_vs_ote": float(np.nanmean(
                              r.trial[f"earnings_vs_ote_p{q}"][:, g]))})
     return pd.DataFrame(rows)
 
 
+# ---- winners and losers ------------------------------------------------------------------
+
 def winners_losers(view: StudyView) -> pd.DataFrame:
     """Per variant and role: reps who would have earned more, less or the same last year
-    than under the current plan, and the change in total pay (formatted)."""
+    than under the current plan, and the change in total pay (text)."""
     counts = outcome_counts(view.changes if view.changes is not None else
                             pd.DataFrame(columns=["variant", "role", "rep_id", "outcome",
                                                   "change"]))
-    counts["pay_change"] = counts["pay_change"].map(lambda v: f"{v:+,.0f}")
-    return counts.set_index(["variant", "role"])
+    base = view.results[view.baseline].scenario
+    return pd.DataFrame({
+        "Design": [label(v) for v in counts["variant"]],
+        "Role": [role_label(base, r) for r in counts["role"]],
+        "Earn more": counts["wins"].astype(int).tolist(),
+        "Earn less": counts["loses"].astype(int).tolist(),
+        "Unchanged": counts["unchanged"].astype(int).tolist(),
+        "Pay change": [signed_money(v, view.currency) for v in counts["pay_change"]]})
+
+
+def biggest_changes(view: StudyView, variant: str, n: int = 5) -> pd.DataFrame:
+    """The `n` reps who gain and the `n` who lose most under `variant` (text)."""
+    rows = view.changes[(view.changes["variant"] == variant)
+                        & (view.changes["outcome"] != "unchanged")]
+    rows = pd.concat([rows.nlargest(n, "change"), rows.nsmallest(n, "change")]
+                     ).drop_duplicates(["role", "rep_id"]).sort_values("change", ascending=False)
+    base = view.results[view.baseline].scenario
+    return pd.DataFrame({
+        "Rep": rows["rep_id"].astype(str).tolist(),
+        "Role": [role_label(base, r) for r in rows["role"]],
+        "Pay now": [compact_money(v, view.currency) for v in rows["old_pay"]],
+        "Pay under the design": [compact_money(v, view.currency) for v in rows["new_pay"]],
+        "Change": [signed_money(v, view.currency) for v in rows["change"]]})
 
 
 def winners_losers_section(view: StudyView) -> list:
-    """What the report shows of winners and losers: a sentence, the counts and, when the
-    study replayed a history, the per-rep chart."""
+    """What the report shows of winners and losers: a sentence, the counts, the reps who
+    gain and lose most under the recommended design, and the chart of every rep's change."""
     if view.changes is None:
-        return [HTML("<p>Winners and losers: the study names no history (`history:` with "
-                     "last year's deals, quotas and roster), so no rep-level comparison "
-                     "against the current plan.</p>")]
+        return [HTML("<p>Winners and losers: the study names no history (last year's deals, "
+                     "quotas and roster), so no rep-level comparison against the current "
+                     "plans.</p>")]
     reps = view.changes.drop_duplicates(["role", "rep_id"])
-    n = f"{len(reps)} rep{'' if len(reps) == 1 else 's'}"
-    note = HTML(f"<p>Winners and losers: last year's deals of {n} replayed under "
-                f"each variant's plans against the current plans "
-                f"(<b>{html.escape(str(view.current))}</b>). Quotas are last year's, so a "
-                "variant that changes only how quotas are set shows no change here.</p>")
+    note = HTML(f"<p>Last year's deals of {count(len(reps), 'rep')} replayed under each "
+                f"design's plans against the current plans (<b>{_e(label(view.baseline))}"
+                "</b>). Quotas are last year's, so a design that changes only how quotas are "
+                "set shows no change here.</p>")
+    parts = [note, HTML(html_table(winners_losers(view), row_header=False))]
+    rec = recommended(view)
     changed = view.changes[view.changes["outcome"] != "unchanged"]
-    shown = view.changes[view.changes["variant"].isin(changed["variant"])]
-    parts = [note, winners_losers(view)]
-    return parts + ([charts.winners_losers_chart(shown)] if len(shown) else [])
+    if rec is not None and rec in set(changed["variant"]):
+        parts.append(HTML(html_table(biggest_changes(view, rec), row_header=False,
+                                     caption=f"Largest gains and losses under {label(rec)}")))
+    if len(changed):
+        shown = changed.assign(variant=[label(v) for v in changed["variant"]],
+                               role=[role_label(view.results[view.baseline].scenario, r)
+                                     for r in changed["role"]])
+        parts.append(charts.pay_change_chart(shown))
+    return parts
+
+
+# ---- assumptions ---------------------------------------------------------------------------
+
+def _peak_months(seasonality: list[float]) -> str:
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    if not seasonality or max(seasonality) - min(seasonality) < 1e-9:
+        return "flat"
+    top = max(seasonality)
+    return "peaks in " + ", ".join(m for m, s in zip(months, seasonality, strict=False)
+                                   if s >= top - 1e-9)
+
+
+def assumptions_table(view: StudyView) -> pd.DataFrame:
+    """Per role of the current plans: headcount, hires, quota, quota method, plan in words,
+    attrition and seasonality (text)."""
+    s = view.results[view.baseline].scenario
+    cur = view.currency
+    rows = []
+    for role, spec in s["org"]["roles"].items():
+        plan = spec.get("plan") or {}
+        quota = ", ".join(f"{label(m)} {compact_money(v, cur)}"
+                          for m, v in (spec.get("quota") or {}).items())
+        method = spec.get("quota_method") or {}
+        hires = sum(h.get("count", 0) for h in spec.get("hires") or [])
+        market = s.get("market", {}).get(role, {})
+        rows.append({
+            "Role": role_label(s, role),
+            "Reps in seat": f"{spec.get('headcount', 0):,}" + (f" + {hires} hires"
+                                                               if hires else ""),
+            "Quota a rep": quota or "-",
+            "Quotas set by": label(method["method"]) if method.get("method") else "per rep",
+            "Plan": _plan_words(plan, cur),
+            "Attrition a year": percent((spec.get("attrition") or {}).get("annual", 0), 0),
+            "Seasonality": _peak_months(market.get("seasonality") or []),
+        })
+    return pd.DataFrame(rows).set_index("Role")
+
+
+def _plan_words(plan: dict, currency: str) -> str:
+    if not plan:
+        return "-"
+    p = plan_from_dict(plan)
+    parts = [f"{p.plan}: OTE {compact_money(p.ote, currency)}, "
+             f"{p.base_share * 100:.0f}/{(1 - p.base_share) * 100:.0f} base/variable"]
+    parts += [f"{c.name} ({percent(c.target_share(), 0)} of target)" if c.target_share()
+              else c.name for c in p.components]
+    return "; ".join(parts)
+
+
+def assumptions(view: StudyView) -> list:
+    """The appendix: the current plans' organisation, the economics and how the study ran."""
+    s = view.results[view.baseline].scenario
+    cur = view.currency
+    budget, stated = _budget(view, view.baseline)
+    economics = s.get("economics", {})
+    run = (f"Base scenario: {s.get('scenario', '')}. Gross margin "
+           f"{percent(economics.get('gross_margin', 1.0), 0)}; variable comp budget "
+           + (f"{compact_money(budget, cur)}" if stated else "not stated (on-target incentive "
+              "of the reps in seat is used)")
+           + f"; money in {cur}. Engine: {'agent-based (SimPy)' if view.meta.get('engine') == 'agents' else 'Monte Carlo'}, "  # noqa: E501
+           f"{view.meta.get('trials') or view.results[view.baseline].n_trials:,} simulated "
+           f"years a design, seed {view.seed}, "
+           + ("every design on the same draws (paired)" if view.paired else
+              "independent draws per design")
+           + f"; spmsim {__version__}.")
+    return [HTML(html_table(assumptions_table(view), caption="The current plans")),
+            HTML(f"<p class=\"spmsim-note\">{_e(run)}</p>")]

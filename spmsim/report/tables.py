@@ -8,13 +8,14 @@ metrics), so one call serves every table.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 
 import numpy as np
 import pandas as pd
 
-from spmsim.format import amount, percent
+from spmsim.format import amount, label, percent
 
 # labels whose values are shares (0-1), shown in per cent
 SHARE = re.compile(r"(^|_|\b)(share|rate|coverage|probability|prob|p|below|above|mape|bias|"
@@ -73,3 +74,42 @@ def readable_rows(frame: pd.DataFrame) -> pd.DataFrame:
     row = frame.iloc[0]
     return readable(pd.DataFrame({"metric": [str(k) for k in row.index],
                                   "value": list(row.to_numpy(dtype=object))}), "metric")
+
+
+def html_table(frame: pd.DataFrame, *, caption: str | None = None, notes: str | None = None,
+               row_header: bool = True, compact: bool = False) -> str:
+    """A table of text for a report page: every cell escaped and labelled with its column
+    (`data-label`), so the page's stylesheet can show each row as a card on a phone and
+    print it within an A4 page. The index (unless a plain 0..n) is the row header.
+    `compact`: few, short columns, kept as a table on a phone too."""
+    df = frame
+    show_index = row_header and not isinstance(df.index, pd.RangeIndex) and \
+        not all(str(i) == "" for i in df.index)
+    corner = html.escape(str(df.index.name or "")) if show_index else None
+    heads = ([f"<th scope=\"col\">{corner}</th>"] if show_index else []) + \
+        [f"<th scope=\"col\">{html.escape(str(c))}</th>" for c in df.columns]
+    rows = []
+    for idx, row in zip(df.index, df.itertuples(index=False), strict=True):
+        cells = [f"<th scope=\"row\">{html.escape(str(idx))}</th>"] if show_index else []
+        cells += [f"<td data-label=\"{html.escape(str(c))}\">{html.escape(str(v))}</td>"
+                  for c, v in zip(df.columns, row, strict=True)]
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    note = f"<p class=\"spmsim-note\">{html.escape(notes)}</p>" if notes else ""
+    kind = "spmsim-table compact" if compact else "spmsim-table"
+    return (f"<div class=\"spmsim-table-wrap\"><table class=\"{kind}\">{cap}<thead><tr>"
+            f"{''.join(heads)}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}</div>")
+
+
+def show(frame: pd.DataFrame, label_column: str | None = None, **kwargs):
+    """`readable(frame)` as a report table (`html_table`), ready for `display`, with the
+    column names as labels ('share_at_quota' -> 'Share at quota')."""
+    from IPython.display import HTML
+
+    df = readable(frame, label_column)
+    df.columns = [label(c) for c in df.columns]
+    if df.index.name:
+        df.index.name = label(df.index.name)
+    if label_column is not None:
+        df.index = [label(i) for i in df.index]
+    return HTML(html_table(df, **kwargs))
