@@ -117,10 +117,19 @@ def render_notebook(notebook: str | Path, parameters: dict, *, name: str, title:
     seed = used.get("seed") if seed is None else seed
     trials = used.get("trials") if trials is None else trials
     nb = execute_notebook(path, parameters, cwd=NOTEBOOKS.parent)
+    return write_report(nb, name=name, title=title, notebook=path.stem, reports=reports,
+                        seed=seed, trials=trials)
+
+
+def write_report(nb, *, name: str, title: str, notebook: str, reports: str | Path = "reports",
+                 seed: int | None = None, trials: int | None = None) -> Path:
+    """An executed notebook written as `reports/<name>.html` (framed for readers: title,
+    header, stylesheet) with its line in the reports index; returns the HTML path."""
+    reports = Path(reports)
     target = reports / f"{name}.html"
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     atomic_write_text(target, to_html(nb, title, page.facts(date, seed, trials)))
-    _update_index(reports, {"file": target.name, "study": title, "notebook": path.stem,
+    _update_index(reports, {"file": target.name, "study": title, "notebook": notebook,
                             "seed": seed, "trials": trials, "date": date})
     return target
 

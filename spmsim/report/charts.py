@@ -117,22 +117,6 @@ def cost_range_chart(ranges: pd.DataFrame,
                                                        height=alt.Step(40))
 
 
-def cost_chart(costs: pd.DataFrame, title: str = "Variable comp cost per plan year"
-               ) -> alt.LayerChart:
-    """Distribution of variable pay per variant, with P10/P50/P90 ticks and the budget."""
-    base = alt.Chart(costs, title=title)
-    hist = base.mark_bar(opacity=0.5).encode(
-        x=alt.X("variable_pay:Q", bin=alt.Bin(maxbins=40), title="variable pay"),
-        y=alt.Y("count():Q", stack=None, title="trials"), color="variant:N")
-    marks = costs.groupby("variant", as_index=False)[["p10", "p50", "p90", "budget"]].first()
-    lines = marks.melt(id_vars="variant", var_name="mark", value_name="value")
-    rules = alt.Chart(lines).mark_rule().encode(
-        x="value:Q", color="variant:N",
-        strokeDash=alt.condition(alt.datum.mark == "budget", alt.value([6, 3]),
-                                 alt.value([1, 0])), tooltip=["variant:N", "mark:N", "value:Q"])
-    return (hist + rules).properties(width=WIDTH, height=260)
-
-
 def attainment_chart(dist: pd.DataFrame, title: str = "Attainment: share of reps by % of quota"
                      ) -> alt.Chart:
     return alt.Chart(dist, title=title).mark_line(interpolate="step-after").encode(
@@ -165,34 +149,24 @@ def pay_change_chart(changes: pd.DataFrame,
     ).properties(width=WIDTH - 120, height=alt.Step(36))
 
 
-def quota_chart(table: pd.DataFrame, title: str = "Quota methods: at quota and fairness"
+def quota_chart(table: pd.DataFrame,
+                title: str = "Quota methods: reps at quota and fairness (higher is better)"
                 ) -> alt.Chart:
-    """Share of reps at quota and fairness (correlation of attainment with potential) by
-    quota method."""
-    data = table.melt(id_vars=["quota_method"], value_vars=["share_at_quota", "fairness"],
+    """Share of reps at quota and fairness (1 - |correlation of attainment with territory
+    potential|: higher is fairer) by quota method (`quota_method`, `share_at_quota`,
+    `fairness`)."""
+    names = {"share_at_quota": "reps at quota", "fairness": "fairness"}
+    data = table.melt(id_vars=["quota_method"], value_vars=list(names),
                       var_name="measure", value_name="value")
+    data["measure"] = data["measure"].map(names)
     return alt.Chart(data, title=title).mark_bar().encode(
-        x=alt.X("quota_method:N", title=None), xOffset="measure:N",
-        y=alt.Y("value:Q", title=None), color="measure:N",
-        tooltip=["quota_method:N", "measure:N", alt.Tooltip("value:Q", format=".3f")],
-    ).properties(width=360, height=220)
-
-
-def winners_losers_chart(changes: pd.DataFrame,
-                         title: str = "Pay change per rep against the current plan, last year"
-                         ) -> alt.FacetChart:
-    """Each rep's pay change under each variant (bars, sorted), coloured wins / loses."""
-    data = changes.assign(rep=changes["rep_id"] + " (" + changes["role"] + ")")
-    return alt.Chart(data, title=title).mark_bar().encode(
-        x=alt.X("change:Q", title="pay change"),
-        y=alt.Y("rep:N", sort="-x", title=None, axis=alt.Axis(labelFontSize=9)),
-        color=alt.Color("outcome:N", scale=alt.Scale(domain=["wins", "unchanged", "loses"],
-                                                     range=["#2a9d4a", "#999999", "#c0392b"])),
-        tooltip=["variant:N", "rep_id:N", "role:N", alt.Tooltip("old_pay:Q", format=",.0f"),
-                 alt.Tooltip("new_pay:Q", format=",.0f"),
-                 alt.Tooltip("change:Q", format="+,.0f")],
-    ).properties(width=260, height=alt.Step(11)).facet(column=alt.Column(
-        "variant:N", title=None)).resolve_scale(y="independent")
+        x=alt.X("quota_method:N", title=None, axis=alt.Axis(labelAngle=0, labelLimit=140)),
+        xOffset="measure:N",
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(format="%"), scale=alt.Scale(
+            domain=[0, 1])),
+        color=alt.Color("measure:N", title=None),
+        tooltip=["quota_method:N", "measure:N", alt.Tooltip("value:Q", format=".1%")],
+    ).properties(width=WIDTH, height=220)
 
 
 def capacity_headcount_chart(schedule: pd.DataFrame,
@@ -210,7 +184,7 @@ def capacity_headcount_chart(schedule: pd.DataFrame,
     curves = alt.Chart(lines).mark_line(point=True).encode(
         x="period:O", y="reps:Q", color=alt.Color("series:N", title=None),
         tooltip=["period:O", "series:N", alt.Tooltip("reps:Q", format=".1f")])
-    return (hires + curves).properties(width=560, height=240, title=title)
+    return (hires + curves).properties(width=WIDTH, height=240, title=title)
 
 
 def capacity_bookings_chart(distribution: pd.DataFrame, marks: pd.DataFrame,
@@ -231,7 +205,7 @@ def capacity_bookings_chart(distribution: pd.DataFrame, marks: pd.DataFrame,
         strokeDash=alt.condition(alt.FieldOneOfPredicate("mark", ["P10", "P50", "P90"]),
                                  alt.value([1, 0]), alt.value([6, 3])),
         tooltip=["mark:N", alt.Tooltip("value:Q", format=",.0f")])
-    return (bars + rules).properties(width=560, height=240, title=title)
+    return (bars + rules).properties(width=WIDTH, height=240, title=title)
 
 
 def capacity_curve_chart(curve: pd.DataFrame, probability: float,
@@ -250,7 +224,7 @@ def capacity_curve_chart(curve: pd.DataFrame, probability: float,
                  alt.Tooltip("deterministic:Q", format=",.0f")])
     wanted = alt.Chart(pd.DataFrame({"probability": [probability]})).mark_rule(
         strokeDash=[6, 3]).encode(y="probability:Q")
-    return (area + line + wanted).properties(width=560, height=220, title=title)
+    return (area + line + wanted).properties(width=WIDTH, height=220, title=title)
 
 
 FRONT_CATEGORIES = {"infeasible": "#bbbbbb", "feasible": "#4c78a8", "Pareto front": "#f58518",
@@ -280,7 +254,7 @@ def pareto_chart(points: pd.DataFrame, title: str = "Candidates and the Pareto f
         size=alt.condition(alt.datum.category == "chosen", alt.value(220), alt.value(45)),
         tooltip=["candidate:N", "category:N", alt.Tooltip("x:Q", title=x_title, format=",.4~g"),
                  alt.Tooltip("y:Q", title=y_title, format=",.4~g")])
-    return (line + dots).properties(width=560, height=320)
+    return (line + dots).properties(width=WIDTH, height=320)
 
 
 def forecast_chart(distribution: pd.DataFrame, marks: pd.DataFrame,
@@ -298,7 +272,7 @@ def forecast_chart(distribution: pd.DataFrame, marks: pd.DataFrame,
         strokeDash=alt.condition(alt.datum.mark == "weighted", alt.value([6, 3]),
                                  alt.value([1, 0])),
         tooltip=["mark:N", alt.Tooltip("value:Q", format=",.0f")])
-    return (bars + rules).properties(width=560, height=260)
+    return (bars + rules).properties(width=WIDTH, height=260)
 
 
 def backtest_chart(periods: pd.DataFrame, title: str = "Backtest: P10-P90 band and actual"
@@ -317,7 +291,7 @@ def backtest_chart(periods: pd.DataFrame, title: str = "Backtest: P10-P90 band a
         tooltip=[alt.Tooltip("period_end:T"), alt.Tooltip("actual:Q", format=",.0f"),
                  alt.Tooltip("p10:Q", format=",.0f"), alt.Tooltip("p50:Q", format=",.0f"),
                  alt.Tooltip("p90:Q", format=",.0f")])
-    return (band + median + actual).properties(width=560, height=260)
+    return (band + median + actual).properties(width=WIDTH, height=260)
 
 
 def posterior_check_chart(monthly: pd.DataFrame,
@@ -338,4 +312,4 @@ def posterior_check_chart(monthly: pd.DataFrame,
                         scale=alt.Scale(domain=[True, False], range=["#2ca02c", "#d62728"])),
         tooltip=[alt.Tooltip("month:N"), alt.Tooltip("raw:Q", format=",.0f", title="history"),
                  alt.Tooltip("p10:Q", format=",.0f"), alt.Tooltip("p90:Q", format=",.0f")])
-    return (band + median + raw).properties(width=520, height=260)
+    return (band + median + raw).properties(width=WIDTH, height=260)

@@ -330,25 +330,6 @@ def memo(view: StudyView) -> str:
     return "<section class=\"spmsim-memo\">" + "".join(parts) + "</section>"
 
 
-def title(view: StudyView) -> str:
-    """The report's heading (escaped): the memo's first lines."""
-    return (f"<h1>{_e(view.name)}</h1><p class=\"spmsim-facts\">seed {view.seed}; "
-            f"{len(view.results)} designs: {_e(', '.join(label(v) for v in view.variants))}</p>")
-
-
-def recommendation(view: StudyView) -> str:
-    """One HTML paragraph: the recommended variant and why (names escaped)."""
-    rec = recommended(view)
-    rules = "; ".join(constraint_text(c) for c in view.spec.get("constraints", []))
-    if rec is None:
-        return (f"<p><b>No design of {_e(view.name)} meets every constraint</b> "
-                f"({_e(rules)}).</p>")
-    met = [label(v) for v in view.summary.loc[view.summary["meets_all"], "variant"]]
-    return (f"<p><b>Recommended: {_e(label(rec))}</b>: the best "
-            f"{_e(READER[_objective(view)[0]][0].lower())} among the designs meeting every "
-            f"constraint ({_e(rules)}); meeting all: {_e(', '.join(met))}.</p>")
-
-
 # ---- the side by side ----------------------------------------------------------------
 
 def side_by_side_table(view: StudyView) -> pd.DataFrame:
@@ -440,19 +421,6 @@ def cost_ranges(view: StudyView, group: str = ALL) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def cost_distribution(view: StudyView, group: str = ALL) -> pd.DataFrame:
-    """Variable pay per trial and variant, with each variant's P10/P50/P90 and budget."""
-    frames = []
-    for v, r in view.results.items():
-        g = r.groups.index(group)
-        pay = r.trial["variable_pay"][:, g]
-        p10, p50, p90 = np.percentile(pay, [10, 50, 90])
-        frames.append(pd.DataFrame({"variant": v, "variable_pay": pay, "p10": p10,
-                                    "p50": p50, "p90": p90,
-                                    "budget": float(r.budget()[:, g].mean())}))
-    return pd.concat(frames, ignore_index=True)
-
-
 def attainment_distributions(view: StudyView, group: str = ALL, upto: float = 2.5
                              ) -> pd.DataFrame:
     """Share of reps by attainment bin (pooled over trials), per variant; variants with the
@@ -536,11 +504,13 @@ def winners_losers_section(view: StudyView) -> list:
                 "</b>). Quotas are last year's, so a design that changes only how quotas are "
                 "set shows no change here.</p>")
     parts = [note, HTML(html_table(winners_losers(view), row_header=False))]
-    rec = recommended(view)
     changed = view.changes[view.changes["outcome"] != "unchanged"]
-    if rec is not None and rec in set(changed["variant"]):
-        parts.append(HTML(html_table(biggest_changes(view, rec), row_header=False,
-                                     caption=f"Largest gains and losses under {label(rec)}")))
+    if len(changed):  # the recommended design's, else the design that changes most pay
+        rec = recommended(view)
+        shown = rec if rec in set(changed["variant"]) else \
+            changed["variant"].value_counts().index[0]
+        parts.append(HTML(html_table(biggest_changes(view, shown), row_header=False,
+                                     caption=f"Largest gains and losses under {label(shown)}")))
     if len(changed):
         shown = changed.assign(variant=[label(v) for v in changed["variant"]],
                                role=[role_label(view.results[view.baseline].scenario, r)

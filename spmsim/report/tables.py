@@ -101,11 +101,16 @@ def html_table(frame: pd.DataFrame, *, caption: str | None = None, notes: str | 
             f"{''.join(heads)}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}</div>")
 
 
-def show(frame: pd.DataFrame, label_column: str | None = None, **kwargs):
+def show(frame: pd.DataFrame, label_column: str | None = None, *, by_row: bool = False,
+         **kwargs):
     """`readable(frame)` as a report table (`html_table`), ready for `display`, with the
-    column names as labels ('share_at_quota' -> 'Share at quota')."""
+    column names as labels ('share_at_quota' -> 'Share at quota'). `by_row`: the index
+    holds metric names, and each cell is formatted by its row's."""
     from IPython.display import HTML
 
+    if by_row:
+        frame = frame.rename_axis("metric").reset_index()
+        label_column = "metric"
     df = readable(frame, label_column)
     df.columns = [label(c) for c in df.columns]
     if df.index.name:

@@ -27,8 +27,12 @@ def role_label(tree: dict, role: str) -> str:
     """A role as a reader names it: its plan's name without the year and any note in
     brackets ('Enterprise AE FY27 (proposed)' -> 'Enterprise AE'), else the id as a label."""
     spec = tree.get("org", {}).get("roles", {}).get(role, {})
-    name = str((spec.get("plan") or {}).get("plan", ""))
-    name = re.sub(r"\s*\(.*?\)", "", name)
+    return plan_role_label(str((spec.get("plan") or {}).get("plan", "")), role)
+
+
+def plan_role_label(plan_name: str, role: str) -> str:
+    """`role_label` from a plan's name."""
+    name = re.sub(r"\s*\(.*?\)", "", plan_name)
     name = re.sub(r"\s+(FY\s?\d{2,4}|\d{4}|H[12]|Q[1-4])\b.*$", "", name).strip()
     return name or label(role)
 

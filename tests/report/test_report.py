@@ -24,19 +24,37 @@ def _tables(page: str) -> list[str]:
 def report(tmp_path_factory):
     reports = tmp_path_factory.mktemp("reports")
     assert main(["report", str(DEFAULT_STUDY), "--reports", str(reports), "--trials", "64",
-                 "--no-progress"]) == 0
+                 "--no-progress", "--pdf"]) == 0
     return reports
 
 
 def test_report_is_one_offline_page_with_every_chart(report):
     page = (report / "default.html").read_text()
-    assert page.count("<svg") == 5  # payout curves, cost, attainment, earnings, winners
-    assert "Recommended:" in page and "baseline" in page
+    assert page.count("<svg") == 5  # payout curves, cost, attainment, earnings, pay changes
+    assert "<title>Acme FY27 plan and quota options</title>" in page
+    assert 'href="index.html"' in page  # the header links back to the index
+    memo = page.index("Recommendation: Keep the current plans (Baseline)")
+    assert memo < page.index("The designs side by side") < page.index("Appendix: assumptions")
+    assert "How sure we are" in page[memo:page.index("The designs side by side")]
     assert not re.search(r"<script[^>]+src=", page), "no external scripts"
     assert not re.search(r"<script\b[^>]*>(?:(?!</script>).)*https?://", page, re.S)
     assert "<table" in page  # the side-by-side table
     assert "import" not in re.sub(r"<(script|style).*?</\1>", "", page, flags=re.S), \
         "code cells are hidden"
+
+
+def test_the_pdf_is_a4_with_the_memo_on_page_one(report):
+    from pypdf import PdfReader
+
+    pdf = PdfReader(report / "default.pdf")
+    first = pdf.pages[0]
+    assert round(float(first.mediabox.width)) == 595 and round(float(first.mediabox.height)) == 842
+    text = re.sub(r"\s+", " ", first.extract_text())
+    for part in ("The decision", "Recommendation: Keep the current plans", "Risk:",
+                 "How sure we are"):
+        assert part in text, part
+    assert "The designs side by side" not in text  # the memo has page 1 to itself
+    assert len(pdf.pages) >= 3
 
 
 def test_index_lists_the_report(report):
@@ -74,9 +92,8 @@ def test_names_with_html_are_escaped(tmp_path):
                  "--no-progress"]) == 0
     page = (tmp_path / "r" / "evil.html").read_text()
     assert "<script>alert" not in page
-    # the rep's name, as text in the winners and losers chart
-    assert re.search(r"&lt;script&gt;alert\((&quot;|\")rep(&quot;|\")\)&lt;/script&gt; \(ent_ae\)",
-                     page)
+    # the rep's name, as text in the table of the largest gains and losses
+    assert re.search(r"&lt;script&gt;alert\((&quot;|\")rep(&quot;|\")\)&lt;/script&gt;</td>", page)
     # shown as text: the tag escaped (quotes in a text node need no escaping)
     assert re.search(r"Acme &lt;script&gt;alert\((&quot;|\")x(&quot;|\")\)&lt;/script&gt; &amp; ",
                      page)

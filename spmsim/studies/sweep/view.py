@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from spmsim.format import amount, percent
+from spmsim.io import resolve_path
 from spmsim.model.scenario import resolve_files
 from spmsim.overrides import apply_overrides
 from spmsim.plans import payout_curve, plan_from_dict
@@ -40,8 +41,9 @@ class SweepView:
 
 
 def open_sweep(out: str | Path) -> SweepView:
-    """Read what `spmsim sweep` wrote into `out`."""
-    out = Path(out)
+    """Read what `spmsim sweep` wrote into `out` (a relative path is looked for from the
+    working directory and the folders above it)."""
+    out = resolve_path(out)
     return SweepView(json.loads((out / "sweep.json").read_text()),
                      pd.read_parquet(out / "candidates.parquet"))
 
@@ -57,14 +59,6 @@ def _fmt(column: str, value: Any) -> str:
     if column.startswith("attainment"):
         return f"{value:.2f}"
     return f"{amount(value)}" if abs(value) >= 1000 else f"{value:.3g}"
-
-
-def sweep_title(view: SweepView) -> str:
-    m = view.meta
-    return (f"<h2>{html.escape(m['study'])}</h2><p>seed {m['seed']}; {m['candidates']} "
-            f"candidates x {m['trials']:,} trials ({m['engine']} engine, "
-            f"{'common' if m['common_draws'] else 'independent'} draws); swept: "
-            f"{html.escape(', '.join(f'{k} ({v})' for k, v in m['parameters'].items()))}</p>")
 
 
 def choice(view: SweepView, as_html: bool = True) -> str:
@@ -124,17 +118,28 @@ def _axis_format(column: str) -> str:
     return ".0%" if column.startswith(SHARES) else ",.3~s"
 
 
-def chosen_curves(view: SweepView, role: str) -> pd.DataFrame:
+def chosen_tree(view: SweepView) -> dict[str, Any] | None:
+    """The chosen candidate's scenario tree: the base with the chosen parameters set."""
+    if view.chosen is None:
+        return None
+    pairs = [(view.meta["parameters"][k], v) for k, v in view.meta["chosen_params"].items()]
+    tree = apply_overrides(view.meta["base_tree"], pairs)
+    resolve_files(tree, Path(view.meta["file"]))
+    return tree
+
+
+def chosen_curves(view: SweepView, role: str, names: tuple[str, str] | None = None
+                  ) -> pd.DataFrame:
     """The payout curve (total, % of TI) of `role`'s plan in the base scenario and in the
-    chosen candidate, as the `variant` lines of `charts.payout_curves_chart`."""
+    chosen candidate, as the `variant` lines of `charts.payout_curves_chart` (named
+    `names`, default 'base' and 'chosen (<id>)')."""
     base = view.meta["base_tree"]
-    trees = {"base": base}
-    if view.chosen is not None:
-        cid = str(view.chosen["candidate"])
-        pairs = [(view.meta["parameters"][k], v) for k, v in view.meta["chosen_params"].items()]
-        tree = apply_overrides(base, pairs)
-        resolve_files(tree, Path(view.meta["file"]))
-        trees[f"chosen ({cid})"] = tree
+    first, second = names or ("base", f"chosen ({view.chosen['candidate']})"
+                              if view.chosen is not None else "chosen")
+    trees = {first: base}
+    tree = chosen_tree(view)
+    if tree is not None:
+        trees[second] = tree
     frames = []
     for name, tree in trees.items():
         spec = tree["org"]["roles"][role]
