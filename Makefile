@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 
 report: $(STAMP)
 	$(BIN)/spmsim validate $(PLANS)
-	$(BIN)/spmsim report scenarios/studies/default.yaml
+	$(BIN)/spmsim report scenarios/studies/default.yaml --pdf
 	$(BIN)/spmsim simulate scenarios/acme_baseline.yaml --out reports/acme_baseline
 	$(BIN)/spmsim simulate scenarios/acme_steeper_accelerator.yaml \
 		--out reports/acme_steeper_accelerator

@@ -69,10 +69,10 @@ def _report_theme() -> alt.theme.ThemeConfig:
         # Sans; Verdana has its metrics), so no label runs past the chart's edge
         "font": "DejaVu Sans, Verdana, Geneva, sans-serif",
         "view": {"continuousWidth": WIDTH, "continuousHeight": 240, "stroke": None},
-        "title": {"fontSize": FONT + 3, "anchor": "start", "fontWeight": 600, "limit": WIDTH},
+        "title": {"fontSize": FONT + 2, "anchor": "start", "fontWeight": 600},
         "axis": {**text, "labelLimit": 160, "titleFontWeight": 500},
         "legend": {**text, "orient": "bottom", "direction": "vertical", "titleFontWeight": 500,
-                   "labelLimit": WIDTH, "symbolType": "stroke"},
+                   "labelLimit": WIDTH},
         "header": {"labelFontSize": FONT, "titleFontSize": FONT},
         "range": {"category": ["#1f5fa8", "#e07b00", "#2a9d4a", "#9b59b6", "#c0392b",
                                "#7f8c8d", "#17becf", "#bcbd22"]}}}
@@ -99,7 +99,7 @@ def payout_curves_chart(curves: pd.DataFrame, title: str = "Payout curves") -> a
 
 
 def cost_range_chart(ranges: pd.DataFrame,
-                     title: str = "Variable pay a year: P10 to P90, P50 and the budget"
+                     title: str = "Variable pay a year: P10-P90, P50, budget"
                      ) -> alt.LayerChart:
     """One row per design (`variant`): a bar from P10 to P90 of the year's variable pay, a
     tick at P50, and the budget as a dashed rule."""
@@ -117,7 +117,7 @@ def cost_range_chart(ranges: pd.DataFrame,
                                                        height=alt.Step(40))
 
 
-def attainment_chart(dist: pd.DataFrame, title: str = "Attainment: share of reps by % of quota"
+def attainment_chart(dist: pd.DataFrame, title: str = "Share of reps by attainment"
                      ) -> alt.Chart:
     return alt.Chart(dist, title=title).mark_line(interpolate="step-after").encode(
         x=alt.X("bin_lo:Q", axis=alt.Axis(format="%"), title="attainment, % of quota"),
@@ -126,7 +126,7 @@ def attainment_chart(dist: pd.DataFrame, title: str = "Attainment: share of reps
 
 
 def earnings_chart(earn: pd.DataFrame,
-                   title: str = "Earnings as % of OTE: the P10, P50 and P90 rep") -> alt.Chart:
+                   title: str = "Earnings / OTE of the P10, P50, P90 rep") -> alt.Chart:
     return alt.Chart(earn, title=title).mark_bar().encode(
         x=alt.X("rep_percentile:N", title=None, axis=alt.Axis(labelAngle=0)),
         xOffset="variant:N",
@@ -135,7 +135,7 @@ def earnings_chart(earn: pd.DataFrame,
 
 
 def pay_change_chart(changes: pd.DataFrame,
-                     title: str = "Each rep's pay change against the current plans, last year"
+                     title: str = "Each rep's pay change, last year's deals"
                      ) -> alt.Chart:
     """Every rep's pay change under each design (`variant`) as a dot on one row per design,
     coloured by outcome (wins / loses)."""
@@ -150,7 +150,7 @@ def pay_change_chart(changes: pd.DataFrame,
 
 
 def quota_chart(table: pd.DataFrame,
-                title: str = "Quota methods: reps at quota and fairness (higher is better)"
+                title: str = "Reps at quota and fairness, by quota method"
                 ) -> alt.Chart:
     """Share of reps at quota and fairness (1 - |correlation of attainment with territory
     potential|: higher is fairer) by quota method (`quota_method`, `share_at_quota`,

@@ -1,6 +1,6 @@
 """The decision memo that opens every report page, in one shape: a title and the run's
 facts, what to decide, the recommendation, why (in money), the risk, how sure we are,
-and any warning. Arguments are plain text (escaped here); `studyview.memo` writes the
+and any warning. Arguments are plain text (escaped here); `studymemo.memo` writes the
 study's memo in the same classes, so every page reads and prints alike."""
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ def memo(title: str, facts: str, decision: str, recommendation: str, *,
              _p(facts, "spmsim-facts"), "</header>",
              "<h2>The decision</h2>", _p(decision),
              f"<h2 class=\"spmsim-rec\">Recommendation: {html.escape(recommendation)}</h2>"]
-    parts += [_p("Why: " + w if i == 0 else w) for i, w in enumerate(why)]
-    parts.append(_p(f"Risk: {risk}" if risk else None))
+    parts += [_p("Why: " + w[0].upper() + w[1:] if i == 0 else w) for i, w in enumerate(why)]
+    parts.append(_p(f"Risk: {risk[0].upper() + risk[1:]}" if risk else None))
     if sure:
+        sure = sure[0].upper() + sure[1:]
         parts.append(f"<p class=\"spmsim-sure\"><b>How sure we are.</b> "
                      f"{html.escape(sure)}</p>")
     parts += [warning(t, x) for t, x in warnings]

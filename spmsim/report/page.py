@@ -75,6 +75,7 @@ table.spmsim-table:not(.compact),table.spmsim-table:not(.compact) tbody,
 table.spmsim-table:not(.compact) tr,table.spmsim-table:not(.compact) td,
 table.spmsim-table:not(.compact) tbody th{display:block;width:auto}
 table.spmsim-table:not(.compact) thead{display:none}
+table.spmsim-table:not(.compact) caption{display:block}
 table.spmsim-table:not(.compact) tr{border:1px solid var(--rule);border-radius:6px;
 margin:0 0 .6rem;padding:.3rem .5rem}
 table.spmsim-table:not(.compact) tbody th{border:none;font-weight:600;padding:.25rem 0}

@@ -129,7 +129,7 @@ def name_of(view: StudyView, variant: str) -> str:
     return f"{text} (current)" if variant == view.baseline else text
 
 
-def _e(text: Any) -> str:
+def esc(text: Any) -> str:
     return html.escape(str(text))
 
 
@@ -162,11 +162,11 @@ def constraint_text(spec: dict[str, Any]) -> str:
     return f"{what} at most {f(c.max)}" if c.max is not None else f"{what} at least {f(c.min)}"
 
 
-def _row(view: StudyView, variant: str) -> pd.Series:
+def summary_row(view: StudyView, variant: str) -> pd.Series:
     return view.summary.set_index("variant").loc[variant]
 
 
-def _budget(view: StudyView, variant: str) -> tuple[float, bool]:
+def budget_of(view: StudyView, variant: str) -> tuple[float, bool]:
     """The variable comp budget of the whole company (mean) and whether the scenario
     states it (else it is the on-target incentive of the reps in seat)."""
     r = view.results[variant]
@@ -193,7 +193,7 @@ def runner_up(view: StudyView) -> str | None:
     return str(pool.loc[best, "variant"])
 
 
-def _objective(view: StudyView) -> tuple[str, str, str]:
+def objective_of(view: StudyView) -> tuple[str, str, str]:
     obj = view.spec.get("objective", {})
     return (obj.get("metric", "profit_after_comp"), obj.get("group", ALL),
             obj.get("goal", "max"))
@@ -205,129 +205,13 @@ def comparison(view: StudyView) -> Difference | None:
     rec, other = recommended(view), runner_up(view)
     if rec is None or other is None:
         return None
-    metric, group, goal = _objective(view)
+    metric, group, goal = objective_of(view)
     column = READER[metric][3]
     values = []
     for v in (rec, other):
         t = view.results[v].trials_frame()
         values.append(t.loc[t["group"] == group, column].to_numpy(dtype=float))
     return difference(values[0], values[1], paired=view.paired, goal=goal, names=(rec, other))
-
-
-def how_sure(view: StudyView, diff: Difference | None = None) -> str:
-    """The paragraph on how sure we are, with the 'too close to call' warning when the 95 %
-    interval of the mean advantage includes zero."""
-    diff = diff if diff is not None else comparison(view)
-    if diff is None:
-        return ""
-    metric, _, _ = _objective(view)
-    what = READER[metric][0].split(" (")[0].lower()
-    cur = view.currency
-    f = lambda v: fmt_change(metric, v, cur)  # noqa: E731
-    rec, other = _e(name_of(view, diff.better)), _e(name_of(view, diff.other))
-    n = f"{diff.n:,} simulated years"
-    if diff.identical:
-        text = (f"<b>{rec}</b> and <b>{other}</b> give the same {what} in every one of the "
-                f"{n}: nothing in the simulation tells them apart.")
-        return _warning("Too close to call", text)
-    if diff.paired:
-        body = (f"Against the runner-up, <b>{other}</b>, on the same {n}: {what} "
-                f"{f(diff.mean)} a year on average (95 % interval {f(diff.low)} to "
-                f"{f(diff.high)}); in a single year between {f(diff.p10)} and {f(diff.p90)} "
-                f"(8 years in 10). <b>{rec}</b> comes out ahead in "
-                f"{percent(diff.prob_better, 0)} of the years.")
-    else:
-        body = (f"Against the runner-up, <b>{other}</b>: {what} {f(diff.mean)} a year on "
-                f"average (95 % interval {f(diff.low)} to {f(diff.high)}). The variants ran "
-                "on independent draws, so single years cannot be compared; with "
-                "<code>common_draws: true</code> (the default) they would be.")
-    if not diff.too_close:
-        return f"<p class=\"spmsim-sure\"><b>How sure we are.</b> {body}</p>"
-    need = diff.trials_needed
-    more = (f" About {need:,} trials a variant would separate them if the difference stays "
-            "this size." if need else " No number of trials would separate them.")
-    return _warning("Too close to call", f"{body} At {diff.n:,} trials the difference could "
-                    f"be zero or go the other way: treat the two as equal on {what} and "
-                    f"decide on other grounds.{more}")
-
-
-def _warning(title: str, text: str) -> str:
-    return (f"<div class=\"spmsim-warning\" role=\"note\"><b>{_e(title)}.</b> {text}</div>")
-
-
-def winners_sentence(view: StudyView, variant: str) -> str:
-    """Last year's reps who would earn more or less under `variant` than today."""
-    if view.changes is None or variant == view.baseline:
-        return ""
-    rows = view.changes[view.changes["variant"] == variant]
-    if rows.empty:
-        return ""
-    wins, loses = int((rows["outcome"] == "wins").sum()), int((rows["outcome"] == "loses").sum())
-    if not wins and not loses:
-        return (f"Replaying last year's deals, no rep's pay changes ({count(len(rows), 'rep')} "
-                "compared): the change is in quotas or headcount, not in the plans.")
-    return (f"Replaying last year's deals, {count(wins, 'rep')} would have earned more and "
-            f"{count(loses, 'rep')} less ({count(len(rows), 'rep')} compared; pay "
-            f"{signed_money(float(rows['change'].sum()), view.currency)} in total).")
-
-
-def memo(view: StudyView) -> str:
-    """The decision memo: the first screen of the report (HTML, names escaped)."""
-    spec, cur = view.spec, view.currency
-    rec, base = recommended(view), view.baseline
-    metric, _, _ = _objective(view)
-    constraints = spec.get("constraints", [])
-    rules = "; ".join(constraint_text(c) for c in constraints)
-    facts = (f"{count(len(view.variants), 'design')} compared on "
-             f"{view.meta.get('trials') or view.results[base].n_trials:,} simulated years each; "
-             f"seed {view.seed}")
-    parts = [f"<header class=\"spmsim-memo-head\"><h1>{_e(view.name)}</h1>"
-             f"<p class=\"spmsim-facts\">Decision memo · {_e(facts)}</p></header>"]
-    question = spec.get("description", "").strip()
-    goal = ("the most " if _objective(view)[2] == "max" else "the least ") + \
-        READER[metric][0].split(" (")[0].lower()
-    parts.append("<h2>The decision</h2><p>" + (_e(question) + " " if question else "") +
-                 f"The rule: among the designs that meet every constraint ({_e(rules or 'none')}"
-                 f"), choose {_e(goal)}.</p>")
-    if rec is None:
-        parts.append(_warning("No design meets every constraint",
-                              f"None of the {len(view.variants)} designs keeps {_e(rules)}. "
-                              "Relax a constraint or add a design; the table below shows "
-                              "which constraint each misses."))
-        return "<section class=\"spmsim-memo\">" + "".join(parts) + "</section>"
-    r, b = _row(view, rec), _row(view, base)
-    budget, stated = _budget(view, rec)
-    verb = f"Keep the current plans ({_e(label(rec))})" if rec == base else \
-        f"Adopt {_e(label(rec))}"
-    headline = f"<h2 class=\"spmsim-rec\">Recommendation: {verb}</h2>"
-    money = [f"profit after comp {fmt('profit_after_comp', r['profit_after_comp'], cur)} a "
-             "year on average",
-             f"variable pay {fmt('variable_pay_p50', r['variable_pay_p50'], cur)} in a "
-             f"typical year ({fmt('variable_pay_p90', r['variable_pay_p90'], cur)} one year "
-             "in ten)",
-             f"cost of sales {fmt('cost_of_sales', r['cost_of_sales'])}",
-             f"{fmt('share_at_quota', r['share_at_quota'])} of reps at quota"]
-    why = "Why, in money: " + ", ".join(money) + "."
-    if rec != base:
-        deltas = [f"profit {fmt_change('profit_after_comp', r['profit_after_comp'] - b['profit_after_comp'], cur)}",  # noqa: E501
-                  f"variable pay {fmt_change('variable_pay_p50', r['variable_pay_p50'] - b['variable_pay_p50'], cur)}",  # noqa: E501
-                  f"cost of sales {fmt_change('cost_of_sales', r['cost_of_sales'] - b['cost_of_sales'])}"]  # noqa: E501
-        why += " Against the current plans: " + ", ".join(deltas) + "."
-        why += " What changes: " + variant_sentence(view.results[base].scenario,
-                                                     view.results[rec].scenario)
-    budget_words = (f"the {compact_money(budget, cur)} variable comp budget" if stated else
-                    f"the on-target incentive of the reps in seat ({compact_money(budget, cur)}"
-                    ", no budget stated)")
-    risk = (f"Risk: variable pay exceeds {budget_words} in "
-            f"{percent(r['p_over_budget'])} of simulated years.")
-    if rec != base:
-        risk += f" Under the current plans: {percent(b['p_over_budget'])}."
-    parts += [headline, f"<p>{_e(why)}</p>", f"<p>{_e(risk)}</p>"]
-    who = winners_sentence(view, rec)
-    if who:
-        parts.append(f"<p>Who wins and loses: {_e(who)}</p>")
-    parts.append(how_sure(view))
-    return "<section class=\"spmsim-memo\">" + "".join(parts) + "</section>"
 
 
 # ---- the side by side ----------------------------------------------------------------
@@ -363,7 +247,7 @@ def side_by_side_table(view: StudyView) -> pd.DataFrame:
 
 def side_by_side(view: StudyView) -> HTML:
     """The decision table for the page (fits a laptop, an A4 page and, as cards, a phone)."""
-    budget, stated = _budget(view, view.baseline)
+    budget, stated = budget_of(view, view.baseline)
     note = ("Variable pay is the year's incentive pay of every role; P50 is a typical "
             "year, P90 a year that one in ten exceeds. Profit after comp is revenue x gross "
             "margin less variable and base pay. " +
@@ -379,9 +263,9 @@ def variant_sentences(view: StudyView) -> HTML:
     for v in view.variants:
         text = "Today's plans, quotas and headcount." if v == view.baseline else \
             variant_sentence(base, view.results[v].scenario)
-        items.append(f"<li><b>{_e(name_of(view, v))}</b>: {_e(text)}</li>")
+        items.append(f"<li><b>{esc(name_of(view, v))}</b>: {esc(text)}</li>")
     failed = view.summary[view.summary["status"] != "ok"]
-    items += [f"<li><b>{_e(label(v))}</b>: failed to run ({_e(st)})</li>"
+    items += [f"<li><b>{esc(label(v))}</b>: failed to run ({esc(st)})</li>"
               for v, st in zip(failed["variant"], failed["status"], strict=True)]
     return HTML(f"<ul class=\"spmsim-variants\">{''.join(items)}</ul>")
 
@@ -466,6 +350,9 @@ def winners_losers(view: StudyView) -> pd.DataFrame:
     counts = outcome_counts(view.changes if view.changes is not None else
                             pd.DataFrame(columns=["variant", "role", "rep_id", "outcome",
                                                   "change"]))
+    counts = counts[(counts["wins"] + counts["loses"]) > 0]  # who is paid differently
+    order = {v: i for i, v in enumerate(view.variants)}
+    counts = counts.sort_values("variant", key=lambda s: s.map(order), kind="stable")
     base = view.results[view.baseline].scenario
     return pd.DataFrame({
         "Design": [label(v) for v in counts["variant"]],
@@ -500,10 +387,14 @@ def winners_losers_section(view: StudyView) -> list:
                      "plans.</p>")]
     reps = view.changes.drop_duplicates(["role", "rep_id"])
     note = HTML(f"<p>Last year's deals of {count(len(reps), 'rep')} replayed under each "
-                f"design's plans against the current plans (<b>{_e(label(view.baseline))}"
+                f"design's plans against the current plans (<b>{esc(label(view.baseline))}"
                 "</b>). Quotas are last year's, so a design that changes only how quotas are "
                 "set shows no change here.</p>")
-    parts = [note, HTML(html_table(winners_losers(view), row_header=False))]
+    table = winners_losers(view)
+    parts = [note, HTML(html_table(table, row_header=False,
+                                   notes="A design or role not listed pays every rep "
+                                         "the same as today.")) if len(table) else
+             HTML("<p>No design changes any rep's pay on last year's deals.</p>")]
     changed = view.changes[view.changes["outcome"] != "unchanged"]
     if len(changed):  # the recommended design's, else the design that changes most pay
         rec = recommended(view)
@@ -571,7 +462,7 @@ def assumptions(view: StudyView) -> list:
     """The appendix: the current plans' organisation, the economics and how the study ran."""
     s = view.results[view.baseline].scenario
     cur = view.currency
-    budget, stated = _budget(view, view.baseline)
+    budget, stated = budget_of(view, view.baseline)
     economics = s.get("economics", {})
     run = (f"Base scenario: {s.get('scenario', '')}. Gross margin "
            f"{percent(economics.get('gross_margin', 1.0), 0)}; variable comp budget "
@@ -584,4 +475,4 @@ def assumptions(view: StudyView) -> list:
               "independent draws per design")
            + f"; spmsim {__version__}.")
     return [HTML(html_table(assumptions_table(view), caption="The current plans")),
-            HTML(f"<p class=\"spmsim-note\">{_e(run)}</p>")]
+            HTML(f"<p class=\"spmsim-note\">{esc(run)}</p>")]

@@ -12,6 +12,7 @@ import re
 import pytest
 import yaml
 
+from spmsim.report import studymemo
 from spmsim.report import studyview as sv
 from spmsim.studies.study import run_study
 
@@ -44,7 +45,7 @@ def test_indistinguishable_designs_are_too_close_to_call(tmp_path):
     assert not view.paired
     diff = sv.comparison(view)
     assert not diff.paired and diff.too_close
-    memo = _text(sv.memo(view))
+    memo = _text(studymemo.memo(view))
     assert "Too close to call" in memo
     assert re.search(r"About [\d,]+ trials a variant would separate them", memo) or \
         "No number of trials would separate them" in memo
@@ -54,7 +55,7 @@ def test_indistinguishable_designs_are_too_close_to_call(tmp_path):
 def test_the_same_design_on_common_draws_is_the_same_every_year(tmp_path):
     view = _study(tmp_path, {"current": {}, "again": {}})
     assert view.paired and sv.comparison(view).identical
-    memo = _text(sv.memo(view))
+    memo = _text(studymemo.memo(view))
     assert "Too close to call" in memo and "in every one of the 64 simulated years" in memo
 
 
@@ -66,7 +67,7 @@ def test_clearly_different_designs_are_called(tmp_path):
     diff = sv.comparison(view)
     assert sv.recommended(view) == "current" and sv.runner_up(view) == "steeper"
     assert not diff.too_close and diff.low > 0 and diff.prob_better > 0.9
-    memo = _text(sv.memo(view))
+    memo = _text(studymemo.memo(view))
     assert "Too close to call" not in memo
     assert "How sure we are." in memo and "Against the runner-up, Steeper" in memo
     assert re.search(r"comes out ahead in \d+% of the years", memo)

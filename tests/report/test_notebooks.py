@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from spmsim.format import label
 from spmsim.report import examples as ex
 from spmsim.report.build import execute_notebook, write_report
 
@@ -47,6 +48,10 @@ def reports(tmp_path_factory) -> Path:
 def executed() -> dict:
     """Notebook name -> executed notebook (run once, on first use)."""
     return {}
+
+
+def _title(notebook: Path) -> str:
+    return f"{label(notebook.stem)}: the example"
 
 
 def _run(notebook: Path, executed: dict, study_out: Path, request) -> nbformat.NotebookNode:
@@ -90,7 +95,7 @@ def test_notebook_runs_from_the_notebooks_folder(notebook, executed, study_out, 
     charts = [h for h in html if "spmsim-chart" in h and "<svg" in h]
     assert charts, f"{notebook.stem}: no chart drawn"
     if notebook in REPORTED:
-        write_report(nb, name=notebook.stem, title=f"{notebook.stem} example",
+        write_report(nb, name=notebook.stem, title=_title(notebook),
                      notebook=notebook.stem, reports=reports, seed=2027, trials=32)
 
 
@@ -143,7 +148,7 @@ def test_report_reads_on_a_laptop_a_phone_and_paper(notebook, executed, study_ou
     page_path = reports / f"{notebook.stem}.html"
     if not page_path.exists():
         nb = _run(notebook, executed, study_out, request)
-        write_report(nb, name=notebook.stem, title=f"{notebook.stem} example",
+        write_report(nb, name=notebook.stem, title=_title(notebook),
                      notebook=notebook.stem, reports=reports, seed=2027, trials=32)
     SHOTS.mkdir(parents=True, exist_ok=True)
     requested: list[str] = []
@@ -157,7 +162,7 @@ def test_report_reads_on_a_laptop_a_phone_and_paper(notebook, executed, study_ou
         facts = page.evaluate(PAGE_FACTS)
         where = f"{notebook.stem} at {width}x{height}"
         _check(facts, where)
-        assert facts["title"] == f"{notebook.stem} example", where
+        assert facts["title"] == _title(notebook), where
         assert facts["index"] == 1, f"{where}: no link to the reports index"
         assert facts["charts"], f"{where}: no chart"
         page.screenshot(path=str(SHOTS / f"{notebook.stem}_{size}.png"), full_page=True)
