@@ -8,6 +8,7 @@ ran on the same draws (the default) and unpaired, with Welch's standard error, w
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 import yaml
@@ -35,7 +36,7 @@ def _study(tmp_path, variants: dict, common: bool = True, trials: int = 64):
 
 
 def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
 def test_indistinguishable_designs_are_too_close_to_call(tmp_path):
