@@ -20,11 +20,41 @@ def cmd_study(args) -> int:
                                                   "profit_after_comp") if c in summary],
              "meets_all", "recommended"]
     print(summary[shown].to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    sure = _how_sure(Path(args.out) / "study.json")
+    if sure:
+        print("\n" + sure)
     print(f"\nwrote {args.out}/variants/*/ (Parquet), summary.csv, results.duckdb, study.json")
     failed = (summary["status"] != "ok").sum()
     if failed:
         print(f"error: {failed} variant(s) failed (see status above)", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _how_sure(meta_path: Path) -> str:
+    """The recommended variant against the runner-up, in two lines (from study.json)."""
+    import json
+
+    from spmsim.format import percent
+
+    meta = json.loads(meta_path.read_text())
+    d = meta.get("comparison")
+    if not d:
+        return ""
+    metric = meta["study_spec"]["objective"]["metric"]
+    f = (lambda v: f"{v:+.2%}") if metric in ("p_over_budget", "cost_of_sales",
+                                               "share_at_quota", "top20_revenue_share",
+                                               "attainment_p50") else (lambda v: f"{v:+,.0f}")
+    pairing = f"on the same {d['n']:,} trials" if d["paired"] else "on independent draws"
+    line = (f"how sure: {d['better']} vs {d['other']} {pairing}: {metric} {f(d['mean'])} "
+            f"(95% interval {f(d['low'])} to {f(d['high'])})")
+    if d["paired"]:
+        line += (f"; P10-P90 of a year {f(d['p10'])} to {f(d['p90'])}; ahead in "
+                 f"{percent(d['prob_better'], 0)} of trials")
+    if d["too_close"]:
+        more = f"about {d['trials_needed']:,} trials would separate them" \
+            if d["trials_needed"] else "no number of trials would separate them"
+        line += f"\nTOO CLOSE TO CALL at {d['n']:,} trials: {more}"
+    return line
 
 
 def cmd_report(args) -> int:

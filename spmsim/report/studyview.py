@@ -39,8 +39,10 @@ from spmsim.plans import payout_curve, plan_from_dict
 from spmsim.report import charts
 from spmsim.report.tables import html_table
 from spmsim.studies.describe import role_label, variant_sentence
-from spmsim.studies.paired import Difference, difference
-from spmsim.studies.study import Constraint
+from spmsim.studies.paired import Difference
+from spmsim.studies.study import Constraint, Study
+from spmsim.studies.study import comparison as study_comparison
+from spmsim.studies.study import runner_up as study_runner_up
 from spmsim.studies.winners import outcome_counts
 
 # metric -> (reader's label, kind, higher is better?, the per-trial column it summarises)
@@ -183,14 +185,7 @@ def recommended(view: StudyView) -> str | None:
 
 def runner_up(view: StudyView) -> str | None:
     """The best other variant that meets every constraint; if none, the best other one."""
-    rec = recommended(view)
-    s = view.summary[(view.summary["status"] == "ok") & (view.summary["variant"] != rec)]
-    if s.empty:
-        return None
-    goal = view.spec.get("objective", {}).get("goal", "max")
-    pool = s[s["meets_all"]] if s["meets_all"].any() else s
-    best = pool["objective"].idxmax() if goal == "max" else pool["objective"].idxmin()
-    return str(pool.loc[best, "variant"])
+    return study_runner_up(view.summary, objective_of(view)[2])
 
 
 def objective_of(view: StudyView) -> tuple[str, str, str]:
@@ -201,17 +196,9 @@ def objective_of(view: StudyView) -> tuple[str, str, str]:
 
 def comparison(view: StudyView) -> Difference | None:
     """The recommended variant against the runner-up on the objective, trial by trial
-    (paired when they ran on the same draws)."""
-    rec, other = recommended(view), runner_up(view)
-    if rec is None or other is None:
-        return None
-    metric, group, goal = objective_of(view)
-    column = READER[metric][3]
-    values = []
-    for v in (rec, other):
-        t = view.results[v].trials_frame()
-        values.append(t.loc[t["group"] == group, column].to_numpy(dtype=float))
-    return difference(values[0], values[1], paired=view.paired, goal=goal, names=(rec, other))
+    (paired when they ran on the same draws): `spmsim.studies.study.comparison`."""
+    return study_comparison(Study.model_validate(view.spec), view.summary, view.results,
+                            view.meta.get("seeds") or dict.fromkeys(view.results, view.seed))
 
 
 # ---- the side by side ----------------------------------------------------------------

@@ -22,7 +22,7 @@ Welch's, sqrt(s_a^2 / n_a + s_b^2 / n_b), and no single-year figures are given.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -43,6 +43,12 @@ class Difference:
     p10: float | None  # a single year's advantage (paired only)
     p90: float | None
     prob_better: float | None  # share of years `better` comes out ahead (paired only)
+
+    def as_dict(self) -> dict:
+        """Every figure, the derived ones included (for study.json)."""
+        return {**asdict(self), "low": self.low, "high": self.high,
+                "too_close": self.too_close, "identical": self.identical,
+                "trials_needed": self.trials_needed}
 
     @property
     def low(self) -> float:

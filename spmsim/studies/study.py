@@ -32,6 +32,7 @@ from spmsim.errors import InputError, SpmsimError, problems_from_validation
 from spmsim.io import atomic_write, atomic_write_text, write_csv
 from spmsim.model.scenario import ALL, read_scenario_tree, resolve_files, scenario_from_tree
 from spmsim.overrides import apply_overrides
+from spmsim.studies.paired import Difference, difference
 from spmsim.studies.winners import (
     StudyHistory,
     load_history,
@@ -48,6 +49,17 @@ METRICS = {
     "profit_after_comp": "profit after comp (mean)",
     "share_at_quota": "share of reps at quota", "attainment_p50": "attainment P50",
     "top20_revenue_share": "revenue share of top 20 % reps",
+}
+
+
+# metric -> the per-trial column (Results.trials_frame) whose mean or quantile it is: what
+# two variants are compared on, year by year (studies.paired)
+TRIAL_COLUMNS = {
+    "variable_pay_p50": "variable_pay", "variable_pay_p90": "variable_pay",
+    "variable_pay_mean": "variable_pay", "p_over_budget": "over_budget",
+    "cost_of_sales": "cost_of_sales", "revenue": "revenue",
+    "profit_after_comp": "profit_after_comp", "share_at_quota": "share_at_quota",
+    "attainment_p50": "attainment_p50", "top20_revenue_share": "top20_revenue_share",
 }
 
 
@@ -197,6 +209,37 @@ def summarise(study: Study, metrics: dict[str, dict[str, dict[str, float]]],
     return df
 
 
+def runner_up(summary: pd.DataFrame, goal: str = "max") -> str | None:
+    """The variant the recommended one is compared with: the best other variant meeting
+    every constraint, else the best other one that ran."""
+    rec = summary.loc[summary["recommended"], "variant"]
+    s = summary[(summary["status"] == "ok") & ~summary["variant"].isin(rec)]
+    if s.empty or rec.empty:
+        return None
+    pool = s[s["meets_all"]] if s["meets_all"].any() else s
+    best = pool["objective"].idxmax() if goal == "max" else pool["objective"].idxmin()
+    return str(pool.loc[best, "variant"])
+
+
+def comparison(study: Study, summary: pd.DataFrame, results: dict[str, Results],
+               seeds: dict[str, int]) -> Difference | None:
+    """The recommended variant against the runner-up on the objective, trial by trial
+    (paired when both ran on the same seed and trials)."""
+    rec = summary.loc[summary["recommended"], "variant"]
+    other = runner_up(summary, study.objective.goal)
+    if rec.empty or other is None:
+        return None
+    rec = str(rec.iloc[0])
+    column, group = TRIAL_COLUMNS[study.objective.metric], study.objective.group
+    values = []
+    for v in (rec, other):
+        t = results[v].trials_frame()
+        values.append(t.loc[t["group"] == group, column].to_numpy(dtype=float))
+    paired = seeds[rec] == seeds[other] and len(values[0]) == len(values[1])
+    return difference(values[0], values[1], paired=paired, goal=study.objective.goal,
+                      names=(rec, other))
+
+
 def write_duckdb(path: Path, tables: dict[str, pd.DataFrame]) -> None:
     """Each frame as a table of a new DuckDB file, written atomically (studies, sweeps)."""
     def write(tmp: Path) -> None:
@@ -219,6 +262,7 @@ def run_study(path: str | Path, out: str | Path, *, trials: int | None = None,
     study = load_study(path)
     seeds = variant_seeds(study)
     metrics, status, frames = {}, {}, {"trials": [], "periods": [], "reps": []}
+    done: dict[str, Results] = {}
     history = current = None
     if study.history:  # bad history stops the study before any variant runs
         current = variant_scenario(study, study.current, path)
@@ -233,7 +277,7 @@ def run_study(path: str | Path, out: str | Path, *, trials: int | None = None,
             run = simulate_agents if study.engine == "agents" else simulate
             results = run(scenario, trials=n, seed=seeds[name], progress=progress)
             results.save(out / "variants" / name)
-            metrics[name], status[name] = _metrics(results), "ok"
+            metrics[name], status[name], done[name] = _metrics(results), "ok", results
             frames["trials"].append(results.trials_frame().assign(variant=name))
             frames["periods"].append(results.periods_frame().assign(variant=name))
             if results.reps is not None:
@@ -259,8 +303,10 @@ def run_study(path: str | Path, out: str | Path, *, trials: int | None = None,
         write_csv(table, out / "winners_losers.csv")
         write_csv(outcome_counts(table), out / "winners_losers_summary.csv")
     write_duckdb(out / "results.duckdb", tables)
+    diff = comparison(study, summary, done, seeds)
     meta = {"study": study.study, "file": str(path), "seed": study.seed, "seeds": seeds,
             "engine": study.engine, "trials": trials or study.trials, "current": study.current,
+            "comparison": None if diff is None else diff.as_dict(),
             "study_spec": json.loads(study.model_dump_json())}
     atomic_write_text(out / "study.json", json.dumps(meta, indent=2) + "\n")
     return summary

@@ -142,3 +142,19 @@ def test_constraint_checks():
     with pytest.raises(ValueError, match="min"):
         Constraint(metric="share_at_quota")
     assert np.isclose(Constraint(metric="cost_of_sales", group="smb_ae", max=0.1).max, 0.1)
+
+
+def test_variants_are_paired_trial_by_trial(default_run):
+    """Common draws: a plan-only variant books the same revenue as the baseline in every
+    trial, so the recommended and the runner-up are compared on the same simulated years."""
+    import json
+
+    out, summary = default_run
+    base = Results.load(out / "variants" / "baseline").trials_frame()
+    steep = Results.load(out / "variants" / "steeper_accelerator").trials_frame()
+    np.testing.assert_array_equal(base["revenue"].to_numpy(), steep["revenue"].to_numpy())
+    assert (steep["variable_pay"] >= base["variable_pay"] - 1e-6).all()  # it only pays more
+    c = json.loads((out / "study.json").read_text())["comparison"]
+    rec = summary.loc[summary["recommended"], "variant"].iloc[0]
+    assert c["paired"] and c["n"] == 64 and c["better"] == rec and c["other"] != rec
+    assert c["low"] <= c["mean"] <= c["high"] and 0 <= c["prob_better"] <= 1
