@@ -123,9 +123,9 @@ def memo(view: StudyView) -> str:
              f"{fmt('share_at_quota', r['share_at_quota'])} of reps at quota"]
     why = "Why, in money: " + ", ".join(money) + "."
     if rec != base:
-        deltas = [f"profit {fmt_change('profit_after_comp', r['profit_after_comp'] - b['profit_after_comp'], cur)}",  # noqa: E501
-                  f"variable pay {fmt_change('variable_pay_p50', r['variable_pay_p50'] - b['variable_pay_p50'], cur)}",  # noqa: E501
-                  f"cost of sales {fmt_change('cost_of_sales', r['cost_of_sales'] - b['cost_of_sales'])}"]  # noqa: E501
+        d = lambda m: fmt_change(m, r[m] - b[m], cur)  # noqa: E731
+        deltas = [f"profit {d('profit_after_comp')}", f"variable pay {d('variable_pay_p50')}",
+                  f"cost of sales {d('cost_of_sales')}"]
         why += " Against the current plans: " + ", ".join(deltas) + "."
         why += " What changes: " + variant_sentence(view.results[base].scenario,
                                                      view.results[rec].scenario)
@@ -138,6 +138,8 @@ def memo(view: StudyView) -> str:
         risk += f" Under the current plans: {percent(b['p_over_budget'])}."
     parts += [headline, f"<p>{esc(why)}</p>", f"<p>{esc(risk)}</p>"]
     who = winners_sentence(view, rec)
+    if rec == base and view.changes is not None:
+        who = "keeping the current plans changes no rep's pay."
     if who:
         parts.append(f"<p>Who wins and loses: {esc(who)}</p>")
     parts.append(how_sure(view))

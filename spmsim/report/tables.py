@@ -47,7 +47,7 @@ def cell(value: object, label: object = None) -> str:
             return f"{percent(v)}"
         if v == round(v) or abs(v) >= 100:
             return f"{amount(v)}"
-        return f"{v:.3g}"
+        return f"{v:.3g}" if abs(v) >= 1 else f"{v:.3f}"  # at most three decimals
     return str(value)
 
 

@@ -18,6 +18,7 @@ from spmsim.report.tables import cell, readable, readable_rows
     (2926110.345, "p10", "2,926,110"),  # a money percentile, not a share
     (1.0795, "expected_exits", "1.08"),
     (35.470249, "headcount", "35.5"),
+    (0.094774, "cv_workload", "0.095"),  # never more than three decimals
     (12.0, "deals", "12"),
     (2027, "seed", "2027"),
     (123456, "deals", "123,456"),
