@@ -54,7 +54,8 @@ def memo(plan: CapacityPlan, check: str = "") -> str:
         if p["P10"] < c.annual_target else \
         f"nine years in ten book more than the target (P10 {compact_money(p['P10'], cur)})."
     sure = (f"P(target met) {percent(plan.probability)} +- {percent(plan.se)} (one standard "
-            f"error, {plan.trials:,} simulated years). {check}").strip()
+            f"error, {plan.trials:,} simulated years). "
+            + (check[0].upper() + check[1:] + "." if check else "")).strip()
     return memo_html(
         c.capacity, f"Capacity plan · {who} · {plan.trials:,} simulated years · seed "
         f"{plan.seed}", f"How many {who}s to hire, and when, so that the role books {target} "

@@ -56,9 +56,9 @@ def _inline_svg(spec: dict, **_) -> dict:
 alt.renderers.register("spmsim_svg", _inline_svg)
 
 # Report charts are drawn about 420 px wide with large type, legends below: the page
-# scales an SVG down to a phone's width (390 px) and its labels stay legible (about 11 px).
+# scales an SVG down to a phone's width (390 px) and its labels stay legible (10-11 px).
 WIDTH = 420
-FONT = 13
+FONT = 14
 
 
 @alt.theme.register("spmsim_report", enable=False)

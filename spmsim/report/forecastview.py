@@ -54,8 +54,8 @@ def memo(f: Forecast, backtest: Backtest | None = None, currency: str | None = "
         row = backtest.summary().iloc[0]
         sure = (f"Forecast the same way at the start of each of {int(row['periods'])} past "
                 f"{backtest.freq}s, the P10-P90 band held the actual bookings "
-                f"{percent(row['coverage'], 0)} of the time (a calibrated band holds 80 %; "
-                f"+- {percent(row['coverage_se'], 0)}); P50 was off by "
+                f"{percent(row['coverage'], 0)} of the time (+- "
+                f"{percent(row['coverage_se'], 0)}; a calibrated band holds 80%); P50 was off by "
                 f"{percent(row['mape_p50'], 0)} on average.")
         if abs(row["coverage"] - 0.8) > 2 * max(row["coverage_se"], 0.02):
             warnings.append(("The band is not calibrated", "past actuals fell inside P10-P90 "

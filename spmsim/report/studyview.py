@@ -45,21 +45,18 @@ from spmsim.studies.study import comparison as study_comparison
 from spmsim.studies.study import runner_up as study_runner_up
 from spmsim.studies.winners import outcome_counts
 
-# metric -> (reader's label, kind, higher is better?, the per-trial column it summarises)
+# metric -> (the reader's label, kind: money or share)
 READER = {
-    "profit_after_comp": ("Profit after comp (mean)", "money", True, "profit_after_comp"),
-    "variable_pay_p50": ("Variable pay, typical year (P50)", "money", False, "variable_pay"),
-    "variable_pay_p90": ("Variable pay, 1 year in 10 above (P90)", "money", False,
-                         "variable_pay"),
-    "variable_pay_mean": ("Variable pay (mean)", "money", False, "variable_pay"),
-    "p_over_budget": ("Chance variable pay exceeds the budget", "share", False, "over_budget"),
-    "cost_of_sales": ("Cost of sales (variable pay / revenue, P50)", "share", False,
-                      "cost_of_sales"),
-    "revenue": ("Revenue (mean)", "money", True, "revenue"),
-    "share_at_quota": ("Reps at or above quota", "share", None, "share_at_quota"),
-    "attainment_p50": ("Median attainment", "share", None, "attainment_p50"),
-    "top20_revenue_share": ("Revenue from the top 20 % of reps", "share", None,
-                            "top20_revenue_share"),
+    "profit_after_comp": ("Profit after comp (mean)", "money"),
+    "variable_pay_p50": ("Variable pay, typical year (P50)", "money"),
+    "variable_pay_p90": ("Variable pay, 1 year in 10 above (P90)", "money"),
+    "variable_pay_mean": ("Variable pay (mean)", "money"),
+    "p_over_budget": ("Chance variable pay exceeds the budget", "share"),
+    "cost_of_sales": ("Cost of sales (variable pay / revenue, P50)", "share"),
+    "revenue": ("Revenue (mean)", "money"),
+    "share_at_quota": ("Reps at or above quota", "share"),
+    "attainment_p50": ("Median attainment", "share"),
+    "top20_revenue_share": ("Revenue from the top 20 % of reps", "share"),
 }
 SIDE_BY_SIDE = ["profit_after_comp", "revenue", "variable_pay_p50", "variable_pay_p90",
                 "p_over_budget", "cost_of_sales", "share_at_quota"]

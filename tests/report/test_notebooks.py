@@ -118,7 +118,10 @@ PAGE_FACTS = """() => {
   const svgText = [...document.querySelectorAll('svg text')].map(t => t.textContent);
   const charts = [...document.querySelectorAll('div.spmsim-chart > svg')].map(s => {
     const r = s.getBoundingClientRect();
-    return {w: r.width, h: r.height,
+    const scale = r.width / (s.viewBox.baseVal.width || r.width);
+    const sizes = [...s.querySelectorAll('text')].filter(t => t.textContent.trim())
+      .map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+    return {w: r.width, h: r.height, font: sizes.length ? Math.min(...sizes) : 99,
             marks: s.querySelectorAll('path, rect, line, circle, text').length};
   });
   const index = [...document.querySelectorAll('a[href="index.html"]')]
@@ -129,6 +132,10 @@ PAGE_FACTS = """() => {
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
 RAW_FLOAT = re.compile(r"\d\.\d{4,}")
 SIZES = [("laptop", 1440, 900), ("phone", 390, 844)]
+PHONE_FONT = 9  # px: the smallest chart label on a phone, after the SVG is scaled down
+# the territory charts (map, balance bars) are being redrawn by the territory issue;
+# remove this when they follow charts.WIDTH like the others
+FONT_EXEMPT = {"territory_study"}
 A4_WIDTH = round((210 - 26) / 25.4 * 96)  # A4 less the print stylesheet's margins, in px
 
 
@@ -165,6 +172,9 @@ def test_report_reads_on_a_laptop_a_phone_and_paper(notebook, executed, study_ou
         assert facts["title"] == _title(notebook), where
         assert facts["index"] == 1, f"{where}: no link to the reports index"
         assert facts["charts"], f"{where}: no chart"
+        if size == "phone" and notebook.stem not in FONT_EXEMPT:
+            small = [round(c["font"], 1) for c in facts["charts"] if c["font"] < PHONE_FONT]
+            assert not small, f"{where}: chart labels of {small} px"
         page.screenshot(path=str(SHOTS / f"{notebook.stem}_{size}.png"), full_page=True)
         if size == "laptop":  # as printed: the print stylesheet at A4's printable width
             page.emulate_media(media="print")
