@@ -147,7 +147,10 @@ def front_points(view: SweepView) -> pd.DataFrame:
     x, y = (o["column"] for o in view.meta["objectives"][:2])
     fmt_of = {"money": "$,.3~s", "share": ".0%"}
     kind = lambda c: READER.get(c.split(" (")[0], ("", "money"))[1]  # noqa: E731
-    return pts.assign(x_title=_column_words(x, base), y_title=_column_words(y, base),
+    return pts.assign(candidate=pts["category"].map(  # no ids, even in the marks' labels
+        lambda c: "the chosen plan" if c == "chosen" else f"a {c} plan".replace("a infeasible",
+                                                                               "an infeasible")),
+                      x_title=_column_words(x, base), y_title=_column_words(y, base),
                       x_format=fmt_of.get(kind(x), ",.3~s"),
                       y_format=fmt_of.get(kind(y), ",.3~s"))
 

@@ -1,8 +1,10 @@
 """The report in a real browser: Debian's headless Chromium, offline, driven by Playwright.
 
 `make test` installs Chromium with apt-get when it is missing (Playwright never downloads
-a browser here). The page is opened from disk with networking off; every chart must be
-an SVG with marks, nothing may be requested from a network, and a screenshot is saved.
+a browser here). The page `spmsim report` writes is opened from disk with networking off;
+every chart must be an SVG with marks, nothing may be requested from a network, and a
+screenshot is saved. (Every report at a laptop's, a phone's and A4's width:
+test_notebooks.py.)
 """
 
 from __future__ import annotations
@@ -41,9 +43,10 @@ def test_every_chart_renders_offline(report, tmp_path, chromium):
         assert box and box["width"] > 200 and box["height"] > 150, (i, box)
         marks = svg.locator("path, rect, line, circle").count()
         assert marks > 20, f"chart {i}: {marks} marks"
-    assert page.locator("text=Recommended:").count() == 1
-    shot = REPORTS / "browser_test_default.png"
-    shot.parent.mkdir(exist_ok=True)
+    assert page.locator("h2.spmsim-rec").count() == 1  # the memo's recommendation
+    assert page.title() == "Acme FY27 plan and quota options"
+    shot = REPORTS / "browser" / "default_report.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
     assert [u for u in requested if not u.startswith("file:")] == []

@@ -456,8 +456,9 @@ def test_cli_prints_the_choice_and_renders_the_report(swept, tmp_path, capsys):
     view = open_sweep(out)
     assert f"Chosen: {view.meta['chosen']}" in printed
     page = (reports / f"{path.stem}_sweep.html").read_text()
-    assert page.count("<svg") == 2 and "Chosen:" in page and "Pareto front" in page
-    assert "sweep_study" in (reports / "index.html").read_text()
+    assert page.count("<svg") == 2 and "adopt the chosen plan" in page and "Pareto front" in page
+    assert view.meta["chosen"] not in page  # candidates are ranked, not named by id
+    assert "Plan search (sweep)" in (reports / "index.html").read_text()
 
 
 def test_notebook_is_thin():

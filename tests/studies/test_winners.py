@@ -134,11 +134,13 @@ def test_default_study_agrees_with_comparing_the_plan_files(default_out):
 def test_report_section_with_and_without_history(default_out, tmp_path):
     view = sv.open_study(default_out)
     parts = sv.winners_losers_section(view)
-    assert "baseline" in parts[0].data and len(parts) == 3  # note, counts, chart
-    counts = parts[1]
-    assert counts.loc[("flat_growth_quotas", "ent_ae"), "unchanged"] > 0
-    chart = parts[2].to_dict()
+    # the note, who is paid differently, the largest gains and losses, every rep's change
+    assert "Baseline" in parts[0].data and len(parts) == 4
+    counts = sv.winners_losers(view)
+    assert "Flat growth quotas" not in set(counts["Design"])  # it pays no rep differently
+    assert "Largest gains and losses under" in parts[2].data
+    chart = parts[3].to_dict()
     shown = {row["variant"] for row in chart["datasets"][next(iter(chart["datasets"]))]}
-    assert shown == {"steeper_accelerator", "proposed_enterprise"}  # variants with changes
+    assert shown == {"Steeper accelerator", "Proposed enterprise"}  # designs with changes
     bare = sv.StudyView(view.name, view.seed, view.summary, view.results)
     assert "names no history" in sv.winners_losers_section(bare)[0].data
