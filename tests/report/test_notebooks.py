@@ -25,7 +25,9 @@ from paths import NOTEBOOKS, REPORTS, ROOT
 
 NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
 EXAMPLES = ex.read_examples(ROOT / "docs" / "notebooks.yaml")
-REPORTED = [p for p in NOTEBOOK_FILES if p.stem != "plan_designer"]  # a widget, not a report
+# the pages `make report` writes for readers: not the designer (a widget) nor the calibration
+# report (an analyst's check of a CRM export, in the export's own field names)
+REPORTED = [p for p in NOTEBOOK_FILES if p.stem not in {"plan_designer", "calibration_study"}]
 SHOTS = REPORTS / "browser"
 
 
