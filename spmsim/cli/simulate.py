@@ -13,7 +13,7 @@ from spmsim.format import percent
 def cmd_simulate(args) -> int:
     from spmsim.engines import simulate, simulate_agents
     from spmsim.engines.eventlog import even_share, period_end_share
-    from spmsim.io import atomic_write_text, write_csv
+    from spmsim.io import csv_text, text_writer
     from spmsim.model.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, overrides(args), trials=args.trials, seed=args.seed)
@@ -24,10 +24,10 @@ def cmd_simulate(args) -> int:
         results = simulate(scenario, memory_mb=args.memory_mb, workers=args.workers,
                            keep_reps=not args.no_rep_detail, progress=not args.no_progress)
     out = Path(args.out)
-    results.save(out)
     text = results.summary_text()
-    write_csv(results.summary().reset_index(names="metric"), out / "summary.csv")
-    atomic_write_text(out / "summary.txt", text + "\n")
+    table = csv_text(results.summary().reset_index(names="metric"))
+    results.save(out, also={"summary.csv": text_writer(table),
+                            "summary.txt": text_writer(text + "\n")})
     print(text)
     if results.events is not None:
         share = period_end_share(results.events, scenario.year_start)

@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 from spmsim.cli.common import add_out, add_progress, add_reports, add_trials
+from spmsim.config import safe_name
+from spmsim.errors import SpmsimError
 
 
 def cmd_study(args) -> int:
@@ -44,13 +46,17 @@ def cmd_notebook(args) -> int:
 
     params = {}
     for text in args.param:
-        key, value = parse_assignment(text)
+        try:
+            key, value = parse_assignment(text)
+        except ValueError as e:
+            raise SpmsimError(f"-p {text!r}: write KEY=VALUE, e.g. -p trials=500 "
+                              f"({str(e).split(': ', 1)[-1]})") from None
         if isinstance(value, date):  # YAML reads 2026-06-30 as a date; notebooks take text
             value = value.isoformat()
-        if isinstance(value, str) and Path(value).exists():
+        if isinstance(value, str) and "\0" not in value and Path(value).exists():
             value = str(Path(value).resolve())
         params[key] = value
-    stem = Path(args.notebook).stem
+    stem = safe_name(Path(args.notebook).stem)
     path = render_notebook(args.notebook, params, name=args.name or stem,
                            title=args.title or stem.replace("_", " "), reports=args.reports,
                            seed=params.get("seed"), trials=params.get("trials"))
@@ -74,7 +80,7 @@ def cmd_sweep(args) -> int:
     if args.report:
         path = render_notebook("sweep_study", {"out": str(Path(args.out).resolve()),
                                                "role": args.role or view.meta["role"]},
-                               name=f"{Path(args.study).stem}_sweep",
+                               name=safe_name(f"{Path(args.study).stem}_sweep"),
                                title=view.meta["study"], reports=args.reports,
                                seed=view.meta["seed"], trials=view.meta["trials"])
         print(f"wrote {path} and {Path(args.reports) / 'index.html'}")

@@ -15,13 +15,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
-from spmsim.config import Frozen, read_yaml
-from spmsim.data.rows import read_table
+from spmsim.config import MAX_MONEY, Frozen, read_yaml
+from spmsim.data.rows import read_table, refuse_unknown
 from spmsim.errors import InputError, InputErrors, Problem, problems_from_validation
 
 OPEN_STAGES = ("Prospecting", "Qualification", "Proposal", "Negotiation")
@@ -75,6 +76,9 @@ class ColumnMapping(Frozen):
     stages: StageNames = StageNames()
     types: dict[str, str] = Field(default_factory=dict, description="their Type value -> ours")
     date_format: str = ISO
+    extra_columns: Literal["refuse", "ignore"] = Field(
+        "refuse", description="columns of an export that are not mapped: refused (a misspelt "
+        "name is caught), or `ignore`d (exports often carry many columns spmsim does not use)")
 
     @model_validator(mode="after")
     def _known(self) -> ColumnMapping:
@@ -204,6 +208,7 @@ class _Check:
         values = pd.to_numeric(raw, errors="coerce").astype("float64")
         self.flag((raw != "") & ~np.isfinite(values), column, kind, "not a number")
         self.flag(values < 0, column, kind, "must not be negative")
+        self.flag(values > MAX_MONEY, column, kind, f"larger than {MAX_MONEY:,.0f}: check the unit")
         return values.where(np.isfinite(values))
 
     def flags(self, column: str) -> pd.Series:
@@ -222,7 +227,7 @@ class _Check:
 def _read(folder: Path, kind: str, mapping: ColumnMapping) -> tuple[Path, pd.DataFrame]:
     """The file's cells as stripped strings under OUR column names; '' for blank."""
     path = folder / mapping.file(kind)
-    df = read_table(path, ((), ()))
+    df = read_table(path, ((), ()), extra="ignore")
     names = {mapping.column(kind, c): c for c in COLUMNS[kind]}
     missing = [c for c in COLUMNS[kind] if c not in OPTIONAL_COLUMNS[kind]
                and mapping.column(kind, c) not in df.columns]
@@ -233,6 +238,9 @@ def _read(folder: Path, kind: str, mapping: ColumnMapping) -> tuple[Path, pd.Dat
                                f"{', '.join(shown)}; found "
                                f"{list(df.columns)}. Rename the column, or map it in a mapping "
                                f"YAML: `{kind}: {{{missing[0]}: \"Your Column\"}}`")
+    if mapping.extra_columns == "refuse":
+        refuse_unknown(path, list(df.columns), list(names), fix="; or skip the columns "
+                       "spmsim does not use with `extra_columns: ignore` in the mapping YAML")
     df = df.rename(columns=names)
     for c in COLUMNS[kind]:
         if c not in df.columns:
