@@ -186,7 +186,9 @@ def decode_utf8(path: str | Path, data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
-        raise InputError(path, [Problem(f"byte {e.start} (line {line})",
+        start = data.rfind(b"\n", 0, e.start) + 1
+        column = len(data[start:e.start].decode("utf-8", "replace")) + 1
+        raise InputError(path, [Problem(f"line {line}, column {column} (byte offset {e.start})",
                                         f"byte 0x{data[e.start]:02x} is not UTF-8 text: save "
                                         "the file as UTF-8")]) from None
 

@@ -73,6 +73,19 @@ def clean_stale(folder: str | Path) -> list[Path]:
     return removed
 
 
+@contextlib.contextmanager
+def naming(path: str | Path) -> Iterator[None]:
+    """Re-raise an OSError that does not say which file (pyarrow's, duckdb's) with `path`,
+    so the message a user sees names it."""
+    try:
+        yield
+    except OSError as e:
+        if e.filename is not None:
+            raise
+        what = os.strerror(e.errno) if e.errno else " ".join(str(e).split())
+        raise OSError(e.errno, what, str(path)) from e
+
+
 def _prepare(folder: Path) -> None:
     """Create `folder` and, once per process, clean stale temporaries in it."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -108,7 +121,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     _prepare(path.parent)
     tmp = _temp_file(path)
     try:
-        write(tmp)
+        with naming(tmp):
+            write(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -127,7 +141,8 @@ def write_files(folder: str | Path, writers: Mapping[str, Callable[[Path], objec
         for name, write in writers.items():
             path = folder / name
             temps[path] = _temp_file(path)
-            write(temps[path])
+            with naming(temps[path]):
+                write(temps[path])
         for path, tmp in temps.items():
             os.replace(tmp, path)
     except BaseException:

@@ -20,18 +20,20 @@ def cmd_territory_accounts(args) -> int:
 
 
 def cmd_territory_optimise(args) -> int:
-    from spmsim.io import write_csv
-    from spmsim.report.charts import balance_bars, save_html, territory_map
+    from spmsim.io import csv_text, text_writer, write_files
+    from spmsim.report.charts import balance_bars, html_writer, territory_map
     from spmsim.studies.designs import design_territories
 
     design = design_territories(args.accounts, args.reps, balance=args.balance, on=args.on,
                                 disruption=args.disruption)
     out = Path(args.out)
-    write_csv(design.alignment, out / "alignment.csv")
-    write_csv(design.territories.round(3), out / "territories.csv")
-    write_csv(design.metrics.reset_index(names="metric"), out / "metrics.csv")
-    save_html(territory_map(design.accounts, design.alignment["territory"]) & balance_bars(
-        design.territories, args.on, args.balance), out / "territories.html")
+    chart = territory_map(design.accounts, design.alignment["territory"]) & balance_bars(
+        design.territories, args.on, args.balance)
+    write_files(out, {
+        "alignment.csv": text_writer(csv_text(design.alignment)),
+        "territories.csv": text_writer(csv_text(design.territories.round(3))),
+        "metrics.csv": text_writer(csv_text(design.metrics.reset_index(names="metric"))),
+        "territories.html": html_writer(chart)})
     print(design.describe(args.balance, args.on))
     print(design.metrics.to_string(float_format=lambda v: f"{v:,.3f}"))
     print(f"\nwrote {out}/alignment.csv, territories.csv, metrics.csv, territories.html")

@@ -26,7 +26,7 @@ import pyarrow as pa
 from spmsim.config import EDGE_TOLERANCE
 from spmsim.errors import SpmsimError
 from spmsim.format import amount, percent
-from spmsim.io import atomic_folder, sha256_file
+from spmsim.io import atomic_folder, naming, sha256_file
 
 TRIAL_STATS = ("revenue", "variable_pay", "base_pay", "on_target_incentive", "reps", "fte",
                "at_quota", "leavers", "top20_revenue_share",
@@ -209,7 +209,8 @@ class Results:
         also = dict(also or {})
         with atomic_folder(folder, OWNED | set(also)) as tmp:
             for name, write in also.items():
-                write(tmp / name)
+                with naming(tmp / name):
+                    write(tmp / name)
             self.write_tables(tmp)
         return folder
 
@@ -225,7 +226,8 @@ class Results:
         files = {}
         for name, df in tables.items():
             path = folder / f"{name}.parquet"
-            df.to_parquet(path, index=False, engine="pyarrow")
+            with naming(path):
+                df.to_parquet(path, index=False, engine="pyarrow")
             files[name] = {"file": path.name, "rows": len(df), "sha256": sha256_file(path)}
         meta = {"format": FORMAT, "engine": self.engine, "seed": self.seed,
                 "groups": list(self.groups), "months": list(self.months),
