@@ -29,6 +29,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -88,7 +89,12 @@ def naming(path: str | Path) -> Iterator[None]:
 
 def _prepare(folder: Path) -> None:
     """Create `folder` and, once per process, clean stale temporaries in it."""
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as e:
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()),
+                       folder)
+        raise InputError(blocker, "is a file, not a folder: choose another output path") from e
     key = folder.resolve()
     if key not in _cleaned:
         clean_stale(folder)
@@ -97,6 +103,26 @@ def _prepare(folder: Path) -> None:
 
 def _temp_prefix(path: Path) -> str:
     return f".{path.name}.{os.getpid()}-"
+
+
+def _named_for(e: OSError, target: Path) -> OSError:
+    """The error with the hidden temporary of `target` in its file name replaced by
+    `target` itself (`out/.run.12-ab.tmp/reps.parquet` -> `out/run/reps.parquet`): the
+    user knows the path they asked for, not our temporary."""
+    prefix = str(target.parent / _temp_prefix(target))
+    name = str(e.filename or "")
+    if not name.startswith(prefix):
+        return e
+    inside = name[len(prefix):].partition(os.sep)[2]
+    shown = target / inside if inside else target
+    return OSError(e.errno, e.strerror or str(e), str(shown))
+
+
+def _reraise_named(e: OSError, target: Path) -> NoReturn:
+    named = _named_for(e, target)
+    if named is e:
+        raise e
+    raise named from e
 
 
 def _mode_for(path: Path) -> int:
@@ -119,13 +145,19 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     """Call `write(temp_path)` on a temporary file beside `path`, then rename it into place."""
     path = Path(path)
     _prepare(path.parent)
-    tmp = _temp_file(path)
+    tmp = None
     try:
+        tmp = _temp_file(path)
         with naming(tmp):
             write(tmp)
         os.replace(tmp, path)
+    except OSError as e:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        _reraise_named(e, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         raise
     return path
 
@@ -137,6 +169,7 @@ def write_files(folder: str | Path, writers: Mapping[str, Callable[[Path], objec
     folder = Path(folder)
     _prepare(folder)
     temps: dict[Path, Path] = {}
+    path = folder
     try:
         for name, write in writers.items():
             path = folder / name
@@ -145,9 +178,11 @@ def write_files(folder: str | Path, writers: Mapping[str, Callable[[Path], objec
                 write(temps[path])
         for path, tmp in temps.items():
             os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         for tmp in temps.values():
             tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            _reraise_named(e, path)
         raise
     return list(temps)
 
@@ -164,10 +199,14 @@ def _exchange(a: Path, b: Path) -> bool:
     return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
+# what file browsers leave in any folder they show
+_BROWSER_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+
+
 def _foreign(path: Path, owned: Collection[str]) -> list[str]:
     """Entries of an existing folder that spmsim would not have written there."""
     return sorted(e.name for e in os.scandir(path) if e.name not in owned and
-                  not _TEMP.match(e.name))
+                  e.name not in _BROWSER_FILES and not _TEMP.match(e.name))
 
 
 @contextlib.contextmanager
@@ -180,7 +219,10 @@ def atomic_folder(path: str | Path, owned: Collection[str]) -> Iterator[Path]:
     anything else is refused (InputError) rather than replaced.
     """
     path = Path(path)
-    if path.is_symlink() or (path.exists() and not path.is_dir()):
+    if path.is_symlink():
+        raise InputError(path, "is a symbolic link: give the folder it points to, or another "
+                               "output folder")
+    if path.exists() and not path.is_dir():
         raise InputError(path, "exists and is not a folder: choose another output folder")
     if path.is_dir():
         foreign = _foreign(path, owned)
@@ -189,7 +231,10 @@ def atomic_folder(path: str | Path, owned: Collection[str]) -> Iterator[Path]:
             raise InputError(path, f"holds files spmsim did not write here ({shown}): "
                                    "choose a new or empty output folder, or remove them")
     _prepare(path.parent)
-    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent))
+    except OSError as e:
+        _reraise_named(e, path)
     try:
         os.chmod(tmp, 0o777 & ~_umask())
         yield tmp
@@ -202,6 +247,9 @@ def atomic_folder(path: str | Path, owned: Collection[str]) -> Iterator[Path]:
             os.rename(path, old)
             os.rename(tmp, path)
             shutil.rmtree(old, ignore_errors=True)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        _reraise_named(e, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

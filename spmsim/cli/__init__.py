@@ -25,9 +25,17 @@ def _version() -> str:
     return __version__
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line (`error: spmsim simulate: argument --trials:
+    0 is outside 1 to 10,000,000 (see spmsim simulate --help)`), exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {_one_line(message)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command, group by group."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="spmsim", description="Design sales compensation, quota and territory plans by "
         "simulation: validate, replay, compare, curve, simulate, territory, quota, study, "
         "report, notebook, sweep, capacity, forecast, calibrate, crm, schema.")

@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from spmsim.cli.common import add_out, add_progress, add_seed, add_set, add_trials, overrides
+from spmsim.cli.common import (
+    add_out,
+    add_progress,
+    add_seed,
+    add_set,
+    add_trials,
+    number,
+    overrides,
+    whole,
+)
+from spmsim.config import MAX_TRIALS
 from spmsim.engines import DEFAULT_LOGGED_TRIALS, DEFAULT_MEMORY_MB
 from spmsim.format import percent
 
@@ -46,14 +56,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_trials(m, help="simulated plan years (default: the scenario's)")
     add_seed(m, help="random seed (default: the scenario's)")
     add_set(m)
-    m.add_argument("--memory-mb", type=float, default=DEFAULT_MEMORY_MB,
+    m.add_argument("--memory-mb", type=number(0, 1e7, above=True), default=DEFAULT_MEMORY_MB,
                    help="memory budget for the working arrays (sets the chunk size)")
-    m.add_argument("--workers", type=int, help="threads (default: the CPU count, up to 8)")
+    m.add_argument("--workers", type=whole(1, 1024),
+                   help="threads (default: the CPU count, up to 8)")
     m.add_argument("--no-rep-detail", action="store_true",
                    help="keep per-trial summaries only, not every rep of every trial")
     add_progress(m)
     m.add_argument("--engine", choices=["montecarlo", "agents"], default="montecarlo",
                    help="montecarlo (vectorised, fast) or agents (SimPy, with behaviour)")
-    m.add_argument("--log-trials", type=int, default=DEFAULT_LOGGED_TRIALS,
+    m.add_argument("--log-trials", type=whole(0, MAX_TRIALS), default=DEFAULT_LOGGED_TRIALS,
                    help="agents: trials whose events are logged (events.parquet)")
     m.set_defaults(func=cmd_simulate)

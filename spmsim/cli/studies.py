@@ -7,7 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from spmsim.cli.common import add_out, add_progress, add_reports, add_trials
+from spmsim.cli.common import add_out, add_progress, add_reports, add_trials, whole
 from spmsim.config import safe_name
 from spmsim.errors import SpmsimError
 
@@ -121,13 +121,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     w.add_argument("study", help="sweep study YAML file (with `sweep:`)")
     add_out(w, help="output folder (finished candidates are kept)")
     where = w.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="start a Dask LocalCluster of N processes")
+    where.add_argument("--workers", type=whole(1, 1024),
+                       help="start a Dask LocalCluster of N processes")
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                        help="run on an existing Dask cluster")
     add_trials(w, help="trials per candidate (default: the study's)")
     w.add_argument("--no-resume", action="store_true",
                    help="run every candidate again, even those finished in --out")
-    w.add_argument("--show", type=int, default=15, help="candidates printed (best first)")
+    w.add_argument("--show", type=whole(0), default=15, help="candidates printed (best first)")
     w.add_argument("--report", action="store_true",
                    help="also write reports/<study>_sweep.html (notebooks/sweep_study.ipynb)")
     add_reports(w)

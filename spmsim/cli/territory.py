@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from spmsim.cli.common import add_out, add_trials
+from spmsim.cli.common import add_out, add_seed, add_trials, number, whole
+from spmsim.config import MAX_MONEY
 
 
 def cmd_territory_accounts(args) -> int:
@@ -58,18 +59,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     t = sub.add_parser("territory", help="territory design: synthetic accounts, optimiser")
     tsub = t.add_subparsers(dest="territory_command", required=True)
     ta = tsub.add_parser("accounts", help="write synthetic accounts at US cities")
-    ta.add_argument("--accounts", type=int, default=2000)
-    ta.add_argument("--reps", type=int, default=40, help="reps owning them today")
-    ta.add_argument("--seed", type=int, default=2027)
+    ta.add_argument("--accounts", type=whole(1), default=2000)
+    ta.add_argument("--reps", type=whole(1), default=40, help="reps owning them today")
+    add_seed(ta, help="random seed (default 2027)", default=2027)
     add_out(ta, help="CSV file to write")
     ta.set_defaults(func=cmd_territory_accounts)
     to = tsub.add_parser("optimise", help="balance territories, minimising travel and moves")
     to.add_argument("accounts", help="CSV: account_id, lat, lon, potential, workload[, rep_id]")
-    to.add_argument("--reps", type=int, help="territories (default: the current reps)")
-    to.add_argument("--balance", type=float, default=0.1,
+    to.add_argument("--reps", type=whole(1), help="territories (default: the current reps)")
+    to.add_argument("--balance", type=number(0, 100, above=True), default=0.1,
                     help="every territory within +- this share of the mean (default 0.1)")
     to.add_argument("--on", choices=["workload", "potential"], default="workload")
-    to.add_argument("--disruption", type=float, default=0.0,
+    to.add_argument("--disruption", type=number(0, 1e6), default=0.0,
                     help="weight of moved potential against travel (0: ignore continuity)")
     add_out(to)
     to.set_defaults(func=cmd_territory_optimise)
@@ -79,9 +80,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--role", required=True, help="a role with `territory:`")
     q.add_argument("--method", action="append", required=True,
                    choices=["flat_growth", "potential", "equal"], help="repeatable")
-    q.add_argument("--target", type=float, help="company target (default: the role's)")
-    q.add_argument("--over-assignment", type=float, default=0.0)
-    q.add_argument("--growth", type=float, default=0.0, help="flat_growth: growth on history")
+    q.add_argument("--target", type=number(0, MAX_MONEY, above=True),
+                   help="company target (default: the role's)")
+    q.add_argument("--over-assignment", type=number(0, 1), default=0.0)
+    q.add_argument("--growth", type=number(-1, 1e3, above=True), default=0.0,
+                   help="flat_growth: growth on history")
     add_trials(q, help="simulated plan years per method")
     add_out(q)
     q.set_defaults(func=cmd_quota)
