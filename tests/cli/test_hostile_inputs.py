@@ -298,9 +298,52 @@ def test_huge_plan_file_refused(tmp_path):
 
 
 def test_unwritable_output_is_exit_1_naming_the_path(tmp_path):
-    blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    code, _, err = cli("curve", ENT, "--out", blocker / "curve.csv")
+    """The output's folder cannot be created (here: under /proc): the path the user gave
+    is named, not a temporary of ours."""
+    target = Path("/proc") / f"spmsim-{tmp_path.name}.csv"
+    code, _, err = cli("curve", ENT, "--out", target)
     assert code == 1
-    assert err == f"error: {blocker}: File exists (errno EEXIST)\n" or \
-        err.startswith(f"error: {blocker}") and err.count("\n") == 1
+    assert err.startswith(f"error: {target}: ") and err.count("\n") == 1
+
+
+# options on the command line ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, message", [
+    (["simulate", "x.yaml", "--out", "o", "--trials", "0"],
+     "error: spmsim simulate: argument --trials: 0 is outside 1 to 10,000,000 "
+     "(see spmsim simulate --help)"),
+    (["simulate", "x.yaml", "--out", "o", "--memory-mb", "nan"],
+     "error: spmsim simulate: argument --memory-mb: nan is not a number above 0 and at most "
+     "1e+07 (see spmsim simulate --help)"),
+    (["study", "x.yaml", "--out", "o", "--trials", "-3"],
+     "error: spmsim study: argument --trials: -3 is outside 1 to 10,000,000 "
+     "(see spmsim study --help)"),
+    (["territory", "optimise", "a.csv", "--out", "o", "--balance", "inf"],
+     "error: spmsim territory optimise: argument --balance: inf is not a number above 0 and "
+     "at most 100 (see spmsim territory optimise --help)"),
+    (["simulate", "x.yaml", "--out", "o", "--seed", "x"],
+     "error: spmsim simulate: argument --seed: 'x' is not a whole number "
+     "(see spmsim simulate --help)"),
+])
+def test_bad_options_are_one_line_exit_2(capsys, args, message):
+    with pytest.raises(SystemExit) as e:
+        main(args)
+    assert e.value.code == 2
+    assert capsys.readouterr().err == message + "\n"
+
+
+@pytest.mark.parametrize("quota", ["new_arr=inf", "new_arr=nan", "new_arr=-5", "new_arr=1e308"])
+def test_command_line_quotas_are_finite_and_positive(quota):
+    code, _, err = cli("curve", ENT, "--quota", quota)
+    assert code == 2 and f"--quota {quota!r}: an amount above 0" in err
+
+
+def test_an_output_path_under_a_file_is_bad_input(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, err = cli("simulate", ROOT / "scenarios" / "acme_baseline.yaml", "--trials", "2",
+                       "--no-progress", "--out", blocker / "run")
+    assert code == 2
+    assert err == f"error: {blocker}: is a file, not a folder: choose another output path\n"
+    assert blocker.read_text() == "x"
