@@ -117,10 +117,26 @@ _INDEX_CSS = ("body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
               "border-bottom:1px solid #ddd}th{background:#f3f3f3}a{color:#1f5fa8}")
 
 
+def _read_index(reports: Path) -> list[dict]:
+    """The reports index's entries (none yet: empty); one not as spmsim writes it is refused
+    before any report is made."""
+    index_json = reports / "index.json"
+    entries: object = []
+    if index_json.exists():
+        try:
+            entries = json.loads(index_json.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            entries = None
+    if not isinstance(entries, list) or not all(
+            isinstance(e, dict) and {"file", "study", "date"} <= set(e) for e in entries):
+        raise SpmsimError(f"{index_json}: not a reports index as spmsim writes it: remove it "
+                          "(it is rebuilt as reports are written)")
+    return entries
+
+
 def _update_index(reports: Path, entry: dict) -> None:
     index_json = reports / "index.json"
-    entries = json.loads(index_json.read_text()) if index_json.exists() else []
-    entries = [e for e in entries if e["file"] != entry["file"]] + [entry]
+    entries = [e for e in _read_index(reports) if e["file"] != entry["file"]] + [entry]
     atomic_write_text(index_json, json.dumps(entries, indent=2) + "\n")
 
     def cell(value) -> str:
@@ -177,6 +193,7 @@ def render_notebook(notebook: str | Path, parameters: dict, *, name: str, title:
         raise InputError(f"--name {name!r}", f"a report's name is {SAFE_NAME_RULE}; it "
                                              "becomes reports/<name>.html")
     path, reports = notebook_path(notebook), Path(reports)
+    _read_index(reports)  # a damaged index stops us before anything runs
     used = {**notebook_defaults(path), **parameters}
     seed = used.get("seed") if seed is None else seed
     trials = used.get("trials") if trials is None else trials

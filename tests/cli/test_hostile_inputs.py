@@ -347,3 +347,14 @@ def test_an_output_path_under_a_file_is_bad_input(tmp_path):
     assert code == 2
     assert err == f"error: {blocker}: is a file, not a folder: choose another output path\n"
     assert blocker.read_text() == "x"
+
+
+def test_a_damaged_reports_index_stops_before_anything_runs(tmp_path):
+    index = tmp_path / "index.json"
+    for text in ("{not json", '[{"file": "a.html"}]', '"text"'):
+        index.write_text(text)
+        code, _, err = cli("notebook", "quota_study", "--reports", tmp_path)
+        assert code == 2
+        assert err == (f"error: {index}: not a reports index as spmsim writes it: remove it "
+                       "(it is rebuilt as reports are written)\n")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["index.json"]
