@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from spmsim.cli import crm, history, plans, simulate, studies, territory
@@ -70,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     and exit code 2. The environment (a full disk, a permission, memory): one line naming
     the path, exit code 1. Never a traceback (SPMSIM_TRACEBACK=1 shows one for a bug)."""
     args = build_parser().parse_args(argv)
+    previous = _on_sigterm()
     try:
         return args.func(args)
     except SpmsimError as e:
@@ -98,6 +101,21 @@ def main(argv: Sequence[str] | None = None) -> int:
               "please report it with the command; SPMSIM_TRACEBACK=1 shows the traceback)",
               file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def _on_sigterm():
+    """On SIGTERM (`kill`, a CI timeout) stop as on Ctrl-C, so temporaries are removed on
+    the way out; returns the handler to restore (None off the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _terminated)
 
 
 if __name__ == "__main__":

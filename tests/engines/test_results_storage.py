@@ -219,3 +219,28 @@ def test_real_full_disk_during_a_rerun(tiny_disk):
     assert _files(out) == before
     assert Results.load(out).n_trials == 4
     assert sorted(p.name for p in tiny_disk.iterdir()) == ["run"]
+
+
+def test_terminated_run_removes_its_temporary_on_the_way_out(runs, tmp_path):
+    """`kill` (SIGTERM, as a CI timeout sends) stops the command like Ctrl-C: the previous
+    results stand and no temporary is left behind, even before the next run."""
+    folder = runs[0].save(tmp_path / "run")
+    before = _files(folder)
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        import pandas as pd
+        from spmsim.cli import main
+        real = pd.DataFrame.to_parquet
+        def to_parquet(self, path, *a, **k):
+            real(self, path, *a, **k)
+            os.kill(os.getpid(), signal.SIGTERM)  # terminated after the first table
+        pd.DataFrame.to_parquet = to_parquet
+        sys.exit(main(["simulate", {str(ACME)!r}, "--trials", "8", "--no-progress",
+                       "--out", {str(folder)!r}]))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 143, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert _files(folder) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
