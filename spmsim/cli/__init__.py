@@ -71,7 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command. Bad input: the problems on stderr (one line each, naming the file)
     and exit code 2. The environment (a full disk, a permission, memory): one line naming
     the path, exit code 1. Never a traceback (SPMSIM_TRACEBACK=1 shows one for a bug)."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # a bad option (one line already printed): exit code 2
+        if e.code in (0, None):  # --help, --version
+            raise
+        return 2
     previous = _on_sigterm()
     try:
         return args.func(args)

@@ -162,7 +162,7 @@ def scratch():
 
 
 @pytest.mark.slow
-@fuzz(150)
+@fuzz(100)
 @given(data=st.data())
 def test_plan_documents_validate_or_are_refused_by_file(data):
     base = data.draw(st.sampled_from(PLAN_TREES))
@@ -190,7 +190,7 @@ def _small(tree: Any) -> bool:
 
 
 @pytest.mark.slow
-@fuzz(40)
+@fuzz(25)
 @given(data=st.data())
 def test_scenario_documents_simulate_or_are_refused_by_file(data):
     tree = data.draw(mutated(SCENARIO_TREE))
@@ -230,7 +230,7 @@ def deals_csv(draw) -> bytes:
 
 
 @pytest.mark.slow
-@fuzz(60)
+@fuzz(40)
 @given(data=deals_csv())
 def test_deals_rows_replay_or_are_refused_by_file(data):
     with tempfile.TemporaryDirectory(prefix="spmsim-fuzz-") as tmp:

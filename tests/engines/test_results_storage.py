@@ -130,6 +130,7 @@ def test_save_refuses_a_folder_of_other_files(runs, tmp_path):
     assert _files(tmp_path) == {"notes.md": b"mine"}
 
 
+@pytest.mark.slow
 def test_killed_run_leaves_the_old_folder_and_its_temporary_is_cleaned(runs, tmp_path):
     """A run killed (SIGKILL) while writing its tables: the old results stand, and the
     hidden folder it was building is removed by the next run writing in that folder."""
@@ -200,6 +201,7 @@ def tiny_disk():
         where.rmdir()
 
 
+@pytest.mark.slow
 def test_real_full_disk_during_a_rerun(tiny_disk):
     """`python -m spmsim simulate` into a 1 MiB filesystem: the small run fits, the big
     rerun fills the disk; the previous results stay whole and loadable."""
@@ -221,6 +223,7 @@ def test_real_full_disk_during_a_rerun(tiny_disk):
     assert sorted(p.name for p in tiny_disk.iterdir()) == ["run"]
 
 
+@pytest.mark.slow
 def test_terminated_run_removes_its_temporary_on_the_way_out(runs, tmp_path):
     """`kill` (SIGTERM, as a CI timeout sends) stops the command like Ctrl-C: the previous
     results stand and no temporary is left behind, even before the next run."""
