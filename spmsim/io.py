@@ -36,7 +36,8 @@ import pandas as pd
 
 from spmsim.errors import InputError
 
-_TEMP = re.compile(r"^\..+\.(\d+)-[A-Za-z0-9_]+\.(tmp|old)$")
+# `.<name>.<pid>-<8 random characters of mkstemp>.tmp` (or `.old`)
+_TEMP = re.compile(r"^\..+\.(\d+)-[a-z0-9_]{8}\.(tmp|old)$")
 _cleaned: set[Path] = set()
 
 

@@ -137,10 +137,12 @@ def _dead_pid() -> int:
 
 def test_killed_runs_temporaries_are_cleaned_the_next_time(tmp_path):
     dead, alive = _dead_pid(), os.getppid()
-    stale_file = tmp_path / f".reps.parquet.{dead}-abc123.tmp"
-    stale_folder = tmp_path / f".results.{dead}-xyz.tmp"
-    live = tmp_path / f".summary.csv.{alive}-q1.tmp"  # another process still writing
+    stale_file = tmp_path / f".reps.parquet.{dead}-abc123de.tmp"
+    stale_folder = tmp_path / f".results.{dead}-xyz_0123.tmp"
+    live = tmp_path / f".summary.csv.{alive}-q1q1q1q1.tmp"  # another process still writing
     mine = tmp_path / "keep.txt"
+    lookalike = tmp_path / f".notes.{dead}-draft.tmp"  # not a name spmsim makes
+    lookalike.write_text("user's")
     stale_file.write_bytes(b"half")
     stale_folder.mkdir()
     (stale_folder / "trials.parquet").write_bytes(b"half")
@@ -148,12 +150,12 @@ def test_killed_runs_temporaries_are_cleaned_the_next_time(tmp_path):
     mine.write_text("user file")
     removed = clean_stale(tmp_path)
     assert sorted(removed) == sorted([stale_file, stale_folder])
-    assert live.exists() and mine.exists()
+    assert live.exists() and mine.exists() and lookalike.exists()
 
 
 def test_an_atomic_write_cleans_its_folder(tmp_path):
     sio._cleaned.discard(tmp_path.resolve())
-    stale = tmp_path / f".summary.csv.{_dead_pid()}-k9.tmp"
+    stale = tmp_path / f".summary.csv.{_dead_pid()}-k9k9k9k9.tmp"
     stale.write_text("half")
     atomic_write_text(tmp_path / "summary.csv", "a\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.csv"]
