@@ -24,7 +24,17 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
+        where, message = printable(self.where), printable(self.message)
+        return f"{where}: {message}" if where else message
+
+
+def printable(text: str) -> str:
+    """`text` with control and invisible characters escaped (`\\r`, `\\u202e`), so a
+    message stays one line and shows what is really in the file."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class InputError(SpmsimError):
@@ -39,10 +49,11 @@ class InputError(SpmsimError):
 
     def render(self) -> str:
         shown = self.problems[:MAX_LISTED]
-        lines = [f"{self.file}: {p}" for p in shown]
+        file = printable(self.file)
+        lines = [f"{file}: {p}" for p in shown]
         hidden = len(self.problems) - len(shown)
         if hidden:
-            lines.append(f"{self.file}: ... and {hidden} more problems of the same kind")
+            lines.append(f"{file}: ... and {hidden} more problems of the same kind")
         return "\n".join(lines)
 
 

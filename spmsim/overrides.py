@@ -34,15 +34,28 @@ def parse_path(path: str) -> list[str | int]:
     return parts
 
 
+class _ValueLoader(yaml.SafeLoader):
+    """Plain data without aliases: a value on a command line has no use for `*name`, and
+    refusing them rules out a small text that expands to an enormous value."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed "
+                                              "here", self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
 def parse_assignment(text: str) -> tuple[str, Any]:
     """`PATH=VALUE` with VALUE read as YAML (`2.5`, `true`, `[1, 2]`, `{a: 1}`, `text`)."""
     path, sep, value = text.partition("=")
     if not sep or not path.strip():
         raise ValueError(f"--set {text!r}: write PATH=VALUE, e.g. org.roles.ae.headcount=40")
     try:
-        return path.strip(), yaml.safe_load(value)
-    except yaml.YAMLError as e:
-        raise ValueError(f"--set {text!r}: the value is not valid YAML ({e})") from e
+        return path.strip(), yaml.load(value, Loader=_ValueLoader)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as e:
+        what = " ".join(str(getattr(e, "problem", None) or e or type(e).__name__).split())
+        shown = repr(text) if len(text) <= 80 else repr(text[:77]) + "..."
+        raise ValueError(f"--set {shown}: the value is not valid YAML ({what})") from e
 
 
 def _show(parts: list[str | int]) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
-from spmsim.config import Frozen, read_yaml
+from spmsim.config import Count, Frozen, Money, Rate, Trials, read_yaml
 from spmsim.errors import InputError, Problem, problems_from_validation
 from spmsim.model.org import MONTHS
 from spmsim.model.scenario import Scenario, read_scenario_tree, resolve_files, scenario_from_tree
@@ -49,8 +49,8 @@ class Hiring(Frozen):
 class Ramping(Frozen):
     """Reps in seat on the year's first day who are still ramping."""
 
-    count: int = Field(ge=1)
-    tenure_months: float = Field(ge=0, description="months since they started, on day one")
+    count: Count = Field(ge=1)
+    tenure_months: Rate = Field(ge=0, description="months since they started, on day one")
 
 
 class Capacity(Frozen):
@@ -60,13 +60,13 @@ class Capacity(Frozen):
     description: str = ""
     scenario: Scenario
     role: str
-    target: float | tuple[float, ...] = Field(
+    target: Money | tuple[Money, ...] = Field(
         description="bookings for the year on the role's money measures, or 12 monthly "
         "targets (then met when bookings to date reach the target to date at every month end)")
     probability: float = Field(0.8, gt=0, lt=1, description="chance of meeting the target")
     hiring: Hiring
     ramping: tuple[Ramping, ...] = ()
-    trials: int = Field(2000, ge=1)
+    trials: Trials = Field(2000, ge=1)
     seed: int = Field(0, ge=0)
     _source: str = PrivateAttr("<capacity>")
 

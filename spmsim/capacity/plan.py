@@ -23,7 +23,7 @@ from spmsim.capacity.seats import (
 )
 from spmsim.errors import InputError, Problem
 from spmsim.format import amount, percent
-from spmsim.io import atomic_write_text, write_csv
+from spmsim.io import csv_text, text_writer, write_files
 from spmsim.model.org import MONTHS, Hire
 
 
@@ -112,15 +112,16 @@ class CapacityPlan:
 
     def save(self, out: str | Path) -> list[Path]:
         """hiring_plan.csv, bookings.csv (one row per trial), curve.csv, summary.csv and
-        capacity.json (the inputs, scenario included), each written atomically."""
+        capacity.json (the inputs, scenario included), all written before any replaces
+        the previous run's."""
         out = Path(out)
         bookings = pd.DataFrame({"trial": np.arange(self.trials), "bookings": self.bookings})
-        return [write_csv(self.schedule.round(6), out / "hiring_plan.csv"),
-                write_csv(bookings.round(2), out / "bookings.csv"),
-                write_csv(self.curve.round(6), out / "curve.csv"),
-                write_csv(self.summary(), out / "summary.csv"),
-                atomic_write_text(out / "capacity.json",
-                                  self.capacity.model_dump_json(indent=1) + "\n")]
+        return write_files(out, {
+            "hiring_plan.csv": text_writer(csv_text(self.schedule.round(6))),
+            "bookings.csv": text_writer(csv_text(bookings.round(2))),
+            "curve.csv": text_writer(csv_text(self.curve.round(6))),
+            "summary.csv": text_writer(csv_text(self.summary())),
+            "capacity.json": text_writer(self.capacity.model_dump_json(indent=1) + "\n")})
 
 
 def _period(year_start: date, month: int) -> str:

@@ -3,8 +3,42 @@
 from __future__ import annotations
 
 import argparse
+import math
+from collections.abc import Callable
 
+from spmsim.config import MAX_COUNT, MAX_MONEY, MAX_TRIALS
 from spmsim.errors import SpmsimError
+
+MAX_SEED = 2 ** 63 - 1
+
+
+def whole(low: int = 1, high: int = MAX_COUNT) -> Callable[[str], int]:
+    """An argparse type: a whole number within [low, high]."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is outside {low:,} to {high:,}")
+        return value
+    parse.__name__ = "whole number"
+    return parse
+
+
+def number(low: float, high: float, *, above: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite number within [low, high] (above `low` if `above`)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not math.isfinite(value) or value > high or value < low or (above and value == low):
+            span = f"above {low:g} and at most {high:g}" if above else f"from {low:g} to {high:g}"
+            raise argparse.ArgumentTypeError(f"{text} is not a number {span}")
+        return value
+    parse.__name__ = "number"
+    return parse
 
 
 def add_out(p: argparse.ArgumentParser, help: str = "output folder", **kwargs) -> None:
@@ -16,13 +50,13 @@ def add_out(p: argparse.ArgumentParser, help: str = "output folder", **kwargs) -
 def add_seed(p: argparse.ArgumentParser, help: str = "random seed (default: the file's)",
              **kwargs) -> None:
     """`--seed`: the root of every random stream."""
-    p.add_argument("--seed", type=int, help=help, **kwargs)
+    p.add_argument("--seed", type=whole(0, MAX_SEED), help=help, **kwargs)
 
 
 def add_trials(p: argparse.ArgumentParser,
                help: str = "simulated plan years (default: the file's)") -> None:
     """`--trials`: how many plan years (or periods) are simulated."""
-    p.add_argument("--trials", type=int, help=help)
+    p.add_argument("--trials", type=whole(1, MAX_TRIALS), help=help)
 
 
 def add_set(p: argparse.ArgumentParser) -> None:
@@ -62,7 +96,10 @@ def pair(text: str, option: str = "--quota") -> tuple[str, float]:
     """`MEASURE=AMOUNT` as (measure, amount)."""
     name, _, value = text.partition("=")
     try:
-        return name.strip(), float(value)
+        amount = float(value)
     except ValueError:
         raise SpmsimError(f"{option} {text!r}: write MEASURE=AMOUNT, e.g. new_arr=1200000") \
             from None
+    if not 0 < amount <= MAX_MONEY:
+        raise SpmsimError(f"{option} {text!r}: an amount above 0 and at most {MAX_MONEY:,.0f}")
+    return name.strip(), amount

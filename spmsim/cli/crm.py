@@ -6,7 +6,16 @@ import argparse
 import contextlib
 import warnings
 
-from spmsim.cli.common import add_history_inputs, add_out, add_progress, add_seed, add_trials, pair
+from spmsim.cli.common import (
+    add_history_inputs,
+    add_out,
+    add_progress,
+    add_seed,
+    add_trials,
+    number,
+    pair,
+    whole,
+)
 
 
 @contextlib.contextmanager
@@ -114,11 +123,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "with a chosen probability")
     cp.add_argument("capacity", help="capacity YAML file (scenario, role, target, hiring)")
     add_out(cp)
-    cp.add_argument("--probability", type=float, help="chance of meeting the target "
-                    "(default: the file's)")
+    cp.add_argument("--probability", type=number(0, 1, above=True),
+                    help="chance of meeting the target (default: the file's)")
     add_trials(cp)
     add_seed(cp)
-    cp.add_argument("--confirm", type=int, default=0, metavar="TRIALS",
+    cp.add_argument("--confirm", type=whole(0, 10 ** 7), default=0, metavar="TRIALS",
                     help="re-estimate the plan's probability with the Monte Carlo engine on "
                     "TRIALS independent plan years")
     add_progress(cp)
@@ -142,7 +151,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     fc.add_argument("--end", help="backtest: last as_of")
     add_trials(fc, help="simulated periods (default 10,000; backtest 2,000 per period)")
     add_seed(fc, help="random seed (default 0)", default=0)
-    fc.add_argument("--windows", type=int, default=12,
+    fc.add_argument("--windows", type=whole(1, 1000), default=12,
                     help="past periods to calibrate on (default 12)")
     fc.add_argument("--type", action="append", metavar="TYPE", help="only opportunities of "
                     "this Type, e.g. \"New Business\" (repeatable)")
@@ -167,8 +176,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     cb.add_argument("--since", help="first day of the window (default: the month of the "
                     "earliest close)")
     cb.add_argument("--as-of", help="export date (default: the last date in the history)")
-    cb.add_argument("--bootstrap", type=int, default=200, help="rep resamples for standard "
-                    "errors (default 200)")
+    cb.add_argument("--bootstrap", type=whole(0, 10 ** 6), default=200,
+                    help="rep resamples for standard errors (default 200)")
     cb.add_argument("--size", choices=["auto", "lognormal", "mixture", "empirical"],
                     default="auto", help="deal-size model (default auto: the lognormal if it "
                     "fits, else a mixture of two, else the won amounts resampled)")
@@ -186,8 +195,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ck.set_defaults(func=cmd_crm_check)
     cs = crsub.add_parser("synthetic", help="write history generated from known parameters")
     add_out(cs, help="folder to write")
-    cs.add_argument("--reps", type=int, default=40)
-    cs.add_argument("--months", type=int, default=24)
+    cs.add_argument("--reps", type=whole(1, 10 ** 5), default=40)
+    cs.add_argument("--months", type=whole(1, 1200), default=24)
     add_seed(cs, help="random seed (default 2025)", default=2025)
     cs.add_argument("--like-an-export", action="store_true",
                     help="with what real exports show: quarter-end peaks, months that move "

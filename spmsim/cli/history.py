@@ -25,7 +25,7 @@ def _transactions(args, plans):
 def cmd_replay(args) -> int:
     from spmsim.history.replay import plan_summary, replay, revenue_measures
     from spmsim.history.statement import statement
-    from spmsim.io import atomic_write_text, write_csv
+    from spmsim.io import csv_text, text_writer, write_files
     from spmsim.plans.io import load_plans
 
     plans = load_plans(args.plan)
@@ -36,11 +36,11 @@ def cmd_replay(args) -> int:
     out = Path(args.out)
     summary = plan_summary(result, args.revenue_measures or revenue_measures(plans))
     text = _summary_text(summary)
-    for name, df in (("payouts_by_component", result.by_component),
-                     ("payouts_by_period", result.by_period), ("payouts_by_rep", result.by_rep),
-                     ("plan_summary", summary.round(6))):
-        write_csv(df, out / f"{name}.csv")
-    atomic_write_text(out / "summary.txt", text + "\n")
+    tables = (("payouts_by_component", result.by_component),
+              ("payouts_by_period", result.by_period), ("payouts_by_rep", result.by_rep),
+              ("plan_summary", summary.round(6)))
+    write_files(out, {**{f"{name}.csv": text_writer(csv_text(df)) for name, df in tables},
+                      "summary.txt": text_writer(text + "\n")})
     print(text)
     print(f"\nwrote {out}/payouts_by_component.csv, payouts_by_period.csv, payouts_by_rep.csv, "
           "plan_summary.csv, summary.txt")
@@ -50,7 +50,7 @@ def cmd_replay(args) -> int:
 def cmd_compare(args) -> int:
     from spmsim.history.compare import compare, render
     from spmsim.history.replay import revenue_measures
-    from spmsim.io import atomic_write_text, write_csv
+    from spmsim.io import csv_text, text_writer, write_files
     from spmsim.plans import load_plan
     from spmsim.plans.io import load_plans
 
@@ -63,9 +63,10 @@ def cmd_compare(args) -> int:
     result = compare(_transactions(args, old_plans), _transactions(args, new_plans), key, revenue)
     text = render(result)
     out = Path(args.out)
-    write_csv(result.by_rep, out / "compare_by_rep.csv")
-    write_csv(result.summary.reset_index(names="version").round(6), out / "compare_summary.csv")
-    atomic_write_text(out / "comparison.txt", text + "\n")
+    summary = result.summary.reset_index(names="version").round(6)
+    write_files(out, {"compare_by_rep.csv": text_writer(csv_text(result.by_rep)),
+                      "compare_summary.csv": text_writer(csv_text(summary)),
+                      "comparison.txt": text_writer(text + "\n")})
     print(text)
     print(f"\nwrote {out}/compare_by_rep.csv, compare_summary.csv, comparison.txt")
     return 0

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from spmsim.cli.common import pair
-from spmsim.errors import InputError, SpmsimError
+from spmsim.errors import InputError
 from spmsim.format import amount, percent
 
 
@@ -15,8 +16,10 @@ def cmd_validate(args) -> int:
     from spmsim.plans.io import plan_files
 
     files = plan_files(args.files)
-    if not files:
-        raise SpmsimError("no plan files given or found")
+    empty = [f for f in map(Path, args.files) if f.is_dir() and not plan_files([f])]
+    if empty:
+        raise InputError(empty[0], "a folder without plan files (*.yaml, *.yml): name the "
+                                   "plan files or their folder")
     failed = 0
     for f in files:
         try:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from spmsim.cli.common import add_out, add_progress, add_seed, add_set, add_trials, overrides
+from spmsim.cli.common import (
+    add_out,
+    add_progress,
+    add_seed,
+    add_set,
+    add_trials,
+    number,
+    overrides,
+    whole,
+)
+from spmsim.config import MAX_TRIALS
 from spmsim.engines import DEFAULT_LOGGED_TRIALS, DEFAULT_MEMORY_MB
 from spmsim.format import percent
 
@@ -13,7 +23,7 @@ from spmsim.format import percent
 def cmd_simulate(args) -> int:
     from spmsim.engines import simulate, simulate_agents
     from spmsim.engines.eventlog import even_share, period_end_share
-    from spmsim.io import atomic_write_text, write_csv
+    from spmsim.io import csv_text, text_writer
     from spmsim.model.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, overrides(args), trials=args.trials, seed=args.seed)
@@ -24,10 +34,10 @@ def cmd_simulate(args) -> int:
         results = simulate(scenario, memory_mb=args.memory_mb, workers=args.workers,
                            keep_reps=not args.no_rep_detail, progress=not args.no_progress)
     out = Path(args.out)
-    results.save(out)
     text = results.summary_text()
-    write_csv(results.summary().reset_index(names="metric"), out / "summary.csv")
-    atomic_write_text(out / "summary.txt", text + "\n")
+    table = csv_text(results.summary().reset_index(names="metric"))
+    results.save(out, also={"summary.csv": text_writer(table),
+                            "summary.txt": text_writer(text + "\n")})
     print(text)
     if results.events is not None:
         share = period_end_share(results.events, scenario.year_start)
@@ -46,14 +56,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_trials(m, help="simulated plan years (default: the scenario's)")
     add_seed(m, help="random seed (default: the scenario's)")
     add_set(m)
-    m.add_argument("--memory-mb", type=float, default=DEFAULT_MEMORY_MB,
+    m.add_argument("--memory-mb", type=number(0, 1e7, above=True), default=DEFAULT_MEMORY_MB,
                    help="memory budget for the working arrays (sets the chunk size)")
-    m.add_argument("--workers", type=int, help="threads (default: the CPU count, up to 8)")
+    m.add_argument("--workers", type=whole(1, 1024),
+                   help="threads (default: the CPU count, up to 8)")
     m.add_argument("--no-rep-detail", action="store_true",
                    help="keep per-trial summaries only, not every rep of every trial")
     add_progress(m)
     m.add_argument("--engine", choices=["montecarlo", "agents"], default="montecarlo",
                    help="montecarlo (vectorised, fast) or agents (SimPy, with behaviour)")
-    m.add_argument("--log-trials", type=int, default=DEFAULT_LOGGED_TRIALS,
+    m.add_argument("--log-trials", type=whole(0, MAX_TRIALS), default=DEFAULT_LOGGED_TRIALS,
                    help="agents: trials whose events are logged (events.parquet)")
     m.set_defaults(func=cmd_simulate)

@@ -7,7 +7,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from spmsim.cli.common import add_out, add_progress, add_reports, add_trials
+from spmsim.cli.common import add_out, add_progress, add_reports, add_trials, whole
+from spmsim.config import safe_name
+from spmsim.errors import SpmsimError
 
 
 def cmd_study(args) -> int:
@@ -88,13 +90,17 @@ def cmd_notebook(args) -> int:
 
     params = {}
     for text in args.param:
-        key, value = parse_assignment(text)
+        try:
+            key, value = parse_assignment(text)
+        except ValueError as e:
+            raise SpmsimError(f"-p {text!r}: write KEY=VALUE, e.g. -p trials=500 "
+                              f"({str(e).split(': ', 1)[-1]})") from None
         if isinstance(value, date):  # YAML reads 2026-06-30 as a date; notebooks take text
             value = value.isoformat()
-        if isinstance(value, str) and Path(value).exists():
+        if isinstance(value, str) and "\0" not in value and Path(value).exists():
             value = str(Path(value).resolve())
         params[key] = value
-    stem = Path(args.notebook).stem
+    stem = safe_name(Path(args.notebook).stem)
     path = render_notebook(args.notebook, params, name=args.name or stem,
                            title=args.title or stem.replace("_", " "), reports=args.reports,
                            seed=params.get("seed"), trials=params.get("trials"))
@@ -119,7 +125,7 @@ def cmd_sweep(args) -> int:
     if args.report:
         path = render_notebook("sweep_study", {"out": str(Path(args.out).resolve()),
                                                "role": args.role or view.meta["role"]},
-                               name=f"{Path(args.study).stem}_sweep",
+                               name=safe_name(f"{Path(args.study).stem}_sweep"),
                                title=view.meta["study"], reports=args.reports,
                                seed=view.meta["seed"], trials=view.meta["trials"])
         print(f"wrote {path} and {Path(args.reports) / 'index.html'}")
@@ -163,13 +169,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     w.add_argument("study", help="sweep study YAML file (with `sweep:`)")
     add_out(w, help="output folder (finished candidates are kept)")
     where = w.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="start a Dask LocalCluster of N processes")
+    where.add_argument("--workers", type=whole(1, 1024),
+                       help="start a Dask LocalCluster of N processes")
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                        help="run on an existing Dask cluster")
     add_trials(w, help="trials per candidate (default: the study's)")
     w.add_argument("--no-resume", action="store_true",
                    help="run every candidate again, even those finished in --out")
-    w.add_argument("--show", type=int, default=15, help="candidates printed (best first)")
+    w.add_argument("--show", type=whole(0), default=15, help="candidates printed (best first)")
     w.add_argument("--report", action="store_true",
                    help="also write reports/<study>_sweep.html (notebooks/sweep_study.ipynb)")
     add_reports(w)

@@ -11,11 +11,14 @@ from spmsim.data.rows import Rows, duplicates, numbers, read_table
 from spmsim.errors import InputError
 
 REQUIRED = ("account_id", "lat", "lon", "potential", "workload")
-OPTIONAL = ("segment", "rep_id")
-def load_accounts(path: str | Path) -> pd.DataFrame:
-    """Read `account_id, lat, lon, potential, workload[, segment][, rep_id]`; every bad row
-    is reported with its line and column."""
-    rows = Rows(Path(path), read_table(path, (REQUIRED, OPTIONAL)))
+OPTIONAL = ("segment", "rep_id", "last_year", "name", "city", "state", "industry")
+
+
+def load_accounts(path: str | Path, also: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read `account_id, lat, lon, potential, workload` and the optional columns (`OPTIONAL`,
+    and `also`: columns a scenario names, such as its history column); every bad row is
+    reported with its line and column, and any other column is refused."""
+    rows = Rows(Path(path), read_table(path, (REQUIRED, (*OPTIONAL, *also))))
     out = rows.df.copy()
     rows.flag(out["account_id"] == "", "account_id", "required: give every account an id")
     for col, limit in (("lat", 90.0), ("lon", 180.0)):

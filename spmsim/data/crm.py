@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
-from spmsim.config import Frozen, read_yaml
-from spmsim.data.rows import read_table
+from spmsim.config import MAX_MONEY, Frozen, read_yaml
+from spmsim.data.rows import read_table, refuse_unknown
 from spmsim.errors import InputError, InputErrors, Problem, problems_from_validation
 
 OPEN_STAGES = ("Prospecting", "Qualification", "Proposal", "Negotiation")
@@ -267,6 +267,7 @@ class _Check:
         values = pd.to_numeric(raw, errors="coerce").astype("float64")
         self.flag((raw != "") & ~np.isfinite(values), column, kind, "not a number")
         self.flag(values < 0, column, kind, "must not be negative")
+        self.flag(values > MAX_MONEY, column, kind, f"larger than {MAX_MONEY:,.0f}: check the unit")
         return values.where(np.isfinite(values))
 
     def flags(self, column: str) -> pd.Series:
@@ -288,7 +289,7 @@ def _read(folder: Path, kind: str, mapping: ColumnMapping, assumptions: list[str
     the mapping does not name are ignored; defaults and derived columns are filled in
     (each noted in `assumptions`)."""
     path = folder / mapping.file(kind)
-    df = read_table(path, ((), ()))
+    df = read_table(path, ((), ()), extra="ignore")
     defaults, derive = mapping.defaults.get(kind, {}), mapping.derive.get(kind, {})
     for name, rule in derive.items():
         if rule.column not in df.columns:
@@ -309,13 +310,9 @@ def _read(folder: Path, kind: str, mapping: ColumnMapping, assumptions: list[str
                                f"YAML: `{kind}: {{{missing[0]}: \"Your Column\"}}`")
     if mapping.extra_columns == "refuse":
         used = {*names.values(), *(r.column for r in derive.values())}
-        unknown = [c for c in df.columns if c not in used]
-        if unknown:
-            raise InputError(path, [Problem(
-                f"line 1, column {list(df.columns).index(c) + 1}",
-                f"unknown column {c!r}: map it (`{kind}: {{Column: {c!r}}}`), or skip the "
-                "columns spmsim does not use with `extra_columns: ignore` in the mapping")
-                for c in unknown])
+        refuse_unknown(path, list(df.columns), sorted(used), fix=f"; or map it (`{kind}: "
+                       "{Column: ...}`), or skip the columns spmsim does not use with "
+                       "`extra_columns: ignore` in the mapping YAML")
     out = pd.DataFrame({ours: df[theirs] for ours, theirs in names.items()}, index=df.index)
     for name, rule in derive.items():
         values = df[rule.column].map(rule.values).fillna(rule.otherwise)

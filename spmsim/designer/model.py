@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from spmsim.calendar import PlanCalendar
-from spmsim.config import read_yaml
-from spmsim.designer.save import FILE_NAME, VARIANT_NAME, add_variant, save_plan
+from spmsim.config import SAFE_NAME_RULE, is_safe_name, read_yaml
+from spmsim.designer.save import add_variant, is_plan_file_name, save_plan
 from spmsim.engines.metrics import assemble, chunk_stats
 from spmsim.engines.montecarlo import BLOCK, Chunk, chunk_trials, draw_role
 from spmsim.engines.payroll import Draws, role_year
@@ -416,7 +416,7 @@ class Design:
         tree = self.edited_tree(plan_name or self.original.plan)
         path = self.save_dir / file_name
         plan = plan_from_dict(tree, path)
-        if not FILE_NAME.match(file_name):
+        if not is_plan_file_name(file_name):
             raise InputError(path, "a plan file name is letters, digits, `_.-`, ending in .yaml")
         if path.exists() and not overwrite:
             raise InputError(path, "the file exists: choose another name or overwrite it")
@@ -442,9 +442,9 @@ class Design:
         if self.study_path is None:
             raise InputError("<study>", "name a study file to add the variant to")
         study = load_study(self.study_path)
-        if not VARIANT_NAME.match(variant):
+        if not is_safe_name(variant):
             raise InputError(self.study_path, [Problem(
-                f"variants.{variant}", "a variant name is letters, digits and `_.-`")])
+                f"variants.{variant}", f"a variant name is {SAFE_NAME_RULE}")])
         if variant in study.variants:
             raise InputError(self.study_path, [Problem(f"variants.{variant}",
                                                        "exists: choose another variant name")])

@@ -14,14 +14,19 @@ from typing import Any
 
 import yaml
 
-from spmsim.config import read_yaml
+from spmsim.config import SAFE_NAME_RULE, is_safe_name, read_yaml
 from spmsim.errors import InputError, Problem
 from spmsim.io import atomic_write, atomic_write_text
 from spmsim.plans import plan_from_dict
 from spmsim.studies.study import load_study, variant_scenario
 
-FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\.ya?ml$")
-VARIANT_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,94}\.ya?ml")  # use fullmatch
+
+
+def is_plan_file_name(name: str) -> bool:
+    """A plan file name: a safe name (letters, digits, `_.-`) ending in .yaml or .yml, and
+    nothing after it (a trailing newline included)."""
+    return isinstance(name, str) and FILE_NAME.fullmatch(name) is not None
 
 
 class _Dumper(yaml.SafeDumper):
@@ -56,7 +61,7 @@ def save_plan(tree: dict, path: str | Path, *, header: str = "", overwrite: bool
     """Validate the plan data and write it as YAML, atomically; refuses to replace a file
     unless `overwrite`. Nothing is written when the plan is invalid."""
     path = Path(path)
-    if not FILE_NAME.match(path.name):
+    if not is_plan_file_name(path.name):
         raise InputError(path, "a plan file name is letters, digits, `_.-`, ending in .yaml")
     plan = plan_from_dict(tree, path)
     if path.exists() and not overwrite:
@@ -103,9 +108,9 @@ def add_variant(study_path: str | Path, name: str, plan_path: str | Path, role: 
     is validated (and the variant's scenario built) before it is replaced, atomically."""
     study_path = Path(study_path)
     study = load_study(study_path)
-    if not VARIANT_NAME.match(name):
-        raise InputError(study_path, [Problem(f"variants.{name}", "a variant name is letters,"
-                                              " digits and `_.-`")])
+    if not is_safe_name(name):
+        raise InputError(study_path, [Problem(f"variants.{name}", f"a variant name is "
+                                              f"{SAFE_NAME_RULE}")])
     if name in study.variants:
         raise InputError(study_path, [Problem(f"variants.{name}",
                                               "exists: choose another variant name")])

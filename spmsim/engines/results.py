@@ -14,17 +14,19 @@ Engines reduce each chunk of trials as they go, so a run of any size keeps:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from spmsim.config import EDGE_TOLERANCE
 from spmsim.errors import SpmsimError
 from spmsim.format import amount, percent
-from spmsim.io import atomic_write_text, write_parquet
+from spmsim.io import atomic_folder, naming, sha256_file
 
 TRIAL_STATS = ("revenue", "variable_pay", "base_pay", "on_target_incentive", "reps", "fte",
                "at_quota", "leavers", "top20_revenue_share",
@@ -37,6 +39,10 @@ HIST_BINS = 501  # [0, 0.01), ..., [4.99, 5.0), [5.0, inf)
 REP_FIELDS = ("year_share", "revenue", "quota", "attainment", "variable_pay", "base_pay",
               "on_target_incentive", "ote", "new_hire", "left")
 FORMAT = 1
+# what a results folder holds: its tables, meta.json, and the summaries `spmsim simulate`
+# writes beside them; a folder holding anything else is not replaced by `save`
+TABLES = ("trials", "periods", "histograms", "reps", "events")
+OWNED = frozenset({"meta.json", "summary.csv", "summary.txt", *(f"{n}.parquet" for n in TABLES)})
 
 
 def histogram(values: np.ndarray) -> np.ndarray:
@@ -190,28 +196,43 @@ class Results:
 
     # ---- storage --------------------------------------------------------------------
 
-    def save(self, folder: str | Path) -> Path:
-        """Write Parquet tables and meta.json into `folder`; each file written atomically,
-        meta.json last, listing the files of this run so a reader never mixes two runs."""
+    def save(self, folder: str | Path,
+             also: Mapping[str, Callable[[Path], object]] | None = None) -> Path:
+        """Write the Parquet tables and meta.json into `folder` as one unit: built in a
+        hidden sibling folder and swapped into place, so a failure (a full disk, a kill)
+        leaves the previous results whole and a reader never sees two runs mixed.
+
+        `also` adds files of the same run (name -> write(path)), such as a summary. An
+        existing folder holding files that results do not is refused, never replaced.
+        """
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        also = dict(also or {})
+        with atomic_folder(folder, OWNED | set(also)) as tmp:
+            for name, write in also.items():
+                with naming(tmp / name):
+                    write(tmp / name)
+            self.write_tables(tmp)
+        return folder
+
+    def write_tables(self, folder: Path) -> None:
+        """The tables and meta.json (with each table's rows and SHA-256, written last)
+        into `folder`, an existing folder being built (see `save`)."""
         tables = {"trials": self._raw_trials(), "periods": self.periods_frame(),
                   "histograms": self._histogram_frame()}
         for name in ("reps", "events"):
             df = getattr(self, name)
             if df is not None:
                 tables[name] = df
-            else:
-                (folder / f"{name}.parquet").unlink(missing_ok=True)
         files = {}
         for name, df in tables.items():
-            path = write_parquet(df, folder / f"{name}.parquet")
-            files[name] = {"file": path.name, "rows": len(df)}
+            path = folder / f"{name}.parquet"
+            with naming(path):
+                df.to_parquet(path, index=False, engine="pyarrow")
+            files[name] = {"file": path.name, "rows": len(df), "sha256": sha256_file(path)}
         meta = {"format": FORMAT, "engine": self.engine, "seed": self.seed,
                 "groups": list(self.groups), "months": list(self.months),
                 "trials": self.n_trials, "tables": files, "scenario": self.scenario}
-        atomic_write_text(folder / "meta.json", json.dumps(meta, indent=2) + "\n")
-        return folder
+        (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
     def _raw_trials(self) -> pd.DataFrame:
         t, g = self.n_trials, len(self.groups)
@@ -229,30 +250,53 @@ class Results:
 
     @classmethod
     def load(cls, folder: str | Path) -> Results:
-        """Read results written by `save`."""
+        """Read results written by `save`, checking every table against meta.json (rows
+        and SHA-256): a folder mixing two runs is refused."""
         folder = Path(folder)
         meta_path = folder / "meta.json"
         try:
-            meta = json.loads(meta_path.read_text())
-        except (OSError, json.JSONDecodeError) as e:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
             raise SpmsimError(f"{meta_path}: not a results folder ({e})") from e
-        if meta.get("format") != FORMAT:
-            raise SpmsimError(f"{meta_path}: results format {meta.get('format')!r}; this "
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            found = meta.get("format") if isinstance(meta, dict) else None
+            raise SpmsimError(f"{meta_path}: results format {found!r}; this "
                               f"spmsim reads format {FORMAT}: simulate again")
-        tables = {}
-        for name, info in meta["tables"].items():
-            df = pd.read_parquet(folder / info["file"], engine="pyarrow")
-            if len(df) != info["rows"]:
-                raise SpmsimError(f"{folder / info['file']}: {len(df)} rows, meta.json says "
-                                  f"{info['rows']}: the folder mixes two runs; simulate again")
-            tables[name] = df
-        groups, months, t = tuple(meta["groups"]), tuple(meta["months"]), meta["trials"]
-        g, m = len(groups), len(months)
-        trial = {s: tables["trials"][s].to_numpy().reshape(t, g) for s in TRIAL_STATS}
-        period = {s: tables["periods"][s].to_numpy().reshape(t, g, m) for s in PERIOD_STATS}
-        hist = tables["histograms"]
-        histograms = {h: hist.loc[hist["histogram"] == h, "count"].to_numpy()
-                      .reshape(g, HIST_BINS) for h in HISTOGRAMS}
+        try:
+            tables = {name: _read_table(folder, info) for name, info in meta["tables"].items()}
+            groups, months, t = tuple(meta["groups"]), tuple(meta["months"]), meta["trials"]
+            g, m = len(groups), len(months)
+            trial = {s: tables["trials"][s].to_numpy().reshape(t, g) for s in TRIAL_STATS}
+            period = {s: tables["periods"][s].to_numpy().reshape(t, g, m)
+                      for s in PERIOD_STATS}
+            hist = tables["histograms"]
+            histograms = {h: hist.loc[hist["histogram"] == h, "count"].to_numpy()
+                          .reshape(g, HIST_BINS) for h in HISTOGRAMS}
+        except (KeyError, TypeError, ValueError) as e:
+            raise SpmsimError(f"{meta_path}: not results as spmsim writes them ({e!r}): "
+                              "simulate again") from e
         return cls(scenario=meta["scenario"], engine=meta["engine"], seed=meta["seed"],
                    groups=groups, months=months, trial=trial, period=period,
                    histograms=histograms, reps=tables.get("reps"), events=tables.get("events"))
+
+
+
+def _read_table(folder: Path, info: dict) -> pd.DataFrame:
+    """One table of a results folder, checked against what meta.json says of it."""
+    path = folder / info["file"]
+    mixed = "the folder mixes two runs (or was edited): simulate again"
+    if "sha256" in info:
+        try:
+            digest = sha256_file(path)
+        except OSError as e:
+            raise SpmsimError(f"{path}: cannot read ({e.strerror}); {mixed}") from e
+        if digest != info["sha256"]:
+            raise SpmsimError(f"{path}: not the table meta.json lists (checksum differs); "
+                              f"{mixed}")
+    try:
+        df = pd.read_parquet(path, engine="pyarrow")
+    except (OSError, ValueError, pa.ArrowException) as e:
+        raise SpmsimError(f"{path}: cannot read as Parquet ({e}); {mixed}") from e
+    if len(df) != info["rows"]:
+        raise SpmsimError(f"{path}: {len(df)} rows, meta.json says {info['rows']}: {mixed}")
+    return df

@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 from pydantic import Field, model_validator
 
-from spmsim.config import Frozen
+from spmsim.config import Frozen, Rate
 from spmsim.plans import Plan, payout_curve
 
 GRID = np.linspace(0.0, 4.0, 401)  # attainment grid of the payout curve, steps of 1 %
@@ -31,9 +31,9 @@ class Effort(Frozen):
     effort = (m / m_quota)^elasticity, kept within [min_effort, max_effort].
     """
 
-    elasticity: float = Field(0.3, ge=0, description="how strongly effort follows pay")
-    min_effort: float = Field(0.6, gt=0)
-    max_effort: float = Field(1.4, gt=0)
+    elasticity: Rate = Field(0.3, ge=0, description="how strongly effort follows pay")
+    min_effort: Rate = Field(0.6, gt=0)
+    max_effort: Rate = Field(1.4, gt=0)
 
     @model_validator(mode="after")
     def _ordered(self) -> Effort:
@@ -62,7 +62,7 @@ class Timing(Frozen):
     """
 
     window_days: int = Field(14, ge=1, le=60)
-    reach: float = Field(0.15, gt=0)
+    reach: Rate = Field(0.15, gt=0)
     horizon_days: int = Field(45, ge=1)
     pull_share: float = Field(0.6, ge=0, le=1)
     discount: float = Field(0.1, ge=0, lt=1)
@@ -74,8 +74,8 @@ class Quitting(Frozen):
     while a rep's projected earnings are below `below_ote_share` of OTE, and reps projected
     in the top `top_share` of their role are poached at `poach_annual` a year on top."""
 
-    below_ote_share: float = Field(0.8, gt=0)
-    hazard_multiplier: float = Field(2.5, ge=1)
+    below_ote_share: Rate = Field(0.8, gt=0)
+    hazard_multiplier: Rate = Field(2.5, ge=1)
     top_share: float = Field(0.1, ge=0, le=1)
     poach_annual: float = Field(0.15, ge=0, lt=1)
 

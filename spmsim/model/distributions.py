@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
-from spmsim.config import Frozen
+from spmsim.config import Frozen, Money, Spread
 from spmsim.model.files import named_table
 
 
@@ -21,8 +21,8 @@ class Normal(Frozen):
     """Normal with `mean` and `sd`; draws below zero count as zero (no negative bookings)."""
 
     type: Literal["normal"] = "normal"
-    mean: float = Field(ge=0)
-    sd: float = Field(ge=0)
+    mean: Money = Field(ge=0)
+    sd: Money = Field(ge=0)
 
     def sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
         return np.maximum(rng.normal(self.mean, self.sd, shape), 0.0)
@@ -41,8 +41,8 @@ class Lognormal(Frozen):
     """Lognormal stated by its `mean` and coefficient of variation `cv` (sd / mean)."""
 
     type: Literal["lognormal"] = "lognormal"
-    mean: float = Field(gt=0)
-    cv: float = Field(ge=0)
+    mean: Money = Field(gt=0)
+    cv: Spread = Field(ge=0)
 
     @property
     def sigma(self) -> float:

@@ -9,6 +9,7 @@ touches the disk.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pandas as pd
 from pydantic import ValidationInfo
 
 from spmsim.data.accounts import load_accounts, read_alignment_table
+from spmsim.data.rows import read_csv_text
 from spmsim.errors import InputError
 
 # kinds of file a scenario may name, and how each is read
@@ -24,11 +26,11 @@ READERS = {"accounts": load_accounts, "alignment": read_alignment_table}
 
 def read_sample_table(path: str | Path) -> pd.DataFrame:
     """A CSV of past values to resample from (any columns)."""
+    text = read_csv_text(path)
     try:
-        return pd.read_csv(path)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError,
-            pd.errors.EmptyDataError) as e:
-        raise InputError(path, f"cannot read as CSV ({e})") from e
+        return pd.read_csv(io.StringIO(text))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        raise InputError(path, f"cannot read as CSV ({' '.join(str(e).split())})") from e
 
 
 READERS["history"] = read_sample_table
@@ -59,13 +61,17 @@ def named_files(tree: dict) -> Iterator[tuple[dict, str, str]]:
 
 
 def read_named_files(tree: dict) -> dict[str, pd.DataFrame]:
-    """Every file the tree names, read once, keyed by the path as the tree gives it."""
-    files: dict[str, pd.DataFrame] = {}
+    """Every file the tree names, read once, keyed by the path as the tree gives it; an
+    accounts file may carry the history columns the territories name."""
+    named: dict[str, str] = {}
+    columns: dict[str, tuple[str, ...]] = {}
     for container, key, kind in named_files(tree):
         path = container[key]
-        if path not in files:
-            files[path] = READERS[kind](path)
-    return files
+        named.setdefault(path, kind)
+        if kind == "accounts" and isinstance(container.get("history"), str):
+            columns[path] = (*columns.get(path, ()), container["history"])
+    return {path: READERS[kind](path, columns[path]) if path in columns else READERS[kind](path)
+            for path, kind in named.items()}
 
 
 def files_context(files: dict[str, pd.DataFrame]) -> dict:

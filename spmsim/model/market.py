@@ -26,7 +26,7 @@ import pandas as pd
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 from scipy.optimize import nnls
 
-from spmsim.config import MEASURE_PATTERN, Frozen
+from spmsim.config import MEASURE_PATTERN, Frozen, Money, Rate, Spread
 from spmsim.model.distributions import Distribution
 from spmsim.model.files import named_table
 from spmsim.model.org import MONTHS, Staffing
@@ -38,14 +38,14 @@ class Score(Frozen):
     """A score per assessment, normal with `mean` and `sd`, clipped to [0, 1]."""
 
     mean: float = Field(ge=0, le=1)
-    sd: float = Field(0.0, ge=0)
+    sd: Rate = Field(0.0, ge=0)
 
     def sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
         return np.clip(rng.normal(self.mean, self.sd, shape), 0.0, 1.0)
 
 
 class _Market(Frozen):
-    seasonality: tuple[float, ...] = Field(
+    seasonality: tuple[Rate, ...] = Field(
         (1.0,) * MONTHS, description="12 monthly weights, relative; normalised to mean 1")
     scores: dict[Measure, Score] = Field(
         default_factory=dict, description="scores credited at each assessment, e.g. mbo_score")
@@ -89,9 +89,9 @@ class AttainmentMarket(_Market):
 class Component(Frozen):
     """One lognormal component of a mixture of deal sizes: its share, median and log-sd."""
 
-    weight: float = Field(gt=0)
-    median: float = Field(gt=0)
-    sigma: float = Field(ge=0)
+    weight: Rate = Field(gt=0)
+    median: Money = Field(gt=0)
+    sigma: Spread = Field(ge=0)
 
 
 class DealSize(Frozen):
@@ -202,7 +202,7 @@ class SizeBand(Frozen):
 class DealStream(Frozen):
     """Won deals of one measure: rate per month for a full-productivity rep, and size."""
 
-    deals_per_month: float = Field(ge=0)
+    deals_per_month: Rate = Field(ge=0)
     size: DealSize
     count_as: Measure | None = Field(
         None, description="also credit the number of deals to this units measure")
@@ -248,7 +248,7 @@ class Stage(Frozen):
     move on from it (to the next stage; from the last one, to won)."""
 
     name: str = Field(min_length=1)
-    days: float = Field(gt=0)
+    days: float = Field(gt=0, le=3650, description="mean days in the stage (at most ten years)")
     to_next: float = Field(gt=0, le=1)
 
 

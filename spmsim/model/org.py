@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
-from spmsim.config import Frozen
+from spmsim.config import Count, Frozen, Money, Rate, Spread
 from spmsim.data.accounts import align
 from spmsim.model.files import named_table
 from spmsim.model.quota import QuotaMethod, allocate
@@ -30,7 +30,7 @@ MONTHS = 12
 class Ramp(Frozen):
     """Productivity of a new rep as a share of full, by months since their start."""
 
-    months: float = Field(0.0, ge=0, description="months to full productivity; 0: none")
+    months: Rate = Field(0.0, ge=0, description="months to full productivity; 0: none")
     curve: Literal["linear", "s_curve", "step"] = "linear"
     start: float = Field(0.0, ge=0, le=1, description="productivity share on the first day")
 
@@ -52,7 +52,7 @@ class Attrition(Frozen):
     """Annual share of reps who leave; each leaver's seat is refilled after a delay."""
 
     annual: float = Field(0.0, ge=0, lt=1, description="share of reps leaving within a year")
-    backfill_months: float | None = Field(
+    backfill_months: Rate | None = Field(
         3.0, ge=0, description="months from an exit to the successor's start; null: no backfill"
     )
     backfills: int = Field(1, ge=0, le=5, description="successors modelled per seat per year; "
@@ -77,7 +77,7 @@ class Hire(Frozen):
     """Planned hires starting on the first day of plan month `month` (1-12)."""
 
     month: int = Field(ge=1, le=12)
-    count: int = Field(ge=1)
+    count: Count = Field(ge=1)
 
 
 class TerritoryLink(Frozen):
@@ -91,8 +91,8 @@ class TerritoryLink(Frozen):
     accounts: str = Field(description="accounts CSV (relative to the scenario file)")
     alignment: str = Field("current", description="`current` (the accounts' rep_id) or a "
                            "CSV of account_id, territory (e.g. the optimiser's alignment.csv)")
-    elasticity: float = Field(1.0, ge=0)
-    capacity_hours: float | None = Field(
+    elasticity: Rate = Field(1.0, ge=0)
+    capacity_hours: Money | None = Field(
         None, gt=0, description="hours a rep can give their accounts a year; a territory "
         "with more workload is covered only in part and books that much less")
     history: str | None = Field("last_year", description="accounts column of last year's "
@@ -158,14 +158,15 @@ class TerritoryLink(Frozen):
 class Role(Frozen):
     """A role in the sales organisation: how many reps, on which plan, with which quota."""
 
-    headcount: int = Field(ge=0, description="reps in seat, fully ramped, on the year's first day")
+    headcount: Count = Field(ge=0, description="reps in seat, fully ramped, on the year's "
+                             "first day")
     plan: Plan
     plan_file: str | None = Field(None, description="where the plan was read (before overrides)")
-    quota: dict[str, float] = Field(
+    quota: dict[str, Money] = Field(
         default_factory=dict, description="annual quota per rep, by measure")
     prorate_quota: bool = Field(
         True, description="scale a partial-year rep's quota by their share of the year")
-    skill_sigma: float = Field(0.0, ge=0, description="lognormal sigma of productivity; 0: off")
+    skill_sigma: Spread = Field(0.0, ge=0, description="lognormal sigma of productivity; 0: off")
     ramp: Ramp = Ramp()
     attrition: Attrition = Attrition()
     hires: tuple[Hire, ...] = ()

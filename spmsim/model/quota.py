@@ -21,7 +21,7 @@ from typing import Literal, Protocol
 import numpy as np
 from pydantic import Field, model_validator
 
-from spmsim.config import MEASURE_PATTERN, Frozen
+from spmsim.config import MEASURE_PATTERN, Frozen, Money, Rate
 from spmsim.errors import SpmsimError
 
 MONTHS = 12
@@ -41,11 +41,11 @@ class QuotaMethod(Frozen):
     method: Method
     measure: str | None = Field(None, pattern=MEASURE_PATTERN,
                                 description="the measure it sets (default: the plan's first)")
-    target: float = Field(gt=0, description="company bookings target for the reps")
+    target: Money = Field(gt=0, description="company bookings target for the reps")
     over_assignment: float = Field(0.0, ge=0, lt=1,
                                    description="quotas sum to target x (1 + this)")
-    growth: float = Field(0.0, gt=-1, description="flat_growth: growth on last year")
-    weights: dict[Literal["flat_growth", "potential", "equal"], float] = Field(
+    growth: Rate = Field(0.0, gt=-1, description="flat_growth: growth on last year")
+    weights: dict[Literal["flat_growth", "potential", "equal"], Rate] = Field(
         default_factory=dict, description="blended: weight of each method's shares")
     ramp_relief: bool = True
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, model_validator
 
-from spmsim.config import MEASURE_PATTERN, Frozen, read_yaml
+from spmsim.config import MEASURE_PATTERN, Frozen, Money, Trials, read_yaml
 from spmsim.errors import InputError, InputErrors, Problem, problems_from_validation
 from spmsim.model.behavior import Behavior, Effort, GivingUp, Quitting, Timing
 from spmsim.model.distributions import DISTRIBUTIONS
@@ -46,7 +46,7 @@ class Economics(Frozen):
 
     gross_margin: float = Field(1.0, gt=0, le=1, description="profit after comp uses "
                                 "revenue x gross margin - base - variable pay")
-    budget: float | None = Field(
+    budget: Money | None = Field(
         None, gt=0, description="variable comp budget for the year, all roles; "
         "default: the on-target incentive of the reps in seat")
 
@@ -61,7 +61,7 @@ class Scenario(Frozen):
     scenario: str = Field(min_length=1, description="the scenario's name")
     description: str = ""
     seed: int = Field(ge=0, description="root of the SeedSequence: same seed, same numbers")
-    trials: int = Field(ge=1, description="simulated plan years")
+    trials: Trials = Field(ge=1, description="simulated plan years")
     org: Org
     market: dict[RoleName, Market]
     economics: Economics = Economics()

@@ -20,6 +20,12 @@ KEYS = frozenset(name for model in (Plan, Cap, Draw, Clawback, Tier, *REGISTRY.v
 def plan_from_dict(data: object, source: str | Path = "<plan>") -> Plan:
     if not isinstance(data, dict):
         raise InputError(source, "a plan file is a mapping with `plan:`, `ote:`, `components:`")
+    if "plan" not in data and {"org", "market"} & set(data):
+        raise InputError(source, "a scenario, not a plan: simulate it (`spmsim simulate`); "
+                                 "a plan file has `plan:`, `ote:`, `components:`")
+    if "plan" not in data and {"variants", "sweep"} & set(data):
+        raise InputError(source, "a study, not a plan: run it (`spmsim study` or `spmsim "
+                                 "sweep`); a plan file has `plan:`, `ote:`, `components:`")
     try:
         return Plan.model_validate(data)
     except ValidationError as e:

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from spmsim.calendar import PayoutPeriod, PlanCalendar
-from spmsim.config import Frozen
+from spmsim.config import Frozen, Money
 from spmsim.plans.components import AnyComponent, Cap
 from spmsim.plans.components.spiff import Spiff
 
@@ -20,7 +20,7 @@ class Draw(Frozen):
     Recoverable: the advance is recovered later, only from earnings above the guarantee.
     """
 
-    per_period: float = Field(gt=0)
+    per_period: Money = Field(gt=0)
     periods: int = Field(ge=1)
     recoverable: bool = True
     applies_to: Literal["all", "new_hires"] = Field(
@@ -40,7 +40,7 @@ class Plan(Frozen):
 
     plan: str = Field(min_length=1, description="the plan's name")
     currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
-    ote: float = Field(gt=0, description="on-target earnings per year")
+    ote: Money = Field(gt=0, description="on-target earnings per year")
     base_share: float = Field(ge=0, lt=1, description="pay mix: base / OTE")
     payout_period: PayoutPeriod = "month"
     year_start: date

@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import ast
 import copy
+import difflib
 import json
+import keyword
 import re
 import tempfile
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import papermill
 from nbconvert import HTMLExporter
 
-from spmsim.errors import SpmsimError
+from spmsim.config import SAFE_NAME_RULE, is_safe_name, safe_name
+from spmsim.errors import InputError, Problem, SpmsimError
 from spmsim.io import atomic_write_text
 from spmsim.report import page
 from spmsim.studies.study import load_study, run_study
@@ -33,8 +38,53 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 _KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 
 
+def _plain(value: Any, where: str, problems: list[Problem]) -> Any:
+    """A parameter value as plain data papermill writes as a Python literal: text,
+    numbers, true/false, null, lists and mappings with text keys (dates become text)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v, f"{where}[{i}]", problems) for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                problems.append(Problem(where, f"a mapping's keys are text (got {k!r})"))
+                continue
+            out[k] = _plain(v, f"{where}.{k}", problems)
+        return out
+    problems.append(Problem(where, f"a value is text, a number, true/false, a list or a "
+                                   f"mapping (got {type(value).__name__})"))
+    return None
+
+
+def check_parameters(notebook: Path, parameters: Mapping[Any, Any]) -> dict[str, Any]:
+    """The parameters, checked against the notebook's `parameters` cell: every name must
+    be one the cell assigns (papermill would write any other, unquoted, into the code it
+    runs) and every value plain data. Raises InputError naming the notebook's parameters."""
+    declared = list(papermill.inspect_notebook(str(notebook)))
+    problems: list[Problem] = []
+    clean = {}
+    for key, value in parameters.items():
+        if not isinstance(key, str) or key not in declared or not key.isidentifier() or \
+                keyword.iskeyword(key):
+            close = difflib.get_close_matches(str(key), declared, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            problems.append(Problem(f"parameter {key!r}", f"not a parameter of this notebook: "
+                                    f"{hint}its parameters are {', '.join(declared) or 'none'}"))
+            continue
+        clean[key] = _plain(value, f"parameter {key!r}", problems)
+    if problems:
+        raise InputError(notebook, problems)
+    return clean
+
+
 def execute_notebook(notebook: Path, parameters: dict, cwd: Path | None = None):
-    """Run `notebook` with papermill; returns the executed notebook (nbformat)."""
+    """Run `notebook` with papermill (its parameters checked first: nothing runs with a
+    name the notebook does not declare); returns the executed notebook (nbformat)."""
+    parameters = check_parameters(notebook, parameters)
     with tempfile.TemporaryDirectory() as tmp:
         executed = Path(tmp) / notebook.name
         try:
@@ -73,10 +123,26 @@ def to_html(nb, title: str | None = None, facts: str = "") -> str:
     return body if title is None else page.frame(body, title, facts)
 
 
+def _read_index(reports: Path) -> list[dict]:
+    """The reports index's entries (none yet: empty); one not as spmsim writes it is refused
+    before any report is made."""
+    index_json = reports / "index.json"
+    entries: object = []
+    if index_json.exists():
+        try:
+            entries = json.loads(index_json.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            entries = None
+    if not isinstance(entries, list) or not all(
+            isinstance(e, dict) and {"file", "study", "date"} <= set(e) for e in entries):
+        raise SpmsimError(f"{index_json}: not a reports index as spmsim writes it: remove it "
+                          "(it is rebuilt as reports are written)")
+    return entries
+
+
 def _update_index(reports: Path, entry: dict) -> None:
     index_json = reports / "index.json"
-    entries = json.loads(index_json.read_text()) if index_json.exists() else []
-    entries = [e for e in entries if e["file"] != entry["file"]] + [entry]
+    entries = [e for e in _read_index(reports) if e["file"] != entry["file"]] + [entry]
     atomic_write_text(index_json, json.dumps(entries, indent=2) + "\n")
     atomic_write_text(reports / "index.html", page.index(entries))
 
@@ -85,6 +151,9 @@ def notebook_path(notebook: str | Path) -> Path:
     """A notebook by name (`quota_study`) or by path."""
     path = Path(notebook)
     if path.suffix != ".ipynb":
+        if not is_safe_name(str(notebook)):
+            raise InputError(str(notebook), f"a notebook's name is {SAFE_NAME_RULE} "
+                                            "(or give the path of an .ipynb file)")
         path = NOTEBOOKS / f"{notebook}.ipynb"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")))
@@ -112,7 +181,11 @@ def render_notebook(notebook: str | Path, parameters: dict, *, name: str, title:
     The notebook runs in the repository root, so its default paths resolve; give
     parameters that name files as absolute paths.
     """
+    if not is_safe_name(name):
+        raise InputError(f"--name {name!r}", f"a report's name is {SAFE_NAME_RULE}; it "
+                                             "becomes reports/<name>.html")
     path, reports = notebook_path(notebook), Path(reports)
+    _read_index(reports)  # a damaged index stops us before anything runs
     used = {**notebook_defaults(path), **parameters}
     seed = used.get("seed") if seed is None else seed
     trials = used.get("trials") if trials is None else trials
@@ -140,7 +213,7 @@ def build_report(study_path: str | Path, *, reports: str | Path = "reports",
     """Run the study and write `reports/<study file stem>.html`; returns its path."""
     study_path, reports = Path(study_path), Path(reports)
     study = load_study(study_path)
-    out = reports / f"{study_path.stem}_study"
+    out = reports / safe_name(f"{study_path.stem}_study")
     summary = run_study(study_path, out, trials=trials, progress=progress)
     if (summary["status"] != "ok").all():
         raise SpmsimError(f"{study_path}: every variant failed; no report")
@@ -150,5 +223,5 @@ def build_report(study_path: str | Path, *, reports: str | Path = "reports",
     roles = json.loads((out / "variants" / first_ok / "meta.json").read_text())["groups"][:-1]
     suffix = "" if notebook.stem == "executive_summary" else f"_{notebook.stem}"
     return render_notebook(notebook, {"out": str(out.resolve()), "role": role or roles[0]},
-                           name=f"{study_path.stem}{suffix}", title=study.study,
+                           name=safe_name(f"{study_path.stem}{suffix}"), title=study.study,
                            reports=reports, seed=study.seed, trials=meta["trials"])

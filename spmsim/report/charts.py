@@ -3,6 +3,7 @@ beyond what Vega-Lite encodes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import altair as alt
@@ -41,9 +42,14 @@ def balance_bars(table: pd.DataFrame, measure: str = "workload", band: float = 0
     return (bars + rules).properties(width=640, height=220)
 
 
+def html_writer(chart: alt.TopLevelMixin) -> Callable[[Path], None]:
+    """A writer of the chart as one self-contained HTML file at the path it is given."""
+    return lambda path: chart.save(str(path), format="html", inline=True)
+
+
 def save_html(chart: alt.TopLevelMixin, path: str | Path) -> Path:
     """One self-contained HTML file (Vega JavaScript inlined: renders with no network)."""
-    return atomic_write(path, lambda tmp: chart.save(str(tmp), format="html", inline=True))
+    return atomic_write(path, html_writer(chart))
 
 
 def _inline_svg(spec: dict, **_) -> dict:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from spmsim.data.accounts import load_accounts
 from spmsim.engines import simulate
-from spmsim.errors import SpmsimError
+from spmsim.errors import InputError, SpmsimError
 from spmsim.format import percent
 from spmsim.model.quota import fairness
 from spmsim.model.scenario import Scenario, load_scenario, with_overrides
@@ -138,11 +138,17 @@ def design_territories(accounts_path: str | Path, n: int | None = None, *,
         current = accounts["rep_id"].map({r: i for i, r in enumerate(reps)}).to_numpy()
     n = n or len(reps)
     if not n:
-        raise SpmsimError("how many territories? (the accounts name no current reps)")
+        raise InputError(accounts_path, "how many territories? (the accounts name no current "
+                                        "reps): give --reps")
     keep = current is not None and n == len(reps)
     bases = centres(accounts, current, n) if keep else None
-    result = optimise(accounts, n, balance=balance, on=on, bases=bases,
-                      current=current if keep else None, disruption_weight=disruption)
+    try:
+        result = optimise(accounts, n, balance=balance, on=on, bases=bases,
+                          current=current if keep else None, disruption_weight=disruption)
+    except InputError:
+        raise
+    except SpmsimError as e:  # the accounts cannot be balanced so: say which file
+        raise InputError(accounts_path, str(e)) from e
     names = reps if keep else [f"T{k + 1:03d}" for k in range(n)]
     table = territory_table(accounts, result.owner, n, result.bases)
     table.insert(0, "name", names)

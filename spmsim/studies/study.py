@@ -25,11 +25,18 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
-from spmsim.config import MEASURE_PATTERN, Frozen, read_yaml
+from spmsim.config import (
+    MEASURE_PATTERN,
+    SAFE_NAME_RULE,
+    Frozen,
+    Trials,
+    is_safe_name,
+    read_yaml,
+)
 from spmsim.engines import simulate, simulate_agents
 from spmsim.engines.results import Results
 from spmsim.errors import InputError, SpmsimError, problems_from_validation
-from spmsim.io import atomic_write, atomic_write_text, write_csv
+from spmsim.io import atomic_folder, atomic_write, atomic_write_text, write_csv
 from spmsim.model.scenario import ALL, read_scenario_tree, resolve_files, scenario_from_tree
 from spmsim.overrides import apply_overrides
 from spmsim.studies.paired import Difference, difference
@@ -107,7 +114,7 @@ class Study(Frozen):
     base: str = Field(description="the base scenario file (relative to the study file)")
     variants: dict[str, Variant] = Field(min_length=1)
     engine: Literal["montecarlo", "agents"] = "montecarlo"
-    trials: int | None = Field(None, ge=1, description="default: the base scenario's")
+    trials: Trials | None = Field(None, ge=1, description="default: the base scenario's")
     seed: int = Field(ge=0)
     common_draws: bool = Field(True, description="true (default): every variant on the study "
                                "seed (paired comparison); false: a seed spawned per variant")
@@ -119,8 +126,9 @@ class Study(Frozen):
     @model_validator(mode="after")
     def _names(self) -> Study:
         for name in self.variants:
-            if not name or "/" in name or name.startswith("."):
-                raise ValueError(f"variants.{name}: a variant name is a plain folder name")
+            if not is_safe_name(name):
+                raise ValueError(f"variants.{name}: a variant name is a folder name: "
+                                 f"{SAFE_NAME_RULE}")
         if self.history and self.history.current and self.history.current not in self.variants:
             raise ValueError(f"history.current: {self.history.current!r} is not a variant "
                              f"({', '.join(self.variants)})")
@@ -240,8 +248,8 @@ def comparison(study: Study, summary: pd.DataFrame, results: dict[str, Results],
                       names=(rec, other))
 
 
-def write_duckdb(path: Path, tables: dict[str, pd.DataFrame]) -> None:
-    """Each frame as a table of a new DuckDB file, written atomically (studies, sweeps)."""
+def duckdb_writer(tables: dict[str, pd.DataFrame]) -> Callable[[Path], None]:
+    """A writer of each frame as a table of a new DuckDB file at the path it is given."""
     def write(tmp: Path) -> None:
         tmp.unlink(missing_ok=True)  # duckdb creates its own file
         con = duckdb.connect(str(tmp))
@@ -252,14 +260,35 @@ def write_duckdb(path: Path, tables: dict[str, pd.DataFrame]) -> None:
                 con.unregister("frame")
         finally:
             con.close()
-    atomic_write(path, write)
+    return write
+
+
+def write_duckdb(path: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """Each frame as a table of a new DuckDB file, written atomically (studies, sweeps)."""
+    atomic_write(path, duckdb_writer(tables))
+
+
+# what a study folder holds; an existing folder holding anything else is not replaced
+OWNED = frozenset({"variants", "summary.csv", "results.duckdb", "study.json",
+                   "winners_losers.csv", "winners_losers_summary.csv"})
 
 
 def run_study(path: str | Path, out: str | Path, *, trials: int | None = None,
               progress: bool = True, log: Callable[[str], None] = print) -> pd.DataFrame:
-    """Run every variant; returns the summary (also written to `out`)."""
+    """Run every variant; returns the summary (also written to `out`).
+
+    The folder is written as a unit: built beside `out` and swapped into place when every
+    variant has run, so an interrupted or failed run (a full disk) leaves the previous
+    study whole.
+    """
     path, out = Path(path), Path(out)
     study = load_study(path)
+    with atomic_folder(out, OWNED) as tmp:
+        return _run(study, path, tmp, trials, progress, log)
+
+
+def _run(study: Study, path: Path, out: Path, trials: int | None, progress: bool,
+         log: Callable[[str], None]) -> pd.DataFrame:
     seeds = variant_seeds(study)
     metrics, status, frames = {}, {}, {"trials": [], "periods": [], "reps": []}
     done: dict[str, Results] = {}
@@ -283,6 +312,8 @@ def run_study(path: str | Path, out: str | Path, *, trials: int | None = None,
             if results.reps is not None:
                 frames["reps"].append(results.reps.assign(variant=name))
             log(f"{name}: ok ({results.n_trials:,} trials, seed {seeds[name]})")
+        except OSError:  # the disk, not the variant: stop, leaving the previous study
+            raise
         except (SpmsimError, ValueError, KeyError) as e:
             status[name] = f"failed: {e}"
             log(f"{name}: FAILED\n{e}")

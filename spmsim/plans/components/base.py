@@ -8,14 +8,14 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from spmsim.config import MEASURE_PATTERN, Frozen
+from spmsim.config import MEASURE_PATTERN, Frozen, Money, Rate
 
 
 class Cap(Frozen):
     """A ceiling on earnings: a multiple of the target, or an amount per year or per period."""
 
-    of_target: float | None = Field(None, gt=0, description="cap as a multiple of the target")
-    amount: float | None = Field(None, gt=0, description="cap in currency")
+    of_target: Rate | None = Field(None, gt=0, description="cap as a multiple of the target")
+    amount: Money | None = Field(None, gt=0, description="cap in currency")
     per: Literal["year", "period"] = Field(
         "year", description="with `amount`: per plan year (on YTD earnings) or per payout period"
     )
@@ -71,7 +71,7 @@ class Component(Frozen):
     )
     cap: Cap | None = None
 
-    weight: float | None = None
+    weight: Rate | None = None
 
     @property
     def needs_quota(self) -> bool:

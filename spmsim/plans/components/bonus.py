@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from spmsim.config import EDGE_TOLERANCE
+from spmsim.config import EDGE_TOLERANCE, Rate
 from spmsim.format import money, percent
 from spmsim.plans.components.base import Component, Context
 
@@ -20,8 +20,8 @@ class Bonus(Component):
 
     kind: ClassVar[str] = "bonus"
     type: Literal["bonus"] = "bonus"
-    weight: float = Field(gt=0, description="share of TI; target = TI x weight")
-    curve: tuple[tuple[float, float], ...] = Field(
+    weight: Rate = Field(gt=0, description="share of TI; target = TI x weight")
+    curve: tuple[tuple[Rate, Rate], ...] = Field(
         description="[[attainment, fraction of target], ...], attainment rising"
     )
     steps: bool = False

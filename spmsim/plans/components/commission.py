@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from spmsim.config import EDGE_TOLERANCE, Frozen
+from spmsim.config import EDGE_TOLERANCE, MAX_RATE, Frozen, Money, Rate
 from spmsim.format import money, percent
 from spmsim.plans.components.base import Component, Context
 
@@ -15,8 +15,8 @@ from spmsim.plans.components.base import Component, Context
 class Tier(Frozen):
     """A band of the rate table; `upto` is its upper edge, omitted on the last (open) band."""
 
-    upto: float | None = Field(None, gt=0)
-    rate: float = Field(ge=0)
+    upto: Money | None = Field(None, gt=0)
+    rate: Rate = Field(ge=0)
 
 
 class Commission(Component):
@@ -32,12 +32,12 @@ class Commission(Component):
 
     kind: ClassVar[str] = "commission"
     type: Literal["commission"] = "commission"
-    weight: float | None = Field(None, gt=0, description="share of TI; target = TI x weight")
+    weight: Rate | None = Field(None, gt=0, description="share of TI; target = TI x weight")
     mode: Literal["marginal", "retroactive"] = "marginal"
     rates: Literal["multiplier", "percent"] = "multiplier"
     tier_basis: Literal["attainment", "amount"] = "attainment"
     tiers: tuple[Tier, ...] = (Tier(rate=1.0),)
-    threshold: float | None = Field(None, ge=0)
+    threshold: Money | None = Field(None, ge=0)
 
     @field_validator("tiers")
     @classmethod
@@ -64,6 +64,11 @@ class Commission(Component):
             raise ValueError("`weight` is required with `rates: multiplier` (rate = target/quota)")
         if self.weight is None and self.cap is not None and self.cap.of_target is not None:
             raise ValueError("`cap.of_target` needs a `weight` to define the target")
+        if self.tier_basis == "attainment":
+            edges = [t.upto for t in self.tiers if t.upto is not None] + [self.threshold or 0]
+            if max(edges) > MAX_RATE:
+                raise ValueError(f"tiers: with `tier_basis: attainment` edges and threshold are "
+                                 f"fractions of quota, at most {MAX_RATE:g} (1.5 is 150 %)")
         return self
 
     @property

@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field
 
+from spmsim.config import Rate
 from spmsim.format import money
 from spmsim.plans.components.base import Component, Context
 
@@ -23,7 +24,7 @@ class MBO(Component):
     kind: ClassVar[str] = "mbo"
     scored: ClassVar[bool] = True
     type: Literal["mbo"] = "mbo"
-    weight: float = Field(gt=0, description="share of TI; target = TI x weight")
+    weight: Rate = Field(gt=0, description="share of TI; target = TI x weight")
     assessed: Literal["period", "quarter", "year"] = "period"
 
     def assessments(self, n_periods: int) -> int:

@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
+from spmsim.config import Money
 from spmsim.format import money
 from spmsim.plans.components.base import Component, Context
 
@@ -16,8 +17,8 @@ class Spiff(Component):
 
     kind: ClassVar[str] = "spiff"
     type: Literal["spiff"] = "spiff"
-    per_unit: float | None = Field(None, gt=0)
-    per_deal: float | None = Field(None, gt=0)
+    per_unit: Money | None = Field(None, gt=0)
+    per_deal: Money | None = Field(None, gt=0)
     periods: tuple[int, ...] | None = Field(
         None, description="1-based payout periods; all if omitted"
     )

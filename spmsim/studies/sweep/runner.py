@@ -26,10 +26,10 @@ import pandas as pd
 from spmsim.engines import simulate, simulate_agents
 from spmsim.engines.results import Results
 from spmsim.errors import SpmsimError
-from spmsim.io import atomic_write_text, write_csv, write_parquet
+from spmsim.io import atomic_write_text, csv_text, sha256_file, text_writer, write_files
 from spmsim.model.scenario import ALL, read_scenario_tree, scenario_from_tree
 from spmsim.overrides import parse_path
-from spmsim.studies.study import METRICS, write_duckdb
+from spmsim.studies.study import METRICS, duckdb_writer
 from spmsim.studies.sweep import search
 from spmsim.studies.sweep.backends import DaskClient, open_backend, run_tasks
 from spmsim.studies.sweep.spec import (
@@ -99,8 +99,13 @@ class CandidateStore:
         folder.mkdir(parents=True, exist_ok=True)
         self.records: dict[int, dict[str, Any]] = {}
         for f in sorted(folder.glob("c*.json")):
-            record = json.loads(f.read_text())
-            self.records[int(record["index"])] = record
+            try:
+                record = json.loads(f.read_text(encoding="utf-8"))
+                self.records[int(record["index"])] = record
+            except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError,
+                    ValueError) as e:
+                raise SpmsimError(f"{f}: not a finished candidate's record ({e}); remove it "
+                                  "(or run with --no-resume)") from e
 
     def finished(self, c: Candidate, run_key: str) -> dict[str, Any] | None:
         """The stored record of `c` if it ran with the same settings and succeeded;
@@ -227,9 +232,8 @@ def run_sweep(path: str | Path, out: str | Path, *, trials: int | None = None,
 
 def _write(out: Path, study: SweepStudy, path: Path, base: dict, trials: int,
            table: pd.DataFrame, records: Sequence[dict[str, Any]]) -> None:
-    """candidates.parquet, summary.csv, results.duckdb and sweep.json (last)."""
-    write_parquet(table, out / "candidates.parquet")
-    write_csv(table, out / "summary.csv")
+    """candidates.parquet, summary.csv, results.duckdb and sweep.json (with the SHA-256 of
+    the others), all written before any replaces the previous run's."""
     parameters = pd.DataFrame([
         {"name": name, "path": p.path, "kind": "values" if p.values is not None else "range",
          "low": p.low, "high": p.high, "log": p.log, "integer": p.integer,
@@ -238,8 +242,6 @@ def _write(out: Path, study: SweepStudy, path: Path, base: dict, trials: int,
     objectives = pd.DataFrame([{"metric": o.metric, "group": o.group, "goal": o.goal,
                                 "column": search.metric_column(o.metric, o.group)}
                                for o in study.sweep.objectives])
-    write_duckdb(out / "results.duckdb", {"candidates": table, "parameters": parameters,
-                                          "objectives": objectives})
     chosen = table.loc[table["chosen"], "candidate"]
     meta = {
         "study": study.study, "file": str(path.resolve()), "seed": study.seed,
@@ -258,7 +260,22 @@ def _write(out: Path, study: SweepStudy, path: Path, base: dict, trials: int,
         "constraints": [c.label() for c in study.constraints],
         "base_tree": base, "study_spec": json.loads(study.model_dump_json()),
     }
-    atomic_write_text(out / "sweep.json", json.dumps(meta, indent=2, default=str) + "\n")
+    digests: dict[str, str] = {}
+
+    def hashed(name: str, write: Callable[[Path], object]) -> Callable[[Path], None]:
+        def write_and_hash(tmp: Path) -> None:
+            write(tmp)
+            digests[name] = sha256_file(tmp)
+        return write_and_hash
+
+    writers = {
+        "candidates.parquet": lambda p: table.to_parquet(p, index=False, engine="pyarrow"),
+        "summary.csv": text_writer(csv_text(table)),
+        "results.duckdb": duckdb_writer({"candidates": table, "parameters": parameters,
+                                         "objectives": objectives})}
+    write_files(out, {**{name: hashed(name, w) for name, w in writers.items()},
+                      "sweep.json": lambda p: text_writer(json.dumps(
+                          {**meta, "files": digests}, indent=2, default=str) + "\n")(p)})
 
 
 def default_role(study: SweepStudy, base: dict) -> str:

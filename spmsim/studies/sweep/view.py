@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spmsim.errors import SpmsimError
 from spmsim.format import amount, percent
-from spmsim.io import resolve_path
+from spmsim.io import resolve_path, sha256_file
 from spmsim.model.scenario import resolve_files
 from spmsim.overrides import apply_overrides
 from spmsim.plans import payout_curve, plan_from_dict
@@ -41,11 +42,27 @@ class SweepView:
 
 
 def open_sweep(out: str | Path) -> SweepView:
-    """Read what `spmsim sweep` wrote into `out` (a relative path is looked for from the
-    working directory and the folders above it)."""
+    """Read what `spmsim sweep` wrote into `out`, checking each file against the SHA-256
+    sweep.json records: a folder mixing two runs is refused."""
     out = resolve_path(out)
-    return SweepView(json.loads((out / "sweep.json").read_text()),
-                     pd.read_parquet(out / "candidates.parquet"))
+    meta_path = out / "sweep.json"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpmsimError(f"{meta_path}: no finished sweep here: run `spmsim sweep` (finished "
+                          "candidates are resumed)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise SpmsimError(f"{meta_path}: not a sweep's output ({e})") from e
+    for name, digest in (meta.get("files") or {}).items():
+        try:
+            same = sha256_file(out / name) == digest
+        except OSError:
+            same = False
+        if not same:
+            raise SpmsimError(f"{out / name}: not the file sweep.json lists: the folder mixes "
+                              "two runs (or was edited); run the sweep again (finished "
+                              "candidates are resumed)")
+    return SweepView(meta, pd.read_parquet(out / "candidates.parquet"))
 
 
 def _fmt(column: str, value: Any) -> str:
