@@ -10,6 +10,9 @@ it optimal (a time limit leaves no bound).
 
 from __future__ import annotations
 
+import os
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,8 +65,28 @@ def constraints(p: Problem, pu: np.ndarray, pk: np.ndarray) -> list[LinearConstr
     return out
 
 
+@contextmanager
+def _quiet():
+    """HiGHS writes some progress lines straight to the process's standard output (file
+    descriptor 1), past Python: send them to the null device while it runs."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real stdout (some notebook kernels): nothing to hide
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
 def solve(p: Problem, *, integral: bool, time_limit: float, gap: float = 0.0,
-          subset: np.ndarray | None = None) -> Solved:
+          subset: np.ndarray | None = None, node_limit: int | None = None) -> Solved:
     """The MILP (`integral`) or its relaxation, within `time_limit` seconds; `gap` is the
     relative gap at which HiGHS may stop (0: prove the optimum)."""
     allowed = p.allowed if subset is None else p.allowed & subset
@@ -72,9 +95,12 @@ def solve(p: Problem, *, integral: bool, time_limit: float, gap: float = 0.0,
     opts = {"time_limit": max(float(time_limit), 0.01), "presolve": True}
     if integral:
         opts["mip_rel_gap"] = gap
-    res = milp(c, constraints=constraints(p, pu, pk),
-               integrality=np.ones(len(pu)) if integral else np.zeros(len(pu)),
-               bounds=Bounds(0, 1), options=opts)
+    if node_limit is not None:
+        opts["node_limit"] = node_limit
+    with _quiet():
+        res = milp(c, constraints=constraints(p, pu, pk),
+                   integrality=np.ones(len(pu)) if integral else np.zeros(len(pu)),
+                   bounds=Bounds(0, 1), options=opts)
     optimal = res.status == 0
     x = None if res.x is None else np.asarray(res.x)
     fun = None if res.fun is None or x is None else float(res.fun)

@@ -25,6 +25,7 @@ from spmsim.model.territory.problem import Band, Problem, build_problem, parse_b
 from spmsim.model.territory.search import State, local_search, repair, round_lp
 
 EXACT_LIMIT = 4000  # allowed (account, territory) pairs solved exactly by default
+SEARCH_SHARE = 0.8  # of the time limit, the heuristic's (the rest is margin)
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def optimise(accounts: pd.DataFrame, n: int, *, balance: float = 0.1, on: str = 
     exact = pairs <= EXACT_LIMIT if exact is None else exact
     why = lambda kind: _infeasible(p, kind, accounts, n, travel, kw)  # noqa: E731
     if not exact:
-        unit_owner, bound, method = _heuristic(p, deadline, why)
+        unit_owner, bound, method = _heuristic(p, t0 + SEARCH_SHARE * time_limit, why)
     else:
         first = _heuristic(p, t0 + 0.3 * time_limit, why) if pairs > EXACT_LIMIT else None
         done = _exact(p, deadline, why)
@@ -182,7 +183,7 @@ def _heuristic(p: Problem, deadline: float, why):
     if lp.status == 2:
         raise SpmsimError(why("relaxed"))
     if lp.x is not None:
-        owner = round_lp(p, lp, deadline)
+        owner = round_lp(p, lp)
     else:  # no relaxation in time: the cheapest allowed territory of each unit
         owner = np.where(p.allowed, p.cost, np.inf).argmin(axis=1)
     state = State(p, owner)

@@ -2,8 +2,8 @@
 three neighbourhoods of the generalised assignment problem.
 
 * rounding: units the LP assigns whole keep their territory; the few split between
-  territories (at most one per binding band or travel row of a basic solution) are placed
-  by a small MILP with the rest fixed, or greedily when that has no solution;
+  territories (at most one per binding band or travel row of a basic solution) go where
+  the LP puts most of them;
 * repair: while a territory lies outside a band (or over its travel), the shift that
   removes the most violation for the least cost;
 * local search (first improvement over whole neighbourhoods, repeated until none helps):
@@ -16,6 +16,7 @@ three neighbourhoods of the generalised assignment problem.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from spmsim.model.territory.problem import Problem
 
 EPS = 1e-9
 CANDIDATES = 6  # territories per unit the swap and chain neighbourhoods look at
+TIME_PER_SET = 2.0  # seconds for one re-split MILP at most (a safety net) ...
+NODES_PER_SET = 50  # ... which stops at this many branch-and-bound nodes (deterministic)
+BORDER = 40  # units of each territory a re-split may move: those cheapest to move
 
 
 class State:
@@ -38,6 +42,7 @@ class State:
         span = self.p.hi - self.p.lo
         self.slack = np.where(np.isfinite(span), 1e-9 * np.maximum(np.abs(self.p.hi), 1), 1e-9)
         self.tscale = max(float(np.nanmean(p.travel)) * p.units / p.n, 1e-12)
+        self.stamp = np.zeros(p.n, int)  # changes of each territory, for skipping re-solves
 
     def move(self, u: int, k: int) -> None:
         a = self.owner[u]
@@ -46,6 +51,7 @@ class State:
         self.tl[a] -= self.p.travel[u, a]
         self.tl[k] += self.p.travel[u, k]
         self.owner[u] = k
+        self.stamp[[a, k]] += 1
 
     def fits(self, load: np.ndarray) -> np.ndarray:
         """Whether totals (m, ...) lie in every band (tolerance for rounding)."""
@@ -72,21 +78,10 @@ class State:
         return self.p.objective(self.owner)
 
 
-def round_lp(p: Problem, lp: Solved, deadline: float) -> np.ndarray:
-    """An assignment from the relaxation: whole units kept, split ones placed by a MILP."""
-    owner = lp.owner(p.units)
-    pu, _ = lp.pairs
-    split = np.zeros(p.units, bool)
-    split[pu[(lp.x > 1e-6) & (lp.x < 1 - 1e-6)]] = True
-    if split.any() and split.sum() * p.n <= 20_000 and deadline - time.perf_counter() > 0.5:
-        subset = np.zeros_like(p.allowed)
-        subset[np.arange(p.units), owner] = True
-        subset[split] = p.allowed[split]
-        sub = solve(p, integral=True, subset=subset, gap=1e-6,
-                    time_limit=min(10.0, 0.25 * (deadline - time.perf_counter())))
-        if sub.x is not None:
-            return sub.owner(p.units)
-    return owner
+def round_lp(p: Problem, lp: Solved) -> np.ndarray:
+    """An assignment from the relaxation: each unit where the LP puts most of it (whole
+    units keep their territory; the few split ones may leave a band, for `repair`)."""
+    return lp.owner(p.units)
 
 
 def repair(state: State, deadline: float) -> None:
@@ -110,7 +105,7 @@ def repair(state: State, deadline: float) -> None:
         if not ok.any():
             break
         extra = p.cost - p.cost[units, src][:, None]
-        price = np.where(ok, (extra - extra.min() + 1e-9) / np.where(ok, gain, 1), np.inf)
+        price = np.where(ok, extra / np.where(ok, gain, 1), np.inf)
         u, k = np.unravel_index(np.argmin(price), price.shape)
         state.move(int(u), int(k))
         if time.perf_counter() > deadline:
@@ -256,8 +251,78 @@ def chains(state: State, deadline: float) -> bool:
     return improved
 
 
+def _sub(p: Problem, units: np.ndarray, ks: np.ndarray) -> Problem:
+    """The problem restricted to `units` and territories `ks` (the rest held where it is)."""
+    return replace(p, n=ks.size, unit=np.arange(units.size),
+                   names=[p.names[u] for u in units], cost=p.cost[np.ix_(units, ks)],
+                   allowed=p.allowed[np.ix_(units, ks)], values=p.values[:, units],
+                   travel=p.travel[np.ix_(units, ks)], cap=p.cap[ks])
+
+
+def _border(sub: Problem, own: np.ndarray) -> Problem:
+    """`sub` with only its BORDER cheapest-to-move units of each territory free; the others
+    may only stay (the MILP's presolve removes them)."""
+    units = np.arange(sub.units)
+    extra = np.where(sub.allowed, sub.cost - sub.cost[units, own][:, None], np.inf)
+    extra[units, own] = np.inf
+    extra = extra.min(axis=1)
+    free = np.zeros(sub.units, bool)
+    for k in range(sub.n):
+        mine = np.flatnonzero(own == k)
+        free[mine[np.argsort(extra[mine], kind="stable")[:BORDER]]] = True
+    allowed = sub.allowed.copy()
+    allowed[~free] = False
+    allowed[units[~free], own[~free]] = True
+    return replace(sub, allowed=allowed)
+
+
+def reoptimise(state: State, deadline: float, size: int = 2,
+               clean: dict | None = None) -> bool:
+    """Very large neighbourhood: the units of `size` neighbouring territories split between
+    them again, exactly, by a small MILP (the others stay where they are). Territory sets
+    in `clean` were already re-split and have not changed since; they are skipped."""
+    clean = {} if clean is None else clean
+    p = state.p
+    near = _neighbours(state)[:, :3]
+    a = np.repeat(state.owner, near.shape[1])
+    b = near.ravel()
+    keep = b >= 0
+    pairs, counts = np.unique(np.sort(np.column_stack([a[keep], b[keep]]), axis=1), axis=0,
+                              return_counts=True)
+    sets = {tuple(x): int(c) for x, c in zip(pairs.tolist(), counts, strict=True)}
+    if size == 3:
+        sets = {tuple(sorted({*x, *y})): sets[x] + sets[y] for x in sets for y in sets
+                if len({*x, *y}) == 3}
+    improved = False
+    for ks in sorted(sets, key=lambda k: -sets[k]):
+        if time.perf_counter() > deadline:
+            break
+        kk = np.array(ks)
+        if clean.get(ks) == tuple(state.stamp[kk]):
+            continue
+        units = np.flatnonzero(np.isin(state.owner, kk))
+        if units.size < 2:
+            continue
+        now = float(p.cost[units, state.owner[units]].sum())
+        sub = _sub(p, units, kk)
+        res = solve(_border(sub, np.searchsorted(kk, state.owner[units])), integral=True,
+                    gap=1e-5, node_limit=NODES_PER_SET,
+                    time_limit=min(TIME_PER_SET, max(deadline - time.perf_counter(), 0.05)))
+        if res.x is not None and res.objective is not None and \
+                res.objective < now - 1e-9 * (1 + now):
+            for u, k in zip(units, kk[res.owner(units.size)], strict=True):
+                if state.owner[u] != k:
+                    state.move(int(u), int(k))
+            improved = True
+        clean[ks] = tuple(state.stamp[kk])
+    return improved
+
+
 def local_search(state: State, deadline: float) -> None:
-    """Shift, swap and chain neighbourhoods in turn until none improves (or time is up)."""
+    """Shift, swap and chain neighbourhoods in turn until none improves, then the units of
+    pairs (and, for a few territories, triples) of territories re-split exactly; repeated
+    while anything improves and time is left."""
+    clean: dict = {}
     for _ in range(1000):
         improved = shifts(state)
         if time.perf_counter() > deadline:
@@ -266,5 +331,12 @@ def local_search(state: State, deadline: float) -> None:
         if time.perf_counter() > deadline:
             return
         improved |= chains(state, deadline)
+        if improved:
+            continue
+        if time.perf_counter() > deadline:
+            return
+        improved = reoptimise(state, deadline, 2, clean)
+        if not improved and 3 <= state.p.n <= 12:
+            improved = reoptimise(state, deadline, 3, clean)
         if not improved or time.perf_counter() > deadline:
             return
