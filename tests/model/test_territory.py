@@ -22,8 +22,8 @@ from spmsim.model.territory import (
     Band,
     alignment_metrics,
     build_problem,
-    constraints,
     centres,
+    constraints,
     disruption,
     great_circle,
     haversine_km,
@@ -119,7 +119,7 @@ def test_exact_bound_is_a_true_lower_bound_on_mid_instance():
         p = _costs(accounts, bases, current, 0.3, {"workload": Band(within=0.05)})
         pu, pk = np.nonzero(p.allowed)
         ref = milp(p.cost[pu, pk], constraints=constraints(p, pu, pk),
-                   integrality=np.ones(cost.size), bounds=Bounds(0, 1),
+                   integrality=np.ones(pu.size), bounds=Bounds(0, 1),
                    options={"mip_rel_gap": 0.0, "time_limit": 60})
         assert ref.status == 0
         assert res.method == "exact" and res.gap == 0.0

@@ -252,8 +252,8 @@ def _check(p: Problem, names: list[str]) -> None:
         lo, hi = p.lo[j], p.hi[j]
         band = p.bands[j].describe(m)
         if lo > hi + TOL:
-            raise SpmsimError(f"balance band on {m} ({band}): its lowest total {amount(lo)} is above "
-                              f"its highest {amount(hi)}: widen it")
+            raise SpmsimError(f"balance band on {m} ({band}): its lowest total {amount(lo)} "
+                              f"is above its highest {amount(hi)}: widen it")
         big = np.flatnonzero(p.values[j] > hi + TOL)
         if big.size:
             u = big[np.argmax(p.values[j, big])]
@@ -263,13 +263,14 @@ def _check(p: Problem, names: list[str]) -> None:
                                                      if p.names[u].startswith("group") else ""))
         total = p.values[j].sum()
         if total > p.n * hi + TOL or total < p.n * lo - TOL:
-            raise SpmsimError(f"balance band on {m} ({band}): {p.n} territories cannot share a total "
-                              f"of {amount(total)}: widen the band or change the territories")
+            raise SpmsimError(f"balance band on {m} ({band}): {p.n} territories cannot share "
+                              f"a total of {amount(total)}: widen the band or change the "
+                              "number of territories")
         fixed = np.bincount(only[only >= 0], weights=p.values[j, only >= 0], minlength=p.n)
         for k in np.flatnonzero(fixed > hi + TOL):
             raise SpmsimError(f"locks put {m} {amount(fixed[k])} in {names[k]}, above the "
-                              f"top of the {m} balance band {amount(hi)} ({band}): unlock some of its accounts "
-                              f"or widen the {m} band")
+                              f"top of the {m} balance band {amount(hi)} ({band}): unlock "
+                              f"some of its accounts or widen the {m} band")
     fixed_t = np.zeros(p.n)
     idx = np.flatnonzero(only >= 0)
     np.add.at(fixed_t, only[idx], p.travel[idx, only[idx]])

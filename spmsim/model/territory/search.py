@@ -112,7 +112,7 @@ def repair(state: State, deadline: float) -> None:
             break
     if state.total_violation() > 1e-9:
         raise SpmsimError("could not round the relaxed alignment into every balance band: "
-                          "widen the bands, raise max_travel, or solve exactly (exact=True, --exact)")
+                          "widen the bands, raise max_travel, or solve exactly (--exact)")
 
 
 def shifts(state: State) -> bool:
