@@ -187,7 +187,16 @@ def _heuristic(p: Problem, deadline: float, why):
     else:  # no relaxation in time: the cheapest allowed territory of each unit
         owner = np.where(p.allowed, p.cost, np.inf).argmin(axis=1)
     state = State(p, owner)
-    repair(state, deadline + 30.0)
+    try:
+        repair(state, deadline + 30.0)
+    except SpmsimError:  # greedy shifts stuck: any feasible point of the MILP instead
+        res = solve(p, integral=True, gap=0.5,
+                    time_limit=max(deadline - time.perf_counter(), 10.0))
+        if res.status == 2:
+            raise SpmsimError(why("exact")) from None
+        if res.x is None:
+            raise
+        state = State(p, res.owner(p.units))
     local_search(state, deadline)
     return state.owner, lp.bound, "lp-rounding"
 
@@ -220,7 +229,8 @@ def _infeasible(p: Problem, kind: str, accounts=None, n=None, travel=None, kw=No
             q = build_problem(accounts, n, travel.to_base, **{**kw, **change})
         except SpmsimError:
             continue
-        if solve(q, integral=False, time_limit=10.0).status != 2:
+        res = solve(q, integral=kind == "exact", gap=1.0, time_limit=10.0)
+        if res.status != 2 and (kind != "exact" or res.x is not None):
             culprits.append(name)
     if culprits:
         return head + f"; it would without {' or without '.join(culprits)}: relax that"

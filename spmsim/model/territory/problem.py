@@ -11,7 +11,6 @@ Checks that need no solver run here, each naming the constraint and what to rela
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -19,9 +18,15 @@ import numpy as np
 import pandas as pd
 
 from spmsim.errors import SpmsimError
-from spmsim.format import amount, percent
+from spmsim.format import amount as _amount
+from spmsim.format import percent
 
 TOL = 1e-9
+
+
+def amount(x: float) -> str:
+    """1234567.8 -> '1,234,568'; below 1,000 one decimal when it has one (3.3, 120)."""
+    return _amount(x) if abs(x) >= 1000 else f"{x:,.1f}".removesuffix(".0")
 
 
 @dataclass(frozen=True)
@@ -69,9 +74,6 @@ class Band:
         return ", ".join(parts)
 
 
-_RANGE = re.compile(r"^\s*([^.]*?)\s*\.\.\s*([^.]*?)\s*$")
-
-
 def parse_band(text: str | float | Band) -> Band:
     """`0.1` or `10%` (+-10 % of the mean), `..120` (at most 120), `80..120`, `80..`."""
     if isinstance(text, Band):
@@ -79,10 +81,10 @@ def parse_band(text: str | float | Band) -> Band:
     if isinstance(text, int | float):
         return Band(within=float(text))
     s = str(text).strip()
-    m = _RANGE.match(s.replace("...", ".."))
     try:
-        if m and ".." in s:
-            lo, hi = (float(v.replace(",", "")) if v else None for v in m.groups())
+        if ".." in s:
+            lo, hi = (float(v.strip().replace(",", "")) if v.strip() else None
+                      for v in s.split("..", 1))
             return Band(min=lo, max=hi)
         return Band(within=float(s[:-1]) / 100 if s.endswith("%") else float(s))
     except ValueError:
