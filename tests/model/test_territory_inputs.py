@@ -235,8 +235,8 @@ def test_infeasible_combinations_name_the_constraint():
                         "workload": [1.0, 1, 1, 1, 1, 1]})
     dist = np.arange(12, dtype=float).reshape(6, 2) % 5
     t = Travel(dist)
-    with pytest.raises(SpmsimError, match=r"locks put workload 4 in territory 1, above the top of the workload "
-                       r"balance band 3.3"):
+    with pytest.raises(SpmsimError, match=r"locks put workload 4 in territory 1, above the "
+                       r"top of the workload balance band 3.3"):
         optimise(acc, 2, travel=t, balance=0.1, locked=np.array([0, 0, 0, 0, -1, -1]))
     with pytest.raises(SpmsimError, match=r"group big alone has workload 4.*split the group"):
         optimise(acc, 2, travel=t, balance=0.1, groups=["big"] * 4 + ["", ""])
