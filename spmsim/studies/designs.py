@@ -76,12 +76,15 @@ def compare_designs(scenario: Scenario, role: str, *,
             revenue = r.trial["revenue"][:, g]
             att = _seat_means(r, role, "attainment")
             geo = alignment_metrics(t.accounts_table, t.owners(), len(t.table),
-                                    current=t.current_owners())
+                                    current=t.current_owners(), travel=t.travel_to_bases(),
+                                    weight=t.travel_weight)
             rows.append({
                 "alignment": a_name, "quota_method": q_name,
                 "cv_workload": geo["cv_workload"], "cv_potential": geo["cv_potential"],
                 "moved_accounts": geo.get("moved_accounts", np.nan),
                 "moved_potential": geo.get("moved_potential", np.nan),
+                **({"mean_travel": geo["mean_travel"]} if t.travel_to_bases() is not None
+                   else {}),
                 "share_at_quota": float(np.nanmean(r.trial["at_quota"][:, g]
                                                    / r.trial["reps"][:, g])),
                 "attainment_p10": r.percentile("attainment", 0.1, role),

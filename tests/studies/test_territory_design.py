@@ -98,3 +98,32 @@ def test_locked_to_a_rep_who_is_not_a_territory(files, tmp_path):
     with pytest.raises(SpmsimError, match="A00 is locked to R1, which is not one of the "
                        "territories"):
         design_territories(folder / "accounts.csv", bases=tmp_path / "two.csv")
+
+
+def test_scenario_territories_take_home_bases(tmp_path):
+    """`territory.bases` in a scenario: travel from each rep's base, in compare_designs."""
+    from paths import ACME_TERRITORIES, SMB_ACCOUNTS
+
+    from spmsim.data.accounts import load_accounts
+    from spmsim.errors import InputError
+    from spmsim.model.scenario import load_scenario
+    from spmsim.model.territory import alignment_metrics, centres
+
+    acc = load_accounts(SMB_ACCOUNTS)
+    reps = sorted(acc["rep_id"].unique())
+    owner = acc["rep_id"].map({r: i for i, r in enumerate(reps)}).to_numpy()
+    where = centres(acc, owner, len(reps))
+    pd.DataFrame({"rep_id": reps, "lat": where[:, 0], "lon": where[:, 1]}).to_csv(
+        tmp_path / "bases.csv", index=False)
+    key = "org.roles.smb_ae.territory.bases"
+    s = load_scenario(ACME_TERRITORIES, {key: str(tmp_path / "bases.csv")})
+    link = s.org.roles["smb_ae"].territory
+    travel = link.travel_to_bases()
+    assert travel.to_base.shape == (len(acc), len(reps)) and travel.unit == "km"
+    m = alignment_metrics(acc, owner, len(reps), where)
+    got = alignment_metrics(acc, link.owners(), len(reps), travel=travel)
+    assert got["mean_km"] == pytest.approx(m["mean_km"])
+    pd.DataFrame({"rep_id": reps[1:], "lat": where[1:, 0], "lon": where[1:, 1]}).to_csv(
+        tmp_path / "short.csv", index=False)
+    with pytest.raises(InputError, match=f"no base for the territories {reps[0]}"):
+        load_scenario(ACME_TERRITORIES, {key: str(tmp_path / "short.csv")})

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 
 from spmsim.errors import SpmsimError
 
@@ -105,6 +104,8 @@ def pair_territories(current: np.ndarray, proposed: np.ndarray, n_current: int, 
     """For each of the `n` proposed territories, the current territory it continues (or -1):
     the pairing that keeps the most `weights` (e.g. potential) with the same territory
     (Hungarian method on the overlap table)."""
+    from scipy.optimize import linear_sum_assignment  # scipy only when optimising
+
     overlap = np.zeros((n, n_current))
     np.add.at(overlap, (np.asarray(proposed), np.asarray(current)), weights)
     rows, cols = linear_sum_assignment(overlap, maximize=True)
