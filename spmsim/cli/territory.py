@@ -21,13 +21,10 @@ def cmd_territory_accounts(args) -> int:
 
 def cmd_territory_optimise(args) -> int:
     from spmsim.io import write_csv
-    from spmsim.model.territory import parse_bands
     from spmsim.report.charts import territory_page
-    from spmsim.studies.designs import design_territories
+    from spmsim.studies.designs import band_spec, design_territories
 
-    bands = parse_bands(args.band) if args.band else {}
-    if args.balance is not None or args.on is not None or not bands:
-        bands.setdefault(args.on or "workload", 0.1 if args.balance is None else args.balance)
+    bands = band_spec(args.on, args.balance, args.band or ())
     design = design_territories(
         args.accounts, args.reps, bands=bands, disruption=args.disruption, matrix=args.matrix,
         unit=args.unit, bases=args.bases, weight=None if args.weight == "none" else args.weight,

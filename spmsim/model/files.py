@@ -1,10 +1,10 @@
 """Files a scenario names, read by the loader, never by a validator.
 
 A scenario may name territory accounts, a territory alignment, home bases, a travel matrix
-and history samples (CSV files, relative to the file that names them). `resolve_files` makes their paths absolute;
-`read_named_files` reads each one once, with every bad row reported against its file; and
-validation takes the tables from its context (`files_context`), so building a model never
-touches the disk.
+and history samples (CSV files, relative to the file that names them). `resolve_files`
+makes their paths absolute; `read_named_files` reads each one once, with every bad row
+reported against its file; and validation takes the tables from its context
+(`files_context`), so building a model never touches the disk.
 """
 
 from __future__ import annotations

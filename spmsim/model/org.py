@@ -22,8 +22,8 @@ from spmsim.config import Frozen
 from spmsim.data.accounts import align
 from spmsim.errors import InputError
 from spmsim.model.files import named_table
-from spmsim.model.territory.geometry import Travel, great_circle, has_map
 from spmsim.model.quota import QuotaMethod, allocate
+from spmsim.model.territory.geometry import Travel, great_circle, has_map
 from spmsim.plans import Plan
 
 MONTHS = 12

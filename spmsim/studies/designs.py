@@ -9,7 +9,7 @@ quota and territory study notebooks show.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from spmsim.model.territory import (
     has_map,
     optimise,
     parse_band,
+    parse_bands,
     territory_table,
 )
 
@@ -196,6 +197,30 @@ class TerritoryDesign:
                          f"({percent(moves['share_potential_moved'])})"))
         return pd.DataFrame(rows, columns=["", "today", "proposed"])
 
+    def rep_table(self) -> pd.DataFrame:
+        """One row per proposed territory, for reading: accounts, each measure's total and
+        its deviation from the mean (today's beside it), mean travel today and proposed."""
+        now = None if self.current_territories is None else \
+            self.current_territories.set_index("name")
+        t = self.territories.set_index("name")
+        out = pd.DataFrame({"territory": t.index, "accounts": t["accounts"].map(
+            lambda v: f"{v:,}").to_numpy()})
+        for m in dict.fromkeys(("potential", "workload", *self.bands)):
+            dev = t[m] / t[m].mean() - 1
+            out[m] = t[m].map(amount).to_numpy()
+            out[f"{m} vs mean"] = dev.map(lambda v: f"{v:+.1%}").to_numpy()
+            if now is not None:
+                dev_now = (now[m] / now[m].mean() - 1).reindex(t.index)
+                out[f"{m} vs mean today"] = dev_now.map(
+                    lambda v: "-" if pd.isna(v) else f"{v:+.1%}").to_numpy()
+        if "mean_travel" in t:
+            out[f"mean travel ({self.unit})"] = t["mean_travel"].map(
+                lambda v: amount(v, 1)).to_numpy()
+            if now is not None and "mean_travel" in now:
+                out[f"today ({self.unit})"] = now["mean_travel"].reindex(t.index).map(
+                    lambda v: "-" if pd.isna(v) else amount(v, 1)).to_numpy()
+        return out
+
     def balance(self) -> pd.DataFrame:
         """Per territory and measure (potential, workload and every banded one): the total,
         its deviation from the mean and the band, today and proposed."""
@@ -215,6 +240,16 @@ class TerritoryDesign:
                     "value": values, "deviation": values / mean - 1 if mean else np.nan,
                     "band_low": lo, "band_high": hi}))
         return pd.concat(rows, ignore_index=True)
+
+
+def band_spec(on: str | None = None, balance: float | None = None,
+              bands: Sequence[str] = ()) -> dict[str, Band]:
+    """Bands from `measure=band` strings (`workload=10%`, `potential=..5e6`) plus `on` within
+    +-`balance`; workload +-10 % when neither is given (the CLI's --band, --on, --balance)."""
+    out = parse_bands(bands)
+    if on is not None or balance is not None or not out:
+        out.setdefault(on or "workload", parse_band(0.1 if balance is None else balance))
+    return out
 
 
 def _names_and_current(accounts: pd.DataFrame, n: int | None, bases: pd.DataFrame | None):

@@ -102,12 +102,12 @@ def test_locked_to_a_rep_who_is_not_a_territory(files, tmp_path):
 
 def test_scenario_territories_take_home_bases(tmp_path):
     """`territory.bases` in a scenario: travel from each rep's base, in compare_designs."""
-    from paths import ACME_TERRITORIES, SMB_ACCOUNTS
-
     from spmsim.data.accounts import load_accounts
     from spmsim.errors import InputError
     from spmsim.model.scenario import load_scenario
     from spmsim.model.territory import alignment_metrics, centres
+
+    from paths import ACME_TERRITORIES, SMB_ACCOUNTS
 
     acc = load_accounts(SMB_ACCOUNTS)
     reps = sorted(acc["rep_id"].unique())

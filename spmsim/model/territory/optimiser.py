@@ -114,7 +114,7 @@ def optimise(accounts: pd.DataFrame, n: int, *, balance: float = 0.1, on: str = 
              disruption_weight: float = 0.0, locked: np.ndarray | None = None,
              groups: Sequence | None = None, max_travel=None, max_distance=None,
              exact: bool | None = None, time_limit: float = 60.0, seed: int = 0,
-             names: Sequence[str] | None = None) -> Optimised:
+             names: Sequence[str] | None = None, rounds: int = 1) -> Optimised:
     """Assign accounts to `n` territories, each inside every band, at the least travel plus
     `disruption_weight` x the moved potential against `current`.
 
@@ -129,7 +129,9 @@ def optimise(accounts: pd.DataFrame, n: int, *, balance: float = 0.1, on: str = 
     one stay together; max_travel: a territory's total travel (weight x distance);
     max_distance: the farthest an account may be from its base (scalars or one per
     territory). `exact` defaults to True when the allowed pairs number <= EXACT_LIMIT; an
-    exact run stops at `time_limit` seconds with the gap it proved.
+    exact run stops at `time_limit` seconds with the gap it proved. `rounds`: sweeps of the
+    heuristic's large neighbourhood (re-splitting neighbouring territories by MILP; 0 for
+    the quick search alone).
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit
@@ -148,17 +150,19 @@ def optimise(accounts: pd.DataFrame, n: int, *, balance: float = 0.1, on: str = 
     exact = pairs <= EXACT_LIMIT if exact is None else exact
     why = lambda kind: _infeasible(p, kind, accounts, n, travel, kw)  # noqa: E731
     if not exact:
-        unit_owner, bound, method = _heuristic(p, t0 + SEARCH_SHARE * time_limit, why)
+        unit_owner, bound, method = _heuristic(p, t0 + SEARCH_SHARE * time_limit, why, rounds)
     else:
-        first = _heuristic(p, t0 + 0.3 * time_limit, why) if pairs > EXACT_LIMIT else None
+        first = _heuristic(p, t0 + 0.3 * time_limit, why, rounds) if pairs > EXACT_LIMIT \
+            else None
         done = _exact(p, deadline, why)
         if done is not None and done[2] == "exact":
             unit_owner, bound, method = done
         else:
             if first is None:
-                first = _heuristic(p, time.perf_counter() + max(5.0, 0.2 * time_limit), why)
+                first = _heuristic(p, time.perf_counter() + max(5.0, 0.2 * time_limit), why,
+                                   rounds)
             found = [r for r in (first, done) if r is not None]
-            unit_owner = min((r[0] for r in found), key=p.objective)
+            unit_owner = min((r[0] for r in found if r[0] is not None), key=p.objective)
             bounds = [r[1] for r in found if r[1] is not None]
             bound, method = (max(bounds) if bounds else None), "milp-time-limit"
     owner = p.account_owner(unit_owner)
@@ -171,13 +175,13 @@ def _exact(p: Problem, deadline: float, why):
     res = solve(p, integral=True, time_limit=deadline - time.perf_counter())
     if res.status == 2:
         raise SpmsimError(why("exact"))
-    if res.x is None:
-        return None
+    if res.x is None or not p.feasible(res.owner(p.units)):
+        return None if res.bound is None else (None, res.bound, "milp-time-limit")
     owner = res.owner(p.units)
     return owner, res.bound, "exact" if res.optimal else "milp-time-limit"
 
 
-def _heuristic(p: Problem, deadline: float, why):
+def _heuristic(p: Problem, deadline: float, why, rounds: int = 1):
     """(unit owner, LP bound when proven, method): LP rounding, repair, local search."""
     lp = solve(p, integral=False, time_limit=max(deadline - time.perf_counter(), 1.0))
     if lp.status == 2:
@@ -194,10 +198,12 @@ def _heuristic(p: Problem, deadline: float, why):
                     time_limit=max(deadline - time.perf_counter(), 10.0))
         if res.status == 2:
             raise SpmsimError(why("exact")) from None
-        if res.x is None:
+        if res.x is None or not p.feasible(res.owner(p.units)):
             raise
         state = State(p, res.owner(p.units))
-    local_search(state, deadline)
+    local_search(state, deadline, rounds)
+    if not p.feasible(state.owner):  # every step keeps the bands: this is a bug if it fails
+        raise RuntimeError("the territory search left a band; please report this instance")
     return state.owner, lp.bound, "lp-rounding"
 
 

@@ -28,6 +28,7 @@ EPS = 1e-9
 CANDIDATES = 6  # territories per unit the swap and chain neighbourhoods look at
 TIME_PER_SET = 2.0  # seconds for one re-split MILP at most (a safety net) ...
 NODES_PER_SET = 50  # ... which stops at this many branch-and-bound nodes (deterministic)
+TRIPLES_UP_TO = 8  # territories: re-split triples too when there are no more
 BORDER = 40  # units of each territory a re-split may move: those cheapest to move
 
 
@@ -276,6 +277,17 @@ def _border(sub: Problem, own: np.ndarray) -> Problem:
     return replace(sub, allowed=allowed)
 
 
+def _pressure(state: State, ks: tuple[int, ...]) -> float:
+    """What the units of territories `ks` would save, each in its cheapest of them, bands
+    aside: 0 means no re-split of these territories can lower the cost."""
+    p = state.p
+    kk = np.array(ks)
+    units = np.flatnonzero(np.isin(state.owner, kk))
+    c = np.where(p.allowed[np.ix_(units, kk)], p.cost[np.ix_(units, kk)], np.inf)
+    save = p.cost[units, state.owner[units]] - c.min(axis=1)
+    return float(save[save > 1e-9 * (1 + np.abs(p.cost[units, state.owner[units]]))].sum())
+
+
 def reoptimise(state: State, deadline: float, size: int = 2,
                clean: dict | None = None) -> bool:
     """Very large neighbourhood: the units of `size` neighbouring territories split between
@@ -294,34 +306,38 @@ def reoptimise(state: State, deadline: float, size: int = 2,
         sets = {tuple(sorted({*x, *y})): sets[x] + sets[y] for x in sets for y in sets
                 if len({*x, *y}) == 3}
     improved = False
-    for ks in sorted(sets, key=lambda k: -sets[k]):
+    for ks in sorted(sets, key=lambda k: (-_pressure(state, k), k)):
         if time.perf_counter() > deadline:
             break
         kk = np.array(ks)
         if clean.get(ks) == tuple(state.stamp[kk]):
             continue
+        clean[ks] = tuple(state.stamp[kk])
         units = np.flatnonzero(np.isin(state.owner, kk))
-        if units.size < 2:
-            continue
+        if units.size < 2 or _pressure(state, ks) <= 0:
+            continue  # no unit would rather be in another of these: no re-split helps
         now = float(p.cost[units, state.owner[units]].sum())
         sub = _sub(p, units, kk)
         res = solve(_border(sub, np.searchsorted(kk, state.owner[units])), integral=True,
                     gap=1e-5, node_limit=NODES_PER_SET,
                     time_limit=min(TIME_PER_SET, max(deadline - time.perf_counter(), 0.05)))
         if res.x is not None and res.objective is not None and \
-                res.objective < now - 1e-9 * (1 + now):
+                res.objective < now - 1e-9 * (1 + now) and \
+                sub.feasible(res.owner(units.size)):  # a solve cut by its limit may not be
             for u, k in zip(units, kk[res.owner(units.size)], strict=True):
                 if state.owner[u] != k:
                     state.move(int(u), int(k))
             improved = True
-        clean[ks] = tuple(state.stamp[kk])
+            clean[ks] = tuple(state.stamp[kk])
     return improved
 
 
-def local_search(state: State, deadline: float) -> None:
+def local_search(state: State, deadline: float, rounds: int = 1) -> None:
     """Shift, swap and chain neighbourhoods in turn until none improves, then the units of
     pairs (and, for a few territories, triples) of territories re-split exactly; repeated
-    while anything improves and time is left."""
+    while anything improves, at most `rounds` times (0: no re-splits), and time is left.
+    The work done is fixed by the instance (so a seed gives the same alignment) unless the
+    deadline cuts it short."""
     clean: dict = {}
     for _ in range(1000):
         improved = shifts(state)
@@ -333,10 +349,11 @@ def local_search(state: State, deadline: float) -> None:
         improved |= chains(state, deadline)
         if improved:
             continue
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > deadline or rounds <= 0:
             return
+        rounds -= 1
         improved = reoptimise(state, deadline, 2, clean)
-        if not improved and 3 <= state.p.n <= 12:
-            improved = reoptimise(state, deadline, 3, clean)
+        if 3 <= state.p.n <= TRIPLES_UP_TO:
+            improved |= reoptimise(state, deadline, 3, clean)
         if not improved or time.perf_counter() > deadline:
             return
