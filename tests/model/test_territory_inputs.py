@@ -253,3 +253,22 @@ def test_infeasible_combinations_name_the_constraint():
         optimise(acc, 2, travel=t, bands=bands, exact=True)
     with pytest.raises(SpmsimError, match="no such column"):
         optimise(acc, 2, travel=t, bands={"revenue": 0.1})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(4))
+def test_heuristic_never_leaves_a_band(seed):
+    """Tight bands on two measures and many accounts: every neighbourhood move (shift,
+    swap, ejection chain, re-split) must keep every territory inside both bands; a chain
+    once moved a unit that had already entered its target territory and left one below
+    its band."""
+    acc = accounts_of(300, 100 + seed)
+    bands = {"workload": Band(within=0.04), "potential": Band(within=0.25)}
+    res = optimise(acc, 8, bands=bands, exact=False, seed=seed,
+                   current=np.random.default_rng(seed).integers(0, 8, 300),
+                   disruption_weight=0.3)
+    for m, band in bands.items():
+        lo, hi = band.limits(acc[m].sum(), 8)
+        load = np.bincount(res.owner, weights=acc[m], minlength=8)
+        assert ((load >= lo - 1e-6) & (load <= hi + 1e-6)).all(), (m, load / load.mean())
+    assert res.bound <= res.objective

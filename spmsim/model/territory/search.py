@@ -207,7 +207,7 @@ def chains(state: State, deadline: float) -> bool:
     for b in range(p.n):
         src = state.owner
         # in: units whose candidate list holds b, with a still in band without them
-        uin = np.flatnonzero((near == b).any(axis=1) & p.allowed[:, b])
+        uin = np.flatnonzero((near == b).any(axis=1) & p.allowed[:, b] & (src != b))
         if not uin.size:
             continue
         a_of = src[uin]
