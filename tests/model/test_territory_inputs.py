@@ -272,3 +272,19 @@ def test_heuristic_never_leaves_a_band(seed):
         load = np.bincount(res.owner, weights=acc[m], minlength=8)
         assert ((load >= lo - 1e-6) & (load <= hi + 1e-6)).all(), (m, load / load.mean())
     assert res.bound <= res.objective
+
+
+@pytest.mark.slow
+def test_exact_mode_at_scale_reports_the_gap_it_proved():
+    """Past EXACT_LIMIT, exact=True runs the heuristic first, then the MILP until the time
+    limit: the better alignment, with the larger proven bound."""
+    acc = accounts_of(600, 12)
+    dist = np.random.default_rng(12).uniform(1, 300, (600, 12))
+    kw = {"travel": Travel(dist), "balance": 0.05, "seed": 1}
+    res = optimise(acc, 12, exact=True, time_limit=20, **kw)
+    heur = optimise(acc, 12, exact=False, **kw)
+    assert res.method in ("exact", "milp-time-limit")
+    assert res.bound is not None and res.bound <= res.objective + 1e-6
+    assert 0 <= res.gap < 0.05
+    assert res.objective <= heur.objective + 1e-6
+    assert heur.bound <= res.objective + 1e-6
