@@ -66,13 +66,13 @@ def territory_balance_chart(balance: pd.DataFrame, measure: str,
                  alt.Tooltip("deviation:Q", format="+.1%")])
     band = data.dropna(subset=["band_low"]).query("alignment == 'proposed'")
     if band.empty:
-        return (bars + bars.mark_rule().encode(y=alt.datum(0))).properties(width=640,
-                                                                            height=200)
-    mean_value = band["value"].mean()
-    lines = pd.DataFrame({"deviation": [band["band_low"].iloc[0] / mean_value - 1,
-                                        band["band_high"].iloc[0] / mean_value - 1],
-                          "line": ["band low", "band high"]})
-    lines = lines[lines["deviation"].abs() < 10]
+        lines = pd.DataFrame({"deviation": [0.0], "line": ["mean"]})
+    else:
+        mean_value = band["value"].mean()
+        lines = pd.DataFrame({"deviation": [band["band_low"].iloc[0] / mean_value - 1,
+                                            band["band_high"].iloc[0] / mean_value - 1],
+                              "line": ["band low", "band high"]})
+        lines = lines[lines["deviation"].abs() < 10]
     rules = alt.Chart(lines).mark_rule(strokeDash=[4, 3], color="black").encode(
         y="deviation:Q", tooltip=["line:N", alt.Tooltip("deviation:Q", format="+.1%")])
     return (bars + rules).properties(width=640, height=200)

@@ -69,8 +69,10 @@ def test_territory_balance_chart_shows_both_alignments_and_the_band():
     lines = [d for d in spec["datasets"].values() if d and "line" in d[0]][0]
     assert [round(d["deviation"], 6) for d in lines] == [-0.1, 0.1]  # 90 and 110 of 100
     no_band = BALANCE.assign(band_low=float("nan"), band_high=float("nan"))
-    assert territory_balance_chart(no_band, "workload").to_dict()["layer"][1]["mark"][
-        "type"] == "rule"
+    spec = territory_balance_chart(no_band, "workload").to_dict()
+    assert spec["layer"][1]["mark"]["type"] == "rule"
+    lines = [d for d in spec["datasets"].values() if d and "line" in d[0]][0]
+    assert lines == [{"deviation": 0.0, "line": "mean"}]
 
 
 def test_territory_travel_chart_names_its_unit():
@@ -80,3 +82,19 @@ def test_territory_travel_chart_names_its_unit():
                            "mean_travel": [50.0, 40.0], "travel": [500.0, 400.0]})
     spec = territory_travel_chart(travel, "minutes").to_dict()
     assert spec["encoding"]["y"]["title"] == "mean travel (minutes)"
+
+
+def test_territory_charts_draw_to_svg():
+    """The report draws charts with vl-convert: each territory chart must convert."""
+    import vl_convert
+
+    from spmsim.report.charts import territory_balance_chart, territory_travel_chart
+
+    travel = pd.DataFrame({"territory": ["T1", "T1"], "alignment": ["current", "proposed"],
+                           "mean_travel": [50.0, 40.0]})
+    no_band = BALANCE.assign(band_low=float("nan"), band_high=float("nan"))
+    for chart in (territory_map(ACCOUNTS, ["T1", "T2", "T1"], bases=BASES),
+                  territory_balance_chart(BALANCE, "workload"),
+                  territory_balance_chart(no_band, "workload"),
+                  territory_travel_chart(travel, "km")):
+        assert "<svg" in vl_convert.vegalite_to_svg(chart.to_dict())
