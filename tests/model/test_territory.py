@@ -377,9 +377,10 @@ def test_cli_accounts_then_optimise(tmp_path):
                          "--out", csv)
     assert code == 0, err
     assert len(pd.read_csv(csv)) == 300
-    for extra, names in (([], "REP"), (["--reps", 5, "--on", "potential"], "T0"),
+    # 5 of the 6 reps continue (k-means bases paired with today's territories): names kept
+    for extra, names in (([], "REP"), (["--reps", 5, "--on", "potential"], "REP"),
                          (["--disruption", 0.5, "--balance", 0.15], "REP")):
-        folder = tmp_path / f"out{len(extra)}{names}"
+        folder = tmp_path / ("out" + "_".join(map(str, extra)))
         code, out, err = cli("territory", "optimise", csv, *extra, "--out", folder)
         assert code == 0, err
         for name in ("alignment.csv", "territories.csv", "metrics.csv"):
