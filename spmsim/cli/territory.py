@@ -37,7 +37,8 @@ def cmd_territory_optimise(args) -> int:
     write_csv(design.balance().round(4), out / "balance.csv")
     territory_page(design, out / "territories.html")
     print(design.describe())
-    print(f"travel (objective): {design.result.objective:,.2f}" +
+    print(f"objective (travel{' plus priced moves' if args.disruption else ''}): "
+          f"{design.result.objective:,.2f}" +
           ("" if design.result.bound is None else
            f"; proven lower bound {design.result.bound:,.2f}"))
     print(design.metrics.to_string(float_format=lambda v: f"{v:,.3f}"))
