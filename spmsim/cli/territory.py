@@ -22,22 +22,30 @@ def cmd_territory_accounts(args) -> int:
 
 def cmd_territory_optimise(args) -> int:
     from spmsim.io import csv_text, text_writer, write_files
-    from spmsim.report.charts import balance_bars, html_writer, territory_map
-    from spmsim.studies.designs import design_territories
+    from spmsim.report.charts import html_writer, territory_page_chart
+    from spmsim.studies.designs import band_spec, design_territories
 
-    design = design_territories(args.accounts, args.reps, balance=args.balance, on=args.on,
-                                disruption=args.disruption)
+    bands = band_spec(args.on, args.balance, args.band or ())
+    design = design_territories(
+        args.accounts, args.reps, bands=bands, disruption=args.disruption, matrix=args.matrix,
+        unit=args.unit, bases=args.bases, weight=None if args.weight == "none" else args.weight,
+        max_travel=args.max_travel, max_distance=args.max_distance, exact=args.exact,
+        time_limit=args.time_limit, seed=args.seed)
     out = Path(args.out)
-    chart = territory_map(design.accounts, design.alignment["territory"]) & balance_bars(
-        design.territories, args.on, args.balance)
     write_files(out, {
         "alignment.csv": text_writer(csv_text(design.alignment)),
         "territories.csv": text_writer(csv_text(design.territories.round(3))),
         "metrics.csv": text_writer(csv_text(design.metrics.reset_index(names="metric"))),
-        "territories.html": html_writer(chart)})
-    print(design.describe(args.balance, args.on))
+        "balance.csv": text_writer(csv_text(design.balance().round(4))),
+        "territories.html": html_writer(territory_page_chart(design))})
+    print(design.describe())
+    print(f"objective (travel{' plus priced moves' if args.disruption else ''}): "
+          f"{design.result.objective:,.2f}" +
+          ("" if design.result.bound is None else
+           f"; proven lower bound {design.result.bound:,.2f}"))
     print(design.metrics.to_string(float_format=lambda v: f"{v:,.3f}"))
-    print(f"\nwrote {out}/alignment.csv, territories.csv, metrics.csv, territories.html")
+    print(f"\nwrote {out}/alignment.csv, territories.csv, metrics.csv, balance.csv, "
+          "territories.html")
     return 0
 
 
@@ -65,13 +73,41 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_out(ta, help="CSV file to write")
     ta.set_defaults(func=cmd_territory_accounts)
     to = tsub.add_parser("optimise", help="balance territories, minimising travel and moves")
-    to.add_argument("accounts", help="CSV: account_id, lat, lon, potential, workload[, rep_id]")
-    to.add_argument("--reps", type=whole(1), help="territories (default: the current reps)")
-    to.add_argument("--balance", type=number(0, 100, above=True), default=0.1,
-                    help="every territory within +- this share of the mean (default 0.1)")
-    to.add_argument("--on", choices=["workload", "potential"], default="workload")
+    to.add_argument("accounts", help="CSV: account_id, potential, workload[, lat, lon][, rep_id]"
+                    "[, locked][, group]")
+    to.add_argument("--reps", type=whole(1), help="territories (default: the bases file's, or the "
+                    "current reps)")
+    to.add_argument("--bases", help="CSV: territory (or rep_id) and lat, lon, base_id or "
+                    "account_id[, max_travel][, max_distance]: each territory's home base")
+    to.add_argument("--matrix", help="CSV travel matrix, long (account_id, base_id, minutes|km|"
+                    "...) or wide (account_id, one column per base or account)")
+    to.add_argument("--unit", choices=["minutes", "hours", "km", "miles", "meters"],
+                    help="unit of a wide matrix (default km)")
+    to.add_argument("--band", action="append", metavar="MEASURE=BAND",
+                    help="repeatable: workload=10%% (+-10%% of the mean), potential=0.15, "
+                    "workload=..120 (at most 120), workload=80..120")
+    to.add_argument("--balance", type=number(0, 100, above=True),
+                    help="every territory within +- this share of the mean of --on "
+                    "(default 0.1 when no --band)")
+    to.add_argument("--on", help="the measure --balance applies to (default workload)")
+    to.add_argument("--weight", default="workload",
+                    help="accounts column weighting travel (default workload; 'none': each "
+                    "account once)")
+    to.add_argument("--max-travel", type=number(0, 1e12, above=True),
+                    help="a territory's most travel (weight x distance), where the bases file "
+                    "sets none")
+    to.add_argument("--max-distance", type=number(0, 1e12, above=True),
+                    help="the farthest an account may be from its base, in the matrix's unit")
     to.add_argument("--disruption", type=number(0, 1e6), default=0.0,
                     help="weight of moved potential against travel (0: ignore continuity)")
+    mode = to.add_mutually_exclusive_group()
+    mode.add_argument("--exact", dest="exact", action="store_true", default=None,
+                      help="solve as a MILP (stops at --time-limit with the gap it proved)")
+    mode.add_argument("--heuristic", dest="exact", action="store_false",
+                      help="LP rounding and local search (the default for large instances)")
+    to.add_argument("--time-limit", type=number(0, 1e6, above=True), default=60.0,
+                    help="seconds (default 60)")
+    to.add_argument("--seed", type=whole(0), default=0, help="for k-means bases")
     add_out(to)
     to.set_defaults(func=cmd_territory_optimise)
 

@@ -1,10 +1,10 @@
 """Files a scenario names, read by the loader, never by a validator.
 
-A scenario may name territory accounts, a territory alignment and history samples (CSV
-files, relative to the file that names them). `resolve_files` makes their paths absolute;
-`read_named_files` reads each one once, with every bad row reported against its file; and
-validation takes the tables from its context (`files_context`), so building a model never
-touches the disk.
+A scenario may name territory accounts, a territory alignment, home bases, a travel matrix
+and history samples (CSV files, relative to the file that names them). `resolve_files`
+makes their paths absolute; `read_named_files` reads each one once, with every bad row
+reported against its file; and validation takes the tables from its context
+(`files_context`), so building a model never touches the disk.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from pydantic import ValidationInfo
 
 from spmsim.data.accounts import load_accounts, read_alignment_table
 from spmsim.data.rows import read_csv_text
+from spmsim.data.travel import load_bases, read_travel_matrix
 from spmsim.errors import InputError
 
 # kinds of file a scenario may name, and how each is read
-READERS = {"accounts": load_accounts, "alignment": read_alignment_table}
+READERS = {"accounts": load_accounts, "alignment": read_alignment_table, "bases": load_bases,
+           "travel": read_travel_matrix}
 
 
 def read_sample_table(path: str | Path) -> pd.DataFrame:
@@ -37,13 +39,13 @@ READERS["history"] = read_sample_table
 
 
 def named_files(tree: dict) -> Iterator[tuple[dict, str, str]]:
-    """(container, key, kind) of every file a scenario tree names: territory accounts and
-    alignments of each role, history distributions of each market measure and empirical
-    deal sizes of each pipeline stream."""
+    """(container, key, kind) of every file a scenario tree names: territory accounts,
+    alignments, bases and travel matrices of each role, history distributions of each
+    market measure and empirical deal sizes of each pipeline stream."""
     roles = (tree.get("org") or {}).get("roles") or {}
     for role in roles.values() if isinstance(roles, dict) else ():
         link = role.get("territory") if isinstance(role, dict) else None
-        for key in ("accounts", "alignment"):
+        for key in ("accounts", "alignment", "bases", "travel"):
             if isinstance(link, dict) and isinstance(link.get(key), str) and \
                     not (key == "alignment" and link[key] == "current"):
                 yield link, key, key

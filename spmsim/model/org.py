@@ -20,8 +20,10 @@ from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from spmsim.config import Count, Frozen, Money, Rate, Spread
 from spmsim.data.accounts import align
+from spmsim.errors import InputError
 from spmsim.model.files import named_table
 from spmsim.model.quota import QuotaMethod, allocate
+from spmsim.model.territory.geometry import Travel, great_circle, has_map
 from spmsim.plans import Plan
 
 MONTHS = 12
@@ -97,7 +99,18 @@ class TerritoryLink(Frozen):
         "with more workload is covered only in part and books that much less")
     history: str | None = Field("last_year", description="accounts column of last year's "
                                 "bookings, for the flat_growth quota method")
+    bases: str | None = Field(None, description="CSV of each territory's home base: territory "
+                              "(or rep_id) and lat, lon, base_id or account_id; travel is "
+                              "measured from these")
+    travel: str | None = Field(None, description="travel matrix CSV (long: account_id, "
+                               "base_id, minutes|km|...; or wide) used instead of great-circle "
+                               "km from the bases")
+    travel_unit: str | None = Field(None, description="unit of a wide travel matrix (default "
+                                    "km)")
+    travel_weight: str | None = Field("workload", description="accounts column that weights "
+                                      "travel (null: each account once)")
     _table: pd.DataFrame = PrivateAttr(default_factory=pd.DataFrame)
+    _travel: Travel | None = PrivateAttr(default=None)
     _accounts: pd.DataFrame = PrivateAttr(default_factory=pd.DataFrame)
     _owner: np.ndarray = PrivateAttr(default_factory=lambda: np.zeros(0, dtype=object))
 
@@ -121,7 +134,49 @@ class TerritoryLink(Frozen):
         self._table = pd.DataFrame(cols).groupby(owner.to_numpy()).sum().sort_index()
         self._accounts = accounts
         self._owner = owner.to_numpy()
+        self._travel = self._link_travel(info)
         return self
+
+    def _link_travel(self, info: ValidationInfo) -> Travel | None:
+        """Travel from every account to every territory's base (names in table order)."""
+        names = list(self._table.index)
+        if self.travel_weight is not None and self.travel_weight not in self._accounts:
+            raise ValueError(f"travel_weight: {self.accounts} has no column "
+                             f"{self.travel_weight!r}")
+        if self.bases is None:
+            if self.travel is None:
+                return None
+            targets = names
+        else:
+            table = named_table(info, self.bases).set_index("territory")
+            missing = [t for t in names if t not in table.index]
+            if missing:
+                raise ValueError(f"{self.bases}: no base for the territories "
+                                 f"{', '.join(missing[:5])}: add a row for each")
+            table = table.loc[names]
+            if self.travel is None:
+                points = table[["lat", "lon"]].to_numpy(float)
+                at = self._accounts.set_index("account_id")
+                for i, acc in enumerate(table["account_id"]):
+                    if np.isnan(points[i]).any() and acc in at.index and "lat" in at:
+                        points[i] = at.loc[acc, ["lat", "lon"]].to_numpy(float)
+                if np.isnan(points).any() or not has_map(self._accounts):
+                    raise ValueError(f"{self.bases}: bases need lat and lon (or an account "
+                                     "on the map) unless a travel matrix is given")
+                return great_circle(self._accounts, points)
+            targets = [b or a or t for t, b, a in zip(names, table["base_id"],
+                                                      table["account_id"], strict=True)]
+        matrix = named_table(info, self.travel)
+        try:
+            to = matrix.to(self._accounts["account_id"], targets, "territories' bases")
+        except InputError as e:
+            raise ValueError(str(e)) from None
+        return Travel(to, self.travel_unit or matrix.unit)
+
+    def travel_to_bases(self) -> Travel | None:
+        """Distance or time from each account to each territory's base (None without
+        bases or a travel matrix)."""
+        return self._travel
 
     @property
     def accounts_table(self) -> pd.DataFrame:

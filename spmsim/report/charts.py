@@ -14,17 +14,27 @@ from spmsim.io import atomic_write
 
 
 def territory_map(accounts: pd.DataFrame, territory: pd.Series | list[str],
-                  title: str = "Territories") -> alt.Chart:
-    """Accounts as points on a US map (Albers USA), coloured by territory, sized by potential."""
+                  title: str = "Territories", bases: pd.DataFrame | None = None,
+                  legend: bool = True) -> alt.Chart | alt.LayerChart:
+    """Accounts as points on a US map (Albers USA), coloured by territory, sized by potential;
+    `bases` (name, lat, lon) drawn as labelled black diamonds; a legend of territories."""
     data = accounts[["account_id", "lat", "lon", "potential", "workload"]].assign(
         territory=list(territory))
-    return alt.Chart(data, title=title).mark_circle(opacity=0.7).encode(
+    colour = alt.Legend(title="territory", columns=2 if data["territory"].nunique() > 12
+                        else 1, symbolLimit=80, labelLimit=90) if legend else None
+    points = alt.Chart(data, title=title).mark_circle(opacity=0.7).encode(
         longitude="lon:Q", latitude="lat:Q",
-        color=alt.Color("territory:N", legend=None),
+        color=alt.Color("territory:N", legend=colour),
         size=alt.Size("potential:Q", legend=None, scale=alt.Scale(range=[4, 120])),
         tooltip=["account_id:N", "territory:N", alt.Tooltip("potential:Q", format=",.0f"),
                  alt.Tooltip("workload:Q", format=",.1f")],
     ).project(type="albersUsa").properties(width=640, height=400)
+    if bases is None or bases.empty:
+        return points
+    marks = alt.Chart(bases[["name", "lat", "lon"]]).mark_point(
+        shape="diamond", filled=True, color="black", size=70).encode(
+        longitude="lon:Q", latitude="lat:Q", tooltip=[alt.Tooltip("name:N", title="base of")])
+    return alt.layer(points, marks).project(type="albersUsa")
 
 
 def balance_bars(table: pd.DataFrame, measure: str = "workload", band: float = 0.1,
@@ -45,6 +55,68 @@ def balance_bars(table: pd.DataFrame, measure: str = "workload", band: float = 0
 def html_writer(chart: alt.TopLevelMixin) -> Callable[[Path], None]:
     """A writer of the chart as one self-contained HTML file at the path it is given."""
     return lambda path: chart.save(str(path), format="html", inline=True)
+
+
+def territory_balance_chart(balance: pd.DataFrame, measure: str,
+                            title: str | None = None) -> alt.LayerChart:
+    """One measure's deviation from the mean per territory, today and proposed (from
+    `TerritoryDesign.balance()`), with the band as dashed lines when the measure has one."""
+    data = balance[balance["measure"] == measure]
+    bars = alt.Chart(data, title=title or f"{measure}: each territory against the mean").mark_bar(
+    ).encode(
+        x=alt.X("territory:N", sort="-y", title="territory", axis=alt.Axis(labels=False)),
+        xOffset="alignment:N",
+        y=alt.Y("deviation:Q", axis=alt.Axis(format="%"), title="deviation from the mean"),
+        color=alt.Color("alignment:N", title=None, sort=["current", "proposed"]),
+        tooltip=["territory:N", "alignment:N", alt.Tooltip("value:Q", format=",.1f"),
+                 alt.Tooltip("deviation:Q", format="+.1%")])
+    band = data.dropna(subset=["band_low"]).query("alignment == 'proposed'")
+    if band.empty:
+        lines = pd.DataFrame({"deviation": [0.0], "line": ["mean"]})
+    else:
+        mean_value = band["value"].mean()
+        lines = pd.DataFrame({"deviation": [band["band_low"].iloc[0] / mean_value - 1,
+                                            band["band_high"].iloc[0] / mean_value - 1],
+                              "line": ["band low", "band high"]})
+        lines = lines[lines["deviation"].abs() < 10]
+    rules = alt.Chart(lines).mark_rule(strokeDash=[4, 3], color="black").encode(
+        y="deviation:Q", tooltip=["line:N", alt.Tooltip("deviation:Q", format="+.1%")])
+    return (bars + rules).properties(width=640, height=200)
+
+
+def territory_travel_chart(travel: pd.DataFrame, unit: str,
+                           title: str = "Mean travel per territory, today and proposed"
+                           ) -> alt.Chart:
+    """Mean travel (weighted distance or time to the base) per territory, from
+    `TerritoryDesign.travel()`: one bar per alignment."""
+    return alt.Chart(travel, title=title).mark_bar().encode(
+        x=alt.X("territory:N", sort="-y", title="territory", axis=alt.Axis(labels=False)),
+        xOffset="alignment:N",
+        y=alt.Y("mean_travel:Q", title=f"mean travel ({unit})"),
+        color=alt.Color("alignment:N", title=None, sort=["current", "proposed"]),
+        tooltip=["territory:N", "alignment:N",
+                 alt.Tooltip("mean_travel:Q", format=",.1f", title=f"mean travel ({unit})")],
+    ).properties(width=640, height=200)
+
+
+def territory_page(design, path: str | Path) -> Path:
+    """The territory design as one self-contained HTML file (`territory_page_chart`)."""
+    return save_html(territory_page_chart(design), path)
+
+
+def territory_page_chart(design) -> alt.VConcatChart:
+    """The territory design's charts, one above the other: the map (when the accounts have
+    coordinates), balance on every measure, and travel, today against proposed."""
+    charts = []
+    if {"lat", "lon"} <= set(design.accounts.columns):
+        charts.append(territory_map(design.accounts, design.alignment["territory"],
+                                    "Proposed territories and their bases", design.base_table()))
+    balance = design.balance()
+    charts += [territory_balance_chart(balance, m) for m in balance["measure"].unique()]
+    travel = design.travel()
+    if not travel.empty:
+        charts.append(territory_travel_chart(travel, design.unit))
+    return alt.vconcat(*charts)
 
 
 def save_html(chart: alt.TopLevelMixin, path: str | Path) -> Path:

@@ -19,10 +19,13 @@ from spmsim.data.accounts import load_accounts
 from spmsim.errors import InputError, SpmsimError
 from spmsim.model.territory import (
     EARTH_KM,
-    _costs,
+    Band,
     alignment_metrics,
+    build_problem,
     centres,
+    constraints,
     disruption,
+    great_circle,
     haversine_km,
     optimise,
     territory_table,
@@ -42,6 +45,13 @@ def random_accounts(n: int, seed: int) -> pd.DataFrame:
         "workload": rng.lognormal(np.log(30), 0.4, n)})
 
 
+def _costs(accounts, bases, current, weight, bands=None):
+    """The optimiser's (accounts, territories) cost: workload x km plus priced moves."""
+    return build_problem(accounts, len(bases), great_circle(accounts, bases).to_base,
+                         bands=bands or {}, weight=accounts["workload"].to_numpy(float),
+                         continuing=current, disruption_weight=weight)
+
+
 def in_band(values: np.ndarray, owner: np.ndarray, n: int, balance: float,
             tol: float = 1e-6) -> bool:
     load = np.bincount(owner, weights=values, minlength=n)
@@ -52,7 +62,7 @@ def in_band(values: np.ndarray, owner: np.ndarray, n: int, balance: float,
 
 def brute_force(accounts, n, bases, balance, on, current, weight) -> float:
     """Minimum cost over every assignment n ** accounts inside the balance band."""
-    cost = _costs(accounts, bases, current, weight)
+    cost = _costs(accounts, bases, current, weight).cost
     values = accounts[on].to_numpy(float)
     a = len(accounts)
     owners = np.array(list(itertools.product(range(n), repeat=a)))  # (n**a, a)
@@ -89,7 +99,7 @@ def test_exact_optimum_equals_brute_force(seed, a, n, balance, on, weight):
     assert res.objective == pytest.approx(best, rel=1e-7)
     assert res.bound == pytest.approx(res.objective, rel=1e-9) and res.gap == 0.0
     assert in_band(accounts[on].to_numpy(float), res.owner, n, balance)
-    cost = _costs(accounts, bases, current, weight)
+    cost = _costs(accounts, bases, current, weight).cost
     assert cost[np.arange(a), res.owner].sum() == pytest.approx(res.objective, rel=1e-7)
     np.testing.assert_array_equal(res.bases, bases)
 
@@ -99,8 +109,6 @@ def test_exact_bound_is_a_true_lower_bound_on_mid_instance():
     """Against milp with mip_rel_gap=0 on 150 accounts x 5 territories, balance 5 %."""
     from scipy.optimize import Bounds, milp
 
-    from spmsim.model.territory import _band, _constraints
-
     for seed in (3, 4, 5):
         accounts = random_accounts(150, seed)
         rng = np.random.default_rng(seed)
@@ -108,11 +116,10 @@ def test_exact_bound_is_a_true_lower_bound_on_mid_instance():
         current = rng.integers(0, 5, 150)
         res = optimise(accounts, 5, balance=0.05, bases=bases, current=current,
                        disruption_weight=0.3, exact=True)
-        values = accounts["workload"].to_numpy(float)
-        lo, hi = _band(values, 5, 0.05)
-        cost = _costs(accounts, bases, current, 0.3)
-        ref = milp(cost.ravel(), constraints=_constraints(values, 5, lo, hi),
-                   integrality=np.ones(cost.size), bounds=Bounds(0, 1),
+        p = _costs(accounts, bases, current, 0.3, {"workload": Band(within=0.05)})
+        pu, pk = np.nonzero(p.allowed)
+        ref = milp(p.cost[pu, pk], constraints=constraints(p, pu, pk),
+                   integrality=np.ones(pu.size), bounds=Bounds(0, 1),
                    options={"mip_rel_gap": 0.0, "time_limit": 60})
         assert ref.status == 0
         assert res.method == "exact" and res.gap == 0.0
@@ -126,7 +133,7 @@ def test_lp_rounding_medium_instance_in_band_with_small_gap():
     assert res.method == "lp-rounding"
     assert in_band(accounts["workload"].to_numpy(float), res.owner, 12, 0.1, tol=1e-9)
     assert res.bound is not None and res.bound <= res.objective * (1 + 1e-9)
-    cost = _costs(accounts, res.bases, None, 0.0)
+    cost = _costs(accounts, res.bases, None, 0.0).cost
     assert cost[np.arange(400), res.owner].sum() == pytest.approx(res.objective, rel=1e-9)
     assert res.gap < 0.05  # target: within 5 % of the LP bound
 
@@ -165,8 +172,10 @@ def test_infeasible_band_without_a_giant_account_raises():
                              "workload": [10.0, 10, 10]})
     with pytest.raises(SpmsimError, match=r"within \+-10% of the mean workload"):
         optimise(accounts, 2, balance=0.1, exact=True)
-    # the LP relaxation is feasible (15 each); rounding cannot be
-    with pytest.raises(SpmsimError, match="balance"):
+    # the LP relaxation is feasible (15 each); rounding cannot be, and the MILP it falls
+    # back on says which constraint to relax
+    with pytest.raises(SpmsimError, match=r"within \+-10% of the mean workload; it would "
+                       "without the workload band"):
         optimise(accounts, 2, balance=0.1, exact=False)
 
 
@@ -368,9 +377,10 @@ def test_cli_accounts_then_optimise(tmp_path):
                          "--out", csv)
     assert code == 0, err
     assert len(pd.read_csv(csv)) == 300
-    for extra, names in (([], "REP"), (["--reps", 5, "--on", "potential"], "T0"),
+    # 5 of the 6 reps continue (k-means bases paired with today's territories): names kept
+    for extra, names in (([], "REP"), (["--reps", 5, "--on", "potential"], "REP"),
                          (["--disruption", 0.5, "--balance", 0.15], "REP")):
-        folder = tmp_path / f"out{len(extra)}{names}"
+        folder = tmp_path / ("out" + "_".join(map(str, extra)))
         code, out, err = cli("territory", "optimise", csv, *extra, "--out", folder)
         assert code == 0, err
         for name in ("alignment.csv", "territories.csv", "metrics.csv"):

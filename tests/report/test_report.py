@@ -129,7 +129,7 @@ def test_any_notebook_becomes_a_report_with_its_parameters(tmp_path, capsys):
                  "balance=0.15", "--title", "SMB <territories>", "--reports",
                  str(tmp_path)]) == 0
     page = (tmp_path / "territory_study.html").read_text()
-    assert page.count("<svg") == 2  # the map and the balance bars
+    assert page.count("<svg") == 4  # the map, workload and potential balance, travel
     entries = json.loads((tmp_path / "index.json").read_text())
     assert entries == [{**entries[0], "file": "territory_study.html",
                         "study": "SMB <territories>", "notebook": "territory_study"}]
