@@ -20,7 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-import duckdb
 import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
@@ -242,6 +241,8 @@ def comparison(study: Study, summary: pd.DataFrame, results: dict[str, Results],
 
 def write_duckdb(path: Path, tables: dict[str, pd.DataFrame]) -> None:
     """Each frame as a table of a new DuckDB file, written atomically (studies, sweeps)."""
+    import duckdb  # only when writing: importing it costs a second
+
     def write(tmp: Path) -> None:
         tmp.unlink(missing_ok=True)  # duckdb creates its own file
         con = duckdb.connect(str(tmp))
@@ -307,6 +308,7 @@ def run_study(path: str | Path, out: str | Path, *, trials: int | None = None,
     meta = {"study": study.study, "file": str(path), "seed": study.seed, "seeds": seeds,
             "engine": study.engine, "trials": trials or study.trials, "current": study.current,
             "comparison": None if diff is None else diff.as_dict(),
+            "descriptions": {name: v.description for name, v in study.variants.items()},
             "study_spec": json.loads(study.model_dump_json())}
     atomic_write_text(out / "study.json", json.dumps(meta, indent=2) + "\n")
     return summary
