@@ -24,7 +24,6 @@ from typing import Annotated, Literal
 import numpy as np
 import pandas as pd
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
-from scipy.optimize import nnls
 
 from spmsim.config import MEASURE_PATTERN, Frozen, Money, Rate, Spread
 from spmsim.model.distributions import Distribution
@@ -309,6 +308,8 @@ class PipelineMarket(_Market):
         created_in = np.searchsorted(starts, days, side="right") - 1
         a = np.zeros((MONTHS, MONTHS))
         np.add.at(a.T, created_in, p)  # a[j, i]: closes in j from creations across month i
+        from scipy.optimize import nnls  # only here: importing SciPy costs seconds
+
         c, _ = nnls(a / month_days[None, :], rates)  # a deal a month, spread over its days
         return c * rates.sum() / c.sum()
 

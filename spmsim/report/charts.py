@@ -391,3 +391,46 @@ def posterior_check_chart(monthly: pd.DataFrame,
         tooltip=[alt.Tooltip("month:N"), alt.Tooltip("raw:Q", format=",.0f", title="history"),
                  alt.Tooltip("p10:Q", format=",.0f"), alt.Tooltip("p90:Q", format=",.0f")])
     return (band + median + raw).properties(width=WIDTH, height=260)
+
+
+def cost_limits_chart(cost: pd.DataFrame, marks: pd.DataFrame,
+                      title: str = "Variable pay per plan year") -> alt.LayerChart:
+    """Variable pay per plan year as a histogram per variant (`bin_lo`, `bin_hi`, `share`
+    of trials), with limits as dashed rules (`mark`, `value`: a budget, a cost-of-sales
+    limit in money) labelled on the chart."""
+    bars = alt.Chart(cost, title=title).mark_bar(opacity=0.45).encode(
+        x=alt.X("bin_lo:Q", title="variable pay, a year", axis=alt.Axis(format="$,.3~s"),
+                scale=alt.Scale(zero=False)),
+        x2="bin_hi:Q", y=alt.Y("share:Q", axis=alt.Axis(format="%"), title="share of years",
+                               stack=None), y2=alt.datum(0), color="variant:N")
+    layers = [bars]
+    if len(marks):
+        rules = alt.Chart(marks).mark_rule(color="#b00020", strokeDash=[6, 3], size=2).encode(
+            x="value:Q")
+        labels = alt.Chart(marks).mark_text(align="left", dx=4, dy=-4, color="#b00020",
+                                            baseline="bottom", fontSize=10).encode(
+            x="value:Q", y=alt.value(12 * 1), text="mark:N")
+        layers += [rules, labels]
+    return alt.layer(*layers).properties(width=560, height=200)
+
+
+def attainment_band_chart(dist: pd.DataFrame, note: str,
+                          title: str = "Attainment across reps") -> alt.LayerChart:
+    """The attainment distribution with quota (100 %) as a rule and `note` beside it (the
+    share at quota and the band a study asks for)."""
+    line = attainment_chart(dist, title=title)
+    quota = pd.DataFrame({"x": [1.0], "note": [note]})
+    rule = alt.Chart(quota).mark_rule(strokeDash=[4, 3], color="#555555").encode(x="x:Q")
+    text = alt.Chart(quota).mark_text(align="left", dx=4, dy=8, baseline="top",
+                                      fontSize=10, color="#333333").encode(
+        x="x:Q", y=alt.value(0), text="note:N")
+    return alt.layer(line, rule, text).properties(width=560, height=200)
+
+
+def earnings_ote_chart(dist: pd.DataFrame, title: str = "Earnings / OTE across reps"
+                       ) -> alt.Chart:
+    """Share of reps per bin of earnings / OTE (`bin_lo`, `share`), one line per variant."""
+    return alt.Chart(dist, title=title).mark_line(interpolate="step-after").encode(
+        x=alt.X("bin_lo:Q", axis=alt.Axis(format="%"), title="earnings / OTE"),
+        y=alt.Y("share:Q", axis=alt.Axis(format="%"), title="share of reps"),
+        color="variant:N").properties(width=560, height=200)

@@ -240,6 +240,14 @@ def side_by_side(view: StudyView) -> HTML:
     return HTML(html_table(side_by_side_table(view), notes=note))
 
 
+def descriptions(view: StudyView) -> dict[str, str]:
+    """Each variant's description as the study file gives it (study.json `descriptions`;
+    a plan saved by the designer is described in words there), from the study's spec for
+    folders written before."""
+    return view.meta.get("descriptions") or {
+        name: v.get("description", "") for name, v in view.spec.get("variants", {}).items()}
+
+
 def variant_sentences(view: StudyView) -> HTML:
     """Each design in a sentence: what it changes from the current plans."""
     base = view.results[view.baseline].scenario
@@ -247,7 +255,10 @@ def variant_sentences(view: StudyView) -> HTML:
     for v in view.variants:
         text = "Today's plans, quotas and headcount." if v == view.baseline else \
             variant_sentence(base, view.results[v].scenario)
-        items.append(f"<li><b>{esc(name_of(view, v))}</b>: {esc(text)}</li>")
+        said = descriptions(view).get(v, "")  # the study's own words (a designed plan's)
+        said = f'<br><span class="spmsim-variant-description">{esc(said)}</span>' \
+            if said else ""
+        items.append(f"<li><b>{esc(name_of(view, v))}</b>: {esc(text)}{said}</li>")
     failed = view.summary[view.summary["status"] != "ok"]
     items += [f"<li><b>{esc(label(v))}</b>: failed to run ({esc(st)})</li>"
               for v, st in zip(failed["variant"], failed["status"], strict=True)]

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-import duckdb
 import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
@@ -251,6 +250,8 @@ def comparison(study: Study, summary: pd.DataFrame, results: dict[str, Results],
 def duckdb_writer(tables: dict[str, pd.DataFrame]) -> Callable[[Path], None]:
     """A writer of each frame as a table of a new DuckDB file at the path it is given."""
     def write(tmp: Path) -> None:
+        import duckdb  # only when writing: importing it costs a second
+
         tmp.unlink(missing_ok=True)  # duckdb creates its own file
         con = duckdb.connect(str(tmp))
         try:
@@ -338,6 +339,7 @@ def _run(study: Study, path: Path, out: Path, trials: int | None, progress: bool
     meta = {"study": study.study, "file": str(path), "seed": study.seed, "seeds": seeds,
             "engine": study.engine, "trials": trials or study.trials, "current": study.current,
             "comparison": None if diff is None else diff.as_dict(),
+            "descriptions": {name: v.description for name, v in study.variants.items()},
             "study_spec": json.loads(study.model_dump_json())}
     atomic_write_text(out / "study.json", json.dumps(meta, indent=2) + "\n")
     return summary
