@@ -14,29 +14,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from spmsim.format import money
+from spmsim.format import label, money, multiple, percent_short
 from spmsim.plans.components import Cap, Component
 from spmsim.plans.model import Plan
 
 PERIOD_WORD = {"month": "month", "quarter": "quarter", "half": "half-year", "year": "year"}
 
 
-def times(x: float) -> str:
-    """2.0 -> '2x', 1.25 -> '1.25x'."""
-    return f"{x:g}x"
-
-
-def share(x: float) -> str:
-    """A share as people say it: 0.9 -> '90 %', 0.125 -> '12.5 %' (no needless decimals)."""
-    text = f"{x * 100:.1f}".rstrip("0").rstrip(".")
-    return f"{text} %"
+# the house formats (spmsim.format), named for what they say here
+times, share = multiple, percent_short
 
 
 def measure_words(measure: str) -> str:
-    """`new_arr` -> 'new ARR': field names in people's words."""
-    words = {"arr": "ARR", "acv": "ACV", "mrr": "MRR", "tcv": "TCV", "mbo": "MBO",
-             "kpi": "KPI", "spiff": "SPIF", "spif": "SPIF"}
-    return " ".join(words.get(w, w) for w in measure.split("_"))
+    """`new_arr` -> 'new ARR': a measure's name mid-sentence (`format.label`, lower case
+    first unless it is an acronym)."""
+    text = label(measure)
+    first = text.split(" ", 1)[0]
+    return text if first.isupper() else text[0].lower() + text[1:]
 
 
 def _curr(plan: Plan) -> Callable[[float], str]:
