@@ -117,8 +117,25 @@ def _spiff(c: Any, plan: Plan) -> str:
     return f"pays {what} {_months(c.periods, plan)}"
 
 
+def _contest(c: Any, plan: Plan) -> str:
+    cur = _curr(plan)
+    by = "attainment" if c.rank_by == "attainment" else "credit"
+    bar = share(c.qualify) if c.rank_by == "attainment" else cur(c.qualify)
+    if c.each is not None:
+        return (f"pays {cur(c.each)} to every rep at or above {bar} of {by} "
+                f"{_months(c.periods, plan)}")
+    places = ", ".join(cur(p) for p in c.prizes)
+    ties = {"split": "tied reps share their places' prizes",
+            "duplicate": "tied reps each take the best prize they share",
+            "next": "tied reps each take the prize and the next rep the next one"}[c.ties]
+    least = f", at least {bar} to qualify" if c.qualify > 0 else ""
+    return (f"pays prizes of {places} to the top {len(c.prizes)} by {by} "
+            f"{_months(c.periods, plan)}{least} ({ties})")
+
+
 DESCRIBERS: dict[str, Callable[[Any, Plan], str]] = {
-    "commission": _commission, "bonus": _bonus, "mbo": _mbo, "spiff": _spiff}
+    "commission": _commission, "bonus": _bonus, "mbo": _mbo, "spiff": _spiff,
+    "contest": _contest}
 
 
 def describe_component(c: Component, plan: Plan) -> str:
