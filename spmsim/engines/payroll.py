@@ -62,16 +62,16 @@ def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> Rol
         quota={m: q for m, q in quota.items() if m in used},
         active=None if staff.always_active else active,
         counts={m: _to_periods(c, step) for m, c in d.counts.items() if m in per_deal},
-        new_hire=staff.new_hire)
+        new_hire=staff.new_hire, team=role.team_codes())
     payout = evaluate(plan, inputs)
     if step == 1:
         monthly_pay = payout.net_paid
     else:
         monthly_pay = np.zeros(staff.active.shape)
         monthly_pay[..., step - 1::step] = payout.net_paid
-    revenue = market.money_measures()
+    revenue = market.money_measures()  # none for managers: each deal counts once
     monthly_revenue = d.credit[revenue[0]] if len(revenue) == 1 else \
-        sum(d.credit[m] for m in revenue)
+        sum((d.credit[m] for m in revenue), np.zeros(staff.active.shape))
     attained = sum(_annual(d.credit[m]) for m in quota) if quota else \
         np.zeros(year_share.shape)
     quota_total = sum(quota.values()) if quota else 0.0
