@@ -62,8 +62,9 @@ from tqdm import tqdm
 
 from spmsim.config import read_yaml
 from spmsim.engines import simulate
-from spmsim.engines.montecarlo import bytes_per_trial, chunk_trials, default_workers
+from spmsim.engines.montecarlo import bytes_per_trial, chunk_trials
 from spmsim.engines.results import Results
+from spmsim.engines.threads import default_workers
 from spmsim.model.scenario import Scenario, scenario_from_tree
 from spmsim.plans import Plan, PlanInputs, evaluate
 

@@ -11,7 +11,6 @@ variant of a scenario sees the same draws (common random numbers).
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -23,6 +22,7 @@ from spmsim.engines import DEFAULT_MEMORY_MB
 from spmsim.engines.metrics import ChunkStats, assemble, chunk_stats
 from spmsim.engines.payroll import Draws, role_year
 from spmsim.engines.results import Results
+from spmsim.engines.threads import cpu_budget, default_workers
 from spmsim.model.market import (
     AttainmentMarket,
     MonthTable,
@@ -137,10 +137,6 @@ def chunk_trials(scenario: Scenario, memory_mb: float, workers: int) -> int:
     return BLOCK * max(blocks, 1)
 
 
-def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
-
-
 def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None = None,
              memory_mb: float = DEFAULT_MEMORY_MB, chunk: int | None = None,
              workers: int | None = None, keep_reps: bool = True, progress: bool = True,
@@ -153,7 +149,8 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
         seed: root of every random stream (default: the scenario's).
         memory_mb: memory budget of a chunk's working arrays; sets the chunk size.
         chunk: trials per chunk (rounded up to whole blocks); by default from `memory_mb`.
-        workers: threads evaluating chunks at once (numpy releases the GIL in its kernels).
+        workers: threads evaluating chunks at once (numpy releases the GIL in its kernels);
+            BLAS is held to cores // workers threads meanwhile.
         keep_reps: keep every rep of every trial (trials x reps rows) besides the summaries.
         progress: show a progress bar on runs longer than two seconds.
         on_chunk: called with the number of trials of each chunk as it finishes.
@@ -179,7 +176,8 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
     starts = list(range(0, n, size))
     chunks: list[ChunkStats] = []
     with tqdm(total=n, unit="trial", desc=scenario.scenario, delay=2.0,
-              disable=not progress) as bar, ThreadPoolExecutor(workers) as pool:
+              disable=not progress) as bar, cpu_budget(workers), \
+            ThreadPoolExecutor(workers) as pool:
         futures = [pool.submit(run, s) for s in starts]
         try:
             for f in as_completed(futures):

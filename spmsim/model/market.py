@@ -391,7 +391,7 @@ def pipeline_draws(stream: DealStream, weight: np.ndarray, steady: np.ndarray,
     others = np.flatnonzero(~steady)
     rate = stream.deals_per_month
     year_cells = cells if others.size == 0 else cells[rows]
-    per_year = rng("arrivals").poisson(rate * (year_cells @ np.ones(MONTHS)))
+    per_year = rng("arrivals").poisson(rate * np.einsum("cm->c", year_cells))  # no BLAS
     n_year = int(per_year.sum())
     cell = np.repeat(rows * MONTHS, per_year)
     cell += table.months(rng("deal_month").random(n_year, dtype=np.float32))
