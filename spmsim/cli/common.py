@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 
 from spmsim.config import MAX_COUNT, MAX_MONEY, MAX_TRIALS
 from spmsim.errors import SpmsimError
 
 MAX_SEED = 2 ** 63 - 1
+
+
+@contextlib.contextmanager
+def notes() -> Iterator[None]:
+    """What the library warns of (assumptions made reading an export, approximations, a
+    memory budget it cannot keep) as plain `note:` lines, not Python warnings with a file
+    and line."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        try:
+            yield
+        finally:
+            for w in caught:
+                print(f"note: {w.message}")
 
 
 def whole(low: int = 1, high: int = MAX_COUNT) -> Callable[[str], int]:

@@ -11,6 +11,7 @@ from spmsim.cli.common import (
     add_seed,
     add_set,
     add_trials,
+    notes,
     number,
     overrides,
     whole,
@@ -31,8 +32,10 @@ def cmd_simulate(args) -> int:
         results = simulate_agents(scenario, keep_reps=not args.no_rep_detail,
                                   progress=not args.no_progress, logged_trials=args.log_trials)
     else:
-        results = simulate(scenario, memory_mb=args.memory_mb, workers=args.workers,
-                           keep_reps=not args.no_rep_detail, progress=not args.no_progress)
+        with notes():
+            results = simulate(scenario, memory_mb=args.memory_mb, workers=args.workers,
+                               keep_reps=not args.no_rep_detail,
+                               progress=not args.no_progress)
     out = Path(args.out)
     text = results.summary_text()
     table = csv_text(results.summary().reset_index(names="metric"))

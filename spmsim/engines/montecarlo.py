@@ -6,11 +6,19 @@ per-trial figures of `Results`. Every block draws from its own generators, spawn
 the scenario's SeedSequence by (block, role, stream, measure), so the same seed gives the
 same numbers whatever the chunk size or the number of worker threads, and every plan
 variant of a scenario sees the same draws (common random numbers).
+
+When one block of a large organisation does not fit the budget, the block is evaluated in
+pieces of fewer trials, one after the other, each continuing the block's generators where
+the previous piece stopped. Every draw is made trial after trial (rows of (trial, ...)
+arrays, deals in (trial, slot, month) order), so a block drawn in pieces gives the same
+numbers as the block drawn at once; a trial keeps all its reps, so the per-trial figures
+(percentiles, shares) are unchanged too.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -23,6 +31,7 @@ from spmsim.engines.metrics import ChunkStats, assemble, chunk_stats
 from spmsim.engines.payroll import Draws, role_year
 from spmsim.engines.results import Results
 from spmsim.engines.threads import cpu_budget, default_workers
+from spmsim.format import amount, count
 from spmsim.model.market import (
     AttainmentMarket,
     MonthTable,
@@ -35,10 +44,12 @@ from spmsim.model.market import (
 from spmsim.model.org import MONTHS, Role, staffing
 from spmsim.model.scenario import Scenario
 
+MB = 2 ** 20
 BLOCK = 64  # trials per random-number block: the unit of reproducibility
 # Named random streams; append only, so existing streams keep their draws.
 STREAMS = ("skill", "exit", "attainment", "arrivals", "deal_size", "score", "deal_month",
-           "monthly_arrivals", "other_deal_size", "agent")
+           "monthly_arrivals", "other_deal_size", "agent", "deal_component",
+           "other_deal_component")
 
 # float64 (trial, slot, month) arrays alive at a chunk's peak, plus per expected deal.
 ARRAYS_PER_CELL = 14  # measured with tracemalloc: about 11 at 1,000 reps
@@ -61,18 +72,39 @@ def assessment_months(role: Role, measure: str) -> np.ndarray:
 
 
 class Chunk:
-    """Trials [start, stop) of a run, cut into the fixed random-number blocks."""
+    """Trials [start, stop) of a run, cut at the fixed random-number blocks.
+
+    `streams` holds the generators of the blocks being drawn, keyed by (block, role,
+    stream, sub), with the next trial each block draws: pass the same dict to the pieces
+    of a block, in order, so each piece continues the block's streams.
+    """
 
     def __init__(self, root: np.random.SeedSequence, start: int, stop: int,
-                 month_days: np.ndarray):
+                 month_days: np.ndarray, streams: dict | None = None):
         self.root, self.start, self.stop = root, start, stop
         self.month_days = month_days
-        self.blocks = [(b // BLOCK, slice(b - start, min(b + BLOCK, stop) - start))
-                       for b in range(start, stop, BLOCK)]
+        self.streams = {} if streams is None else streams
+        edges = sorted({start, stop, *range((start // BLOCK + 1) * BLOCK, stop, BLOCK)})
+        self.blocks = [(a // BLOCK, slice(a - start, b - start))
+                       for a, b in zip(edges, edges[1:], strict=False)]
+        for block, rows in self.blocks:
+            first = self.start + rows.start
+            expected = self.streams.get(("next", block), block * BLOCK)
+            if first != expected:
+                raise ValueError(f"block {block} is drawn from trial {expected}, not {first}: "
+                                 "pieces of a block must come in order with the same streams")
+            self.streams[("next", block)] = self.start + rows.stop
 
     @property
     def trials(self) -> int:
         return self.stop - self.start
+
+    def rng(self, block: int, r: int, stream: str, sub: int = 0) -> np.random.Generator:
+        """The generator of (block, role, stream, sub), continued if an earlier piece used it."""
+        key = (block, r, stream, sub)
+        if key not in self.streams:
+            self.streams[key] = stream_rng(self.root, block, r, stream, sub)
+        return self.streams[key]
 
     def fill(self, shape: tuple[int, ...], r: int, stream: str, sub: int,
              draw: Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]) -> np.ndarray:
@@ -80,7 +112,7 @@ class Chunk:
         out = np.empty((self.trials, *shape))
         for block, rows in self.blocks:
             n = rows.stop - rows.start
-            out[rows] = draw(stream_rng(self.root, block, r, stream, sub), (n, *shape))
+            out[rows] = draw(self.rng(block, r, stream, sub), (n, *shape))
         return out
 
 
@@ -107,7 +139,7 @@ def draw_role(scenario: Scenario, chunk: Chunk, r: int, name: str) -> Draws:
             credit[m] = np.empty(weight.shape)
             for block, rows in chunk.blocks:
                 def rng(purpose: str, block: int = block, i: int = i) -> np.random.Generator:
-                    return stream_rng(chunk.root, block, r, purpose, i)
+                    return chunk.rng(block, r, purpose, i)
                 counts[m][rows], credit[m][rows] = pipeline_draws(
                     stream, weight[rows], staff.steady[rows], table, rng)
             if stream.count_as:
@@ -131,10 +163,29 @@ def bytes_per_trial(scenario: Scenario) -> int:
 
 
 def chunk_trials(scenario: Scenario, memory_mb: float, workers: int) -> int:
-    """Trials per chunk: as many whole blocks as the memory budget allows each worker."""
-    per_worker = memory_mb * 2 ** 20 / max(workers, 1)
-    blocks = int(per_worker // (bytes_per_trial(scenario) * BLOCK))
-    return BLOCK * max(blocks, 1)
+    """Trials evaluated at once: as many whole blocks as the memory budget allows each
+    worker; when not even one block fits (a large organisation), the trials of a block
+    that fit, drawn as pieces of the block; one trial (with a warning) if none fits."""
+    per_worker = memory_mb * MB / max(workers, 1)
+    per_trial = bytes_per_trial(scenario)
+    blocks = int(per_worker // (per_trial * BLOCK))
+    if blocks >= 1:
+        return BLOCK * blocks
+    fit = int(per_worker // per_trial)
+    if fit < 1:
+        warnings.warn(
+            f"one simulated year of this organisation needs about {amount(per_trial / MB, 1)} "
+            f"MB, more than the {amount(per_worker / MB, 1)} MB of the memory budget that "
+            f"{count(max(workers, 1), 'worker')} each get: running one trial at a time, over "
+            "the budget. Raise the memory budget (--memory-mb) or use fewer workers.",
+            stacklevel=2)
+    return max(fit, 1)
+
+
+def task_trials(piece: int) -> int:
+    """Trials of one task (the unit of parallel work): whole blocks, so that pieces of a
+    block are drawn in order by one worker."""
+    return BLOCK * max(1, math.ceil(piece / BLOCK))
 
 
 def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None = None,
@@ -148,30 +199,37 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
         trials: simulated plan years (default: the scenario's).
         seed: root of every random stream (default: the scenario's).
         memory_mb: memory budget of a chunk's working arrays; sets the chunk size.
-        chunk: trials per chunk (rounded up to whole blocks); by default from `memory_mb`.
+        chunk: trials evaluated at once (by default from `memory_mb`): rounded up to whole
+            blocks, or, under BLOCK, pieces of each block drawn one after the other.
         workers: threads evaluating chunks at once (numpy releases the GIL in its kernels);
             BLAS is held to cores // workers threads meanwhile.
         keep_reps: keep every rep of every trial (trials x reps rows) besides the summaries.
         progress: show a progress bar on runs longer than two seconds.
-        on_chunk: called with the number of trials of each chunk as it finishes.
+        on_chunk: called with the number of trials of each task (whole blocks) as it
+            finishes.
     """
     n = scenario.trials if trials is None else trials
     if n < 1:
         raise ValueError("trials must be at least 1")
     root = np.random.SeedSequence(scenario.seed if seed is None else seed)
     workers = default_workers() if workers is None else max(1, workers)
-    size = chunk_trials(scenario, memory_mb, workers) if chunk is None else \
-        BLOCK * max(1, math.ceil(chunk / BLOCK))
+    piece = chunk_trials(scenario, memory_mb, workers) if chunk is None else max(1, chunk)
+    piece = piece if piece < BLOCK else task_trials(piece)
+    size = task_trials(piece)
     names = list(scenario.org.roles)
     months = PlanCalendar(scenario.year_start, "month")
     slot_names = {k: scenario.org.roles[k].slot_names(k) for k in names} if keep_reps else None
 
-    def run(start: int) -> ChunkStats:
-        chunk = Chunk(root, start, min(start + size, n), months.period_days)
-        roles = {name: role_year(scenario.org.roles[name], scenario.market[name],
-                                  draw_role(scenario, chunk, r, name), months)
-                 for r, name in enumerate(names)}
-        return chunk_stats(start, roles, slot_names)
+    def run(start: int) -> list[ChunkStats]:
+        stop, streams = min(start + size, n), {}
+        out = []
+        for a in range(start, stop, piece):
+            chunk = Chunk(root, a, min(a + piece, stop), months.period_days, streams)
+            roles = {name: role_year(scenario.org.roles[name], scenario.market[name],
+                                      draw_role(scenario, chunk, r, name), months)
+                     for r, name in enumerate(names)}
+            out.append(chunk_stats(a, roles, slot_names))
+        return out
 
     starts = list(range(0, n, size))
     chunks: list[ChunkStats] = []
@@ -181,9 +239,9 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
         futures = [pool.submit(run, s) for s in starts]
         try:
             for f in as_completed(futures):
-                c = f.result()
-                chunks.append(c)
-                done = c.trial["revenue"].shape[0]
+                pieces = f.result()
+                chunks.extend(pieces)
+                done = sum(c.trial["revenue"].shape[0] for c in pieces)
                 bar.update(done)
                 if on_chunk:
                     on_chunk(done)
