@@ -269,3 +269,14 @@ def test_other_deal_sizes_drawn_in_pieces_give_the_same_results(acme, size):
     assert other.market["smb_ae"].measures["new_arr"].size.type == size["type"]
     whole = run(other, trials=100, chunk=64, workers=1)
     assert_same(whole, run(other, trials=100, chunk=9, workers=2))
+
+
+def test_cache_sized_pieces(acme):
+    """Default runs evaluate pieces of about CELLS_PER_PIECE cells (at least one trial)."""
+    from spmsim.engines.montecarlo import CELLS_PER_PIECE, cache_trials
+
+    cells = sum(r.slots for r in acme.org.roles.values()) * 12
+    n = cache_trials(acme)
+    assert n * cells <= CELLS_PER_PIECE < (n + 1) * cells
+    huge = with_overrides(acme, {"org.roles.smb_ae.headcount": 30_000})
+    assert cache_trials(huge) == 1
