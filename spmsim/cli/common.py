@@ -82,6 +82,20 @@ def add_set(p: argparse.ArgumentParser) -> None:
                         "org.roles.ent_ae.plan.components[0].tiers[1].rate=2.5 (repeatable)")
 
 
+def add_dask(p: argparse.ArgumentParser, what: str,
+             threads: bool = False) -> None:
+    """--workers N (a Dask LocalCluster) or --scheduler ADDRESS (a running cluster) for
+    `what`; with `threads`, also --threads N for this process instead (one of the three)."""
+    where = p.add_mutually_exclusive_group()
+    if threads:
+        where.add_argument("--threads", type=whole(1, 1024),
+                           help="threads in this process (default: the usable cores, up to 8)")
+    where.add_argument("--workers", type=whole(1, 1024),
+                       help=f"run {what} on a Dask LocalCluster of N processes")
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help=f"run {what} on an existing Dask cluster")
+
+
 def add_progress(p: argparse.ArgumentParser) -> None:
     """`--no-progress`: no progress bar (for logs and CI)."""
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -18,9 +18,12 @@ numbers as the block drawn at once; a trial keeps all its reps, so the per-trial
 from __future__ import annotations
 
 import math
+import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -45,6 +48,17 @@ from spmsim.model.org import MONTHS, Role, staffing
 from spmsim.model.scenario import Scenario
 
 MB = 2 ** 20
+
+
+class Backend(Protocol):
+    """Where tasks run (see `spmsim.studies.sweep.backends`): yields (task number, result)
+    as tasks finish; `workers` processes run at once."""
+
+    workers: int
+
+    def run(self, fn: Callable[[Any], Any], tasks: Sequence[Any],
+            keys: Sequence[str]) -> Iterator[tuple[int, Any]]: ...
+
 BLOCK = 64  # trials per random-number block: the unit of reproducibility
 # Named random streams; append only, so existing streams keep their draws.
 STREAMS = ("skill", "exit", "attainment", "arrivals", "deal_size", "score", "deal_month",
@@ -197,69 +211,112 @@ def task_trials(piece: int) -> int:
     return BLOCK * max(1, math.ceil(piece / BLOCK))
 
 
+@dataclass(frozen=True)
+class Task:
+    """Trials [start, stop) of a run, in pieces of `piece` trials: the unit of parallel
+    work, picklable so a Dask worker can run it (`run_task`)."""
+
+    scenario: Scenario
+    entropy: int
+    start: int
+    stop: int
+    piece: int
+    keep_reps: bool
+
+
+def run_task(task: Task) -> list[ChunkStats]:
+    """A task's pieces, one after another, each continuing its blocks' generators."""
+    scenario = task.scenario
+    root = np.random.SeedSequence(task.entropy)
+    names = list(scenario.org.roles)
+    months = PlanCalendar(scenario.year_start, "month")
+    slot_names = {k: scenario.org.roles[k].slot_names(k) for k in names} \
+        if task.keep_reps else None
+    streams: dict = {}
+    out = []
+    for a in range(task.start, task.stop, task.piece):
+        chunk = Chunk(root, a, min(a + task.piece, task.stop), months.period_days, streams)
+        roles = {name: role_year(scenario.org.roles[name], scenario.market[name],
+                                  draw_role(scenario, chunk, r, name), months)
+                 for r, name in enumerate(names)}
+        out.append(chunk_stats(a, roles, slot_names))
+    return out
+
+
+def _threaded(tasks: list[Task], workers: int) -> Iterator[list[ChunkStats]]:
+    """Tasks on a pool of threads in this process (numpy releases the GIL), as they end."""
+    with cpu_budget(workers), ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(run_task, t) for t in tasks]
+        try:
+            for f in as_completed(futures):
+                yield f.result()
+        finally:
+            for f in futures:
+                f.cancel()
+
+
+def _on_backend(tasks: list[Task], backend: Backend) -> Iterator[list[ChunkStats]]:
+    keys = [f"montecarlo-{t.entropy}-{t.start}-{uuid.uuid4().hex[:8]}" for t in tasks]
+    for _, pieces in backend.run(run_task, tasks, keys):
+        yield pieces
+
+
 def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None = None,
              memory_mb: float = DEFAULT_MEMORY_MB, chunk: int | None = None,
              workers: int | None = None, keep_reps: bool = True, progress: bool = True,
-             on_chunk: Callable[[int], None] | None = None) -> Results:
+             on_chunk: Callable[[int], None] | None = None,
+             backend: Backend | None = None) -> Results:
     """Simulate `trials` plan years of `scenario` (its own count and seed unless given).
 
     Args:
         scenario: the scenario, as `load_scenario` returns it.
         trials: simulated plan years (default: the scenario's).
         seed: root of every random stream (default: the scenario's).
-        memory_mb: memory budget of a chunk's working arrays; sets the chunk size.
+        memory_mb: memory budget of a chunk's working arrays, shared by the workers; sets
+            the chunk size.
         chunk: trials evaluated at once (by default from `memory_mb`): rounded up to whole
             blocks, or, under BLOCK, pieces of each block drawn one after the other.
         workers: threads evaluating chunks at once (numpy releases the GIL in its kernels);
-            BLAS is held to cores // workers threads meanwhile.
+            BLAS is held to cores // workers threads meanwhile. With a `backend`, the
+            worker processes that share the memory budget (default: its `workers`).
         keep_reps: keep every rep of every trial (trials x reps rows) besides the summaries.
         progress: show a progress bar on runs longer than two seconds.
         on_chunk: called with the number of trials of each task (whole blocks) as it
             finishes.
+        backend: where the tasks run instead of this process's threads: anything with
+            `run(fn, tasks, keys)` yielding (task number, result) as tasks finish, such as
+            `spmsim.studies.sweep.backends.open_backend(workers=2)` (Dask). The figures
+            are identical to a serial run.
     """
     n = scenario.trials if trials is None else trials
     if n < 1:
         raise ValueError("trials must be at least 1")
     root = np.random.SeedSequence(scenario.seed if seed is None else seed)
-    workers = default_workers() if workers is None else max(1, workers)
+    if backend is None:
+        workers = default_workers() if workers is None else max(1, workers)
+    else:
+        workers = max(1, getattr(backend, "workers", 1) if workers is None else workers)
     if chunk is None:  # tasks from the budget, evaluated in cache-sized pieces
         size = task_trials(chunk_trials(scenario, memory_mb, workers))
         piece = min(chunk_trials(scenario, memory_mb, workers), cache_trials(scenario))
     else:
         piece = max(1, chunk) if chunk < BLOCK else task_trials(chunk)
         size = task_trials(piece)
-    names = list(scenario.org.roles)
-    months = PlanCalendar(scenario.year_start, "month")
-    slot_names = {k: scenario.org.roles[k].slot_names(k) for k in names} if keep_reps else None
-
-    def run(start: int) -> list[ChunkStats]:
-        stop, streams = min(start + size, n), {}
-        out = []
-        for a in range(start, stop, piece):
-            chunk = Chunk(root, a, min(a + piece, stop), months.period_days, streams)
-            roles = {name: role_year(scenario.org.roles[name], scenario.market[name],
-                                      draw_role(scenario, chunk, r, name), months)
-                     for r, name in enumerate(names)}
-            out.append(chunk_stats(a, roles, slot_names))
-        return out
-
-    starts = list(range(0, n, size))
+    tasks = [Task(scenario, int(root.entropy), a, min(a + size, n), piece, keep_reps)
+             for a in range(0, n, size)]
     chunks: list[ChunkStats] = []
+    finished = _threaded(tasks, workers) if backend is None else _on_backend(tasks, backend)
     with tqdm(total=n, unit="trial", desc=scenario.scenario, delay=2.0,
-              disable=not progress) as bar, cpu_budget(workers), \
-            ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(run, s) for s in starts]
+              disable=not progress) as bar:
         try:
-            for f in as_completed(futures):
-                pieces = f.result()
+            for pieces in finished:
                 chunks.extend(pieces)
                 done = sum(c.trial["revenue"].shape[0] for c in pieces)
                 bar.update(done)
                 if on_chunk:
                     on_chunk(done)
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
+        finally:
+            finished.close()  # an error or Ctrl-C: the pending tasks are cancelled
     return assemble(chunks, n, scenario=scenario.echo(), engine="montecarlo",
-                    seed=int(root.entropy), roles=names, months=months.labels)
+                    seed=int(root.entropy), roles=list(scenario.org.roles),
+                    months=PlanCalendar(scenario.year_start, "month").labels)
