@@ -28,9 +28,9 @@ class Draws:
 
 
 def _annual(monthly: np.ndarray) -> np.ndarray:
-    """Sum over the last axis as a matrix-vector product (several times faster than .sum
-    over a short last axis)."""
-    return monthly @ np.ones(monthly.shape[-1])
+    """Sum over the short last axis. einsum's own loop is about 3x faster than .sum here
+    and, unlike a product with a vector of ones, starts no BLAS threads."""
+    return np.einsum("...m->...", monthly)
 
 
 def _to_periods(monthly: np.ndarray, months_per_period: int) -> np.ndarray:
