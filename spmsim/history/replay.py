@@ -131,7 +131,7 @@ def _by_component(g: PlanGroup) -> pd.DataFrame:
             attainment_ytd=np.cumsum(p.credit[i], axis=-1) / q[:, None],
             earned_ytd=p.earned_ytd[i],
             clawback=np.diff(p.clawback_ytd[i], axis=-1, prepend=0.0),
-            paid=np.diff(p.earned_ytd[i], axis=-1, prepend=0.0))
+            paid=np.diff(p.payable_ytd[i], axis=-1, prepend=0.0))
         f.insert(4, "component", comp.name)
         f.insert(5, "measure", comp.measure)
         f.insert(6, "credit_basis", comp.credit)
@@ -143,8 +143,9 @@ def _by_period(g: PlanGroup) -> pd.DataFrame:
     p = g.payout
     return _period_frame(
         g, earned_ytd=p.total_earned_ytd, plan_cap=np.diff(p.plan_cap_ytd, axis=-1, prepend=0.0),
-        clawback=np.diff(p.clawback_ytd.sum(axis=0), axis=-1, prepend=0.0), paid=p.paid,
-        draw=p.draw, recovered=p.recovered, net_paid=p.net_paid, draw_balance=p.draw_balance)
+        clawback=np.diff(p.clawback_ytd.sum(axis=0), axis=-1, prepend=0.0),
+        deferred=p.deferred_ytd, held=p.held_ytd, paid=p.paid, draw=p.draw,
+        recovered=p.recovered, net_paid=p.net_paid, draw_balance=p.draw_balance)
 
 
 def _by_rep(g: PlanGroup) -> pd.DataFrame:
