@@ -75,6 +75,12 @@ def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> Rol
     attained = sum(_annual(d.credit[m]) for m in quota) if quota else \
         np.zeros(year_share.shape)
     quota_total = sum(quota.values()) if quota else 0.0
+    prizes = productivity = None
+    ranked = [k for k, c in enumerate(plan.components) if c.ranked]
+    if ranked:  # contests: each rep's prizes in the year and how productive they were
+        prizes = payout.earned_ytd[ranked, ..., -1].sum(axis=0)
+        months_in = np.maximum(staff.active.sum(axis=-1), 1e-12)
+        productivity = (staff.productivity * staff.active).sum(axis=-1) / months_in
     return RoleYear(
         year_share=year_share, revenue=_annual(monthly_revenue),
         quota=np.where(in_seat, quota_total, 0.0),
@@ -82,6 +88,7 @@ def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> Rol
         base_pay=np.broadcast_to(payout.base, year_share.shape),
         on_target_incentive=np.broadcast_to(payout.ti, year_share.shape),
         ote=plan.ote * year_share, new_hire=staff.new_hire, left=staff.left,
-        monthly_revenue=monthly_revenue, monthly_pay=monthly_pay, active=staff.active)
+        monthly_revenue=monthly_revenue, monthly_pay=monthly_pay, active=staff.active,
+        prizes=prizes, productivity=productivity)
 
 

@@ -35,7 +35,7 @@ class PlanInputs:
         new_hire: True for reps who start after the year's first day, broadcastable to
             (..., reps); needed by draws for new hires when `active` is given.
         team: integer team label per rep, shape (reps,): team totals summed within these
-            arrays.
+            arrays (unless `team_inputs` holds them), and teams ranked by team contests.
         team_inputs: precomputed team totals, shaped like `credit` (its credit, counts and
             cancelled fields), for teams that span reps outside these arrays (replay across
             plans).
@@ -185,19 +185,22 @@ class _Evaluator:
         if c.measure in self._source(c).counts:
             counts = self._series("counts", c, "cancelled_counts" if without_cancelled else None)
         target = self.ti * c.target_share()
+        team = None if c.credit != "team" or self.inputs.team is None else \
+            np.asarray(self.inputs.team)
         quota = self._quota(c)
-        earned = self._judged(c, credit, quota, target[..., None], counts)
+        earned = self._judged(c, credit, quota, target[..., None], counts, team)
         if c.cap is not None:
             earned = c.cap.apply(earned, target)
         return credit, earned
 
     def _judged(self, c: Component, credit: np.ndarray, quota: np.ndarray | None,
-                target: np.ndarray, counts: np.ndarray | None) -> np.ndarray:
+                target: np.ndarray, counts: np.ndarray | None,
+                team: np.ndarray | None) -> np.ndarray:
         """c's earnings to date on its attainment basis: s x E(credit judged / s)."""
         how = c.judged_on(self.plan.basis) if quota is not None else None
         ytd = np.cumsum(credit, axis=-1)
         if how is None or how == "annual":
-            return c.earned_ytd(Context(ytd, credit, quota, target, counts))
+            return c.earned_ytd(Context(ytd, credit, quota, target, counts, team))
         groups = basis.pay_groups(self.n, self.plan.payout_period, c.payout_period)
         judged, share = basis.judged(how, ytd, self.due, groups)
         if self.inputs.active is None:  # every share is positive
@@ -205,7 +208,7 @@ class _Evaluator:
         else:
             judged = np.divide(judged, share, out=np.zeros(np.broadcast_shapes(
                 judged.shape, share.shape)), where=share > 0)
-        earned = c.earned_ytd(Context(judged, credit, quota, target, counts))
+        earned = c.earned_ytd(Context(judged, credit, quota, target, counts, team))
         earned *= share
         return earned if how == "ytd_prorated" else basis.carried(earned, groups)
 
