@@ -36,6 +36,9 @@ def _judged_terms(g: PlanGroup, i: int, k: int, t: int) -> tuple[float, float, f
         return float(credit[: t + 1].sum()), 1.0, 0.0, []
     active = None if g.inputs.active is None else g.inputs.active[i]
     due = basis.due(plan.calendar, plan.quota_weights, active)
+    dated = g.inputs.quota_due.get(c.measure)
+    if dated is not None:  # relief or a ramp quota: the dated schedule's shares
+        due = dated[i] / dated[i].sum() if dated[i].sum() > 0 else np.zeros_like(dated[i])
     groups = basis.pay_groups(plan.calendar.n_periods, plan.payout_period, c.payout_period)
     judged, share = basis.judged(how, np.cumsum(credit), due, groups)
     judged_t, share_t = float(judged[t]), float(np.broadcast_to(share, judged.shape)[t])
@@ -111,8 +114,11 @@ def _timing_lines(g: PlanGroup, i: int, t: int) -> list[str]:
 
 
 def statement(result: ReplayResult, rep_id: str) -> str:
-    """The full-year statement of one rep as text."""
-    g, i = result.group_of(rep_id)
+    """The full-year statement of one rep as text: one part per plan they were on."""
+    return "\n\n".join(_plan_statement(g, i, rep_id) for g, i in result.groups_of(rep_id))
+
+
+def _plan_statement(g: PlanGroup, i: int, rep_id: str) -> str:
     plan, p = g.plan, g.payout
     rep = g.reps.iloc[i]
     lines = [f"Statement for {rep_id} on {plan.plan} ({plan.currency})",
@@ -122,6 +128,10 @@ def statement(result: ReplayResult, rep_id: str) -> str:
              f"TI {money(plan.ti)} a year, prorated to {money(p.ti[i])} for days on the plan"]
     for m in plan.quota_measures():
         lines.append(f"quota {m}: {money(g.inputs.quota[m][i])}")
+        if m in g.inputs.quota_due:  # relief or a ramp quota: what is due when
+            due = ", ".join(f"{label} {money(v)}" for label, v in
+                            zip(plan.calendar.labels, g.inputs.quota_due[m][i], strict=True))
+            lines.append(f"  due by period (relief and ramp applied): {due}")
     for t, label in enumerate(plan.calendar.labels):
         lines.append(f"\n{label} (period {t + 1})")
         for k in range(len(plan.components)):

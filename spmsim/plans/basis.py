@@ -108,3 +108,23 @@ def carried(earned_in_group: np.ndarray, groups: np.ndarray) -> np.ndarray:
     final = np.cumsum(np.where(ends, earned_in_group, 0.0), axis=-1)
     before = np.concatenate([np.zeros_like(final[..., :1]), final[..., :-1]], axis=-1)
     return before[..., group_starts(groups)] + earned_in_group
+
+
+def ramp_factor(calendar: PlanCalendar, ramp: tuple[float, ...] | None,
+                tenure_start: np.ndarray) -> np.ndarray:
+    """Share of the full quota due in each period (..., P) under a ramp quota.
+
+    `tenure_start` is the month (0 = the year's first) of each rep's first tenure month,
+    negative for reps hired before the year; tenure month k is due at `ramp[k - 1]` of the
+    full quota, and in full after the schedule. Months are weighted by their days.
+    """
+    start = np.floor(np.asarray(tenure_start, dtype=float))[..., None]
+    if ramp is None:
+        return np.ones(start.shape[:-1] + (calendar.n_periods,))
+    r = np.asarray(ramp, dtype=float)
+    tenure = np.arange(12) - start  # 0: the first tenure month
+    f = np.where(tenure < r.size, r[np.clip(tenure, 0, r.size - 1).astype(int)], 1.0)
+    days = PlanCalendar(calendar.year_start, "month").period_days.astype(float)
+    n = calendar.n_periods
+    by_period = (f * days).reshape(f.shape[:-1] + (n, 12 // n)).sum(axis=-1)
+    return by_period / days.reshape(n, 12 // n).sum(axis=-1)

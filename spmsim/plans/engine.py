@@ -25,6 +25,9 @@ class PlanInputs:
     Attributes:
         credit: credited amount per measure and period (a rep's share after splits).
         quota: annual quota per measure, broadcastable to (..., reps).
+        quota_due: quota due in each period per measure, (..., reps, periods): a dated
+            schedule (relief from a date, a ramp quota, a leave) that replaces `quota` for
+            its measure; the annual quota is its sum and gates judge its share to date.
         active: share of each period's days the rep is on the plan (None: all of it).
         cancelled: credit of deals cancelled inside the clawback window, as (..., reps,
             booked, cancelled-in) periods; or (..., reps, periods) by cancellation period,
@@ -43,6 +46,7 @@ class PlanInputs:
 
     credit: Mapping[str, np.ndarray]
     quota: Mapping[str, np.ndarray] = field(default_factory=dict)
+    quota_due: Mapping[str, np.ndarray] = field(default_factory=dict)
     active: np.ndarray | None = None
     cancelled: Mapping[str, np.ndarray] = field(default_factory=dict)
     counts: Mapping[str, np.ndarray] = field(default_factory=dict)
@@ -162,6 +166,9 @@ class _Evaluator:
         return np.moveaxis(np.cumsum(pairs, axis=-1), -1, 0)
 
     def _quota(self, c: Component) -> np.ndarray | None:
+        if c.measure in self.inputs.quota_due:
+            due = np.asarray(self.inputs.quota_due[c.measure], dtype=float)
+            return np.broadcast_to(due.sum(axis=-1), self.lead)[..., None]
         if c.measure not in self.inputs.quota:
             if c.needs_quota:
                 raise ValueError(f"component {c.name!r} needs a quota for measure {c.measure!r}")
@@ -202,8 +209,8 @@ class _Evaluator:
         if how is None or how == "annual":
             return c.earned_ytd(Context(ytd, credit, quota, target, counts, team))
         groups = basis.pay_groups(self.n, self.plan.payout_period, c.payout_period)
-        judged, share = basis.judged(how, ytd, self.due, groups)
-        if self.inputs.active is None:  # every share is positive
+        judged, share = basis.judged(how, ytd, self._due(c.measure), groups)
+        if self.inputs.active is None and c.measure not in self.inputs.quota_due:
             judged /= share
         else:
             judged = np.divide(judged, share, out=np.zeros(np.broadcast_shapes(
@@ -211,6 +218,14 @@ class _Evaluator:
         earned = c.earned_ytd(Context(judged, credit, quota, target, counts, team))
         earned *= share
         return earned if how == "ytd_prorated" else basis.carried(earned, groups)
+
+    def _due(self, measure: str) -> np.ndarray:
+        """Share of the annual quota due in each period: a dated schedule's, or the plan's."""
+        if measure not in self.inputs.quota_due:
+            return self.due
+        due = np.asarray(self.inputs.quota_due[measure], dtype=float)
+        total = due.sum(axis=-1, keepdims=True)
+        return np.divide(due, total, out=np.zeros_like(due), where=total > 0)
 
     def all_components(self, without_cancelled: bool) -> tuple[np.ndarray, np.ndarray]:
         pairs = [self.component(c, without_cancelled) for c in self.plan.components]

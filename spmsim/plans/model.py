@@ -62,6 +62,10 @@ class Plan(Frozen):
     draw: Draw | None = None
     clawback: Clawback | None = None
     holdback: Holdback | None = None
+    ramp_quota: tuple[float, ...] | None = Field(
+        None, description="share of the full quota due in a new hire's tenure months 1, 2, "
+        "...; in full after the last"
+    )
 
     @field_validator("year_start")
     @classmethod
@@ -86,6 +90,10 @@ class Plan(Frozen):
         self._check_pay_periods()
         if self.quota_weights is not None:
             self._check_weights(n)
+        for i, x in enumerate(self.ramp_quota or ()):
+            if not 0 < x <= 1:
+                raise ValueError(f"ramp_quota[{i}]: a share of the full quota above 0 and at "
+                                 f"most 1, got {x:g}")
         if self.draw is not None and self.draw.periods > n:
             raise ValueError(f"draw.periods: a {self.payout_period} plan has {n} periods")
         return self
