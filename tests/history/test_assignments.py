@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from spmsim.data.transactions import load_transactions
 from spmsim.errors import InputError
@@ -148,3 +150,26 @@ def test_a_promoted_rep_without_a_quota_for_the_new_plan_is_told_the_row_to_add(
     with pytest.raises(InputError, match=r"add a row `P,new_arr,<annual quota>,2027-07-01`"):
         run(tmp_path, ["P,smb,,,,,2027-06-30", "P,ent,,,,2027-07-01,"],
             ["P,new_arr,300000,,"], ["D1,P,2027-02-10,new_arr,1"])
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 364), st.floats(1, 500_000)), min_size=1,
+                max_size=8), st.floats(0, 0.8))
+def test_a_plan_change_on_day_one_equals_the_new_plan_all_year(tmp_path, deals, gate):
+    # the old row ends the day before the year: the new plan pays exactly as if it were
+    # the rep's only plan, and the old plan pays nothing
+    plans = {"smb": plan("SMB", 100_000),
+             "ent": plan("Enterprise", 200_000, component={"threshold": gate,
+                                                           "tiers": [{"upto": 1.0, "rate": 1.0},
+                                                                     {"rate": 2.0}]})}
+    day = np.datetime64("2027-01-01")
+    rows = [f"D{i},P,{day + d},new_arr,{a!r}" for i, (d, a) in enumerate(deals)]
+    (tmp_path / "a").mkdir(exist_ok=True)
+    (tmp_path / "b").mkdir(exist_ok=True)
+    alone = run(tmp_path / "a", ["P,ent,,,,,"], ["P,new_arr,900000,,"], rows, plans)
+    changed = run(tmp_path / "b", ["P,smb,,,,,2026-12-31", "P,ent,,,,2027-01-01,"],
+                  ["P,new_arr,300000,,", "P,new_arr,900000,2027-01-01,"], rows, plans)
+    np.testing.assert_array_equal(changed.groups["ent"].payout.net_paid,
+                                  alone.groups["ent"].payout.net_paid)
+    assert not changed.groups["smb"].payout.net_paid.any()
