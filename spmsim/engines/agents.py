@@ -44,6 +44,8 @@ from spmsim.model.behavior import (
     pushes_out,
     reach_probability,
 )
+from spmsim.model.effortpolicy import ATTAINMENTS as POLICY_GRID
+from spmsim.model.effortpolicy import EffortPolicy, build_policy
 from spmsim.model.market import PipelineMarket, score_credit
 from spmsim.model.org import MONTHS, Role, Staffing
 from spmsim.model.scenario import Scenario
@@ -106,15 +108,12 @@ class _RoleSim:
         self.market: PipelineMarket = sc.market[name]
         self.rates = self.market.month_rates(sim.clock.days)
         self.creation = sim.creation[name]
-        plan = self.role.plan
-        self.main = (plan.quota_measures() or list(self.market.measures))[0]
+        self.main = main_measure(self.role, self.market)
         self.quota = np.broadcast_to(
             self.role.quota_for(self.main) if self.main in self.role.quota_measures() else 0.0,
             (self.role.slots,))
-        mbo = next(iter(self.market.scores.values()), None)
-        self.view = PlanView(plan, tuple((m, float(np.mean(self.role.quota_for(m))))
-                                         for m in self.role.quota_measures()),
-                             mbo.mean if mbo is not None else 1.0)
+        self.view = plan_view(self.role, self.market)
+        self.policy: EffortPolicy | None = sim.policies.get(name)
         self.win = self.market.win_rate if self.market.stages else 1.0
         self.stage_days = np.array([st.days for st in self.market.stages])
         self.stage_odds = np.array([st.to_next for st in self.market.stages])
@@ -375,13 +374,37 @@ class _RoleSim:
         n = stream.deals_per_month * months * rep.skill * rep.effort
         return n * stream.size.mean, n * stream.size.second_moment
 
+    def _chosen_effort(self, rep: _Rep, month: int, now: float) -> float:
+        """Effort looked up in the role's policy: by the attainment the rep has committed
+        (credit to date and the deals in flight, which close within the policy's lag) and
+        their productivity in units of their own quota."""
+        policy = self.policy
+        stream = self.market.measures.get(self.main)
+        quota = self._rep_quota(rep)
+        ramp = float(self.role.ramp.factor(np.array([now - rep.start]))[0]) if rep.ramps \
+            else 1.0
+        productivity = rep.skill * ramp * self.policy_quota / quota
+        flight = 0.0
+        if stream is not None:
+            flight = stream.deals_per_month * float(self.rates[month:month + policy.lag].sum()) \
+                * rep.skill * ramp * rep.effort * stream.size.mean
+        return policy.lookup(month, (rep.ytd + flight) / quota, productivity)
+
+    @property
+    def policy_quota(self) -> float:
+        """The quota the role's effort policy was solved for (the role's mean)."""
+        return policy_quota(self.role, self.main)
+
     def _decide(self, rep: _Rep, month: int, now: float) -> None:
         """Effort and giving up for the coming month."""
         b = self.sim.behavior
         mean, var = self._outlook(rep, month)
         quota = self._rep_quota(rep)
         rep.expected = (rep.ytd + mean) / quota
-        effort = effort_level(b.effort, self.view, rep.expected) if b.effort else 1.0
+        if self.policy is not None:
+            effort = self._chosen_effort(rep, month, now)
+        else:
+            effort = effort_level(b.effort, self.view, rep.expected) if b.effort else 1.0
         if b.giving_up is not None:
             p = reach_probability(quota - rep.ytd, mean, var)
             rep.given_up = gives_up(b.giving_up, month + 1, p)
@@ -448,8 +471,10 @@ class _TrialSim:
     """One plan year of every pipeline role, in one SimPy environment."""
 
     def __init__(self, scenario: Scenario, root: np.random.SeedSequence, trial: int,
-                 clock: _Clock, creation: dict[str, np.ndarray], log: list | None):
+                 clock: _Clock, creation: dict[str, np.ndarray], log: list | None,
+                 policies: dict[str, EffortPolicy] | None = None):
         self.scenario, self.root, self.trial, self.clock = scenario, root, trial, clock
+        self.policies = policies or {}
         self.behavior = scenario.behavior
         self.creation = creation  # per role: opportunity creation rates by month
         self.events = log
@@ -471,6 +496,47 @@ class _TrialSim:
             role.start_processes()
         self.env.run(until=self.clock.year)
         return {name: role.draws() for name, role in self.roles.items()}
+
+
+def main_measure(role: Role, market: PipelineMarket) -> str:
+    """The measure a rep reads their plan by: the plan's first quota measure."""
+    return (role.plan.quota_measures() or list(market.measures))[0]
+
+
+def policy_quota(role: Role, measure: str) -> float:
+    """The role's mean quota on `measure` (1 when the plan sets none)."""
+    if measure not in role.quota_measures():
+        return 1.0
+    return max(float(np.mean(role.quota_for(measure))), 1e-9)
+
+
+def plan_view(role: Role, market: PipelineMarket) -> PlanView:
+    """A role's plan as its reps read it (mean quotas, MBOs at their mean score)."""
+    mbo = next(iter(market.scores.values()), None)
+    return PlanView(role.plan, tuple((m, float(np.mean(role.quota_for(m))))
+                                     for m in role.quota_measures()),
+                    mbo.mean if mbo is not None else 1.0)
+
+
+def effort_policies(scenario: Scenario, clock: _Clock) -> dict[str, EffortPolicy]:
+    """With effort_choice on, each pipeline role's effort policy, solved once per run."""
+    params = scenario.behavior.effort_choice
+    if params is None:
+        return {}
+    out = {}
+    for name, market in scenario.market.items():
+        if not isinstance(market, PipelineMarket):
+            continue
+        role = scenario.org.roles[name]
+        main = main_measure(role, market)
+        stream = market.measures.get(main)
+        if stream is None:
+            continue
+        view = plan_view(role, market)
+        rates = stream.deals_per_month * market.month_rates(clock.days)
+        out[name] = build_policy(params, view.pay_on(POLICY_GRID), rates, stream.size.quantile,
+                                 policy_quota(role, main), market.cycle_days, view.quota_rate)
+    return out
 
 
 def _check(scenario: Scenario) -> None:
@@ -525,6 +591,7 @@ def simulate_agents(scenario: Scenario, *, trials: int | None = None, seed: int 
     slot_names = {k: scenario.org.roles[k].slot_names(k) for k in names} if keep_reps else None
     creation = {name: m.creation_rates(clock.days) for name, m in scenario.market.items()
                 if isinstance(m, PipelineMarket)}
+    policies = effort_policies(scenario, clock)
     events: list = []
     chunks: list[ChunkStats] = []
     with tqdm(total=n, unit="trial", desc=f"{scenario.scenario} (agents)", delay=2.0,
@@ -534,7 +601,8 @@ def simulate_agents(scenario: Scenario, *, trials: int | None = None, seed: int 
             per_trial = []
             for t in range(start, stop):
                 log = events if t < logged_trials else None
-                per_trial.append(_TrialSim(scenario, root, t, clock, creation, log).run())
+                per_trial.append(_TrialSim(scenario, root, t, clock, creation, log,
+                                           policies).run())
                 bar.update(1)
             chunk = Chunk(root, start, stop, months.period_days)
             years = {}

@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from spmsim.config import Frozen, Rate
+from spmsim.model.effortpolicy import EffortChoice
 from spmsim.plans import Plan, payout_curve
 
 GRID = np.linspace(0.0, 4.0, 401)  # attainment grid of the payout curve, steps of 1 %
@@ -84,14 +85,22 @@ class Behavior(Frozen):
     """The behaviours switched on for the agent engine (all off when absent)."""
 
     effort: Effort | None = None
+    effort_choice: EffortChoice | None = None
     giving_up: GivingUp | None = None
     timing: Timing | None = None
     quitting: Quitting | None = None
 
+    @model_validator(mode="after")
+    def _one_effort_rule(self) -> Behavior:
+        if self.effort is not None and self.effort_choice is not None:
+            raise ValueError("effort and effort_choice are two rules for the same decision: "
+                             "keep one of them")
+        return self
+
     @property
     def any(self) -> bool:
-        return any(b is not None for b in (self.effort, self.giving_up, self.timing,
-                                           self.quitting))
+        return any(b is not None for b in (self.effort, self.effort_choice, self.giving_up,
+                                           self.timing, self.quitting))
 
 
 @dataclass(frozen=True)
@@ -105,7 +114,11 @@ class PlanView:
 
     @cached_property
     def pay(self) -> np.ndarray:
-        curve = payout_curve(self.plan, GRID, dict(self.quotas), self.mbo_score)
+        return self.pay_on(GRID)
+
+    def pay_on(self, attainment: np.ndarray) -> np.ndarray:
+        """Pay (share of TI) at each of the given attainments."""
+        curve = payout_curve(self.plan, attainment, dict(self.quotas), self.mbo_score)
         return curve.loc[curve["component"] == "Total", "pct_of_ti"].to_numpy()
 
     @cached_property
