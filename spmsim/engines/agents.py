@@ -36,6 +36,9 @@ from spmsim.engines.results import Results
 from spmsim.errors import SpmsimError
 from spmsim.model.behavior import (
     PlanView,
+    Timing,
+    best_discount,
+    defers,
     effort_level,
     gives_up,
     hazard_multiplier,
@@ -304,7 +307,7 @@ class _RoleSim:
         if self.sim.behavior.timing is None:
             yield env.timeout(length)
         else:
-            entry = [env.now + length, env.event(), 0.0]
+            entry = [env.now + length, env.event(), 0.0, amount, measure]
             seat.final.append(entry)
             yield env.timeout(length) | entry[1]
             if entry in seat.final:
@@ -324,9 +327,7 @@ class _RoleSim:
         if env.now >= sim.clock.year:
             return  # closes after the plan year
         rep = seat.current
-        timing = sim.behavior.timing
-        if rep is not None and timing is not None and \
-                pushes_out(timing, self.view, self._attainment(rep)):
+        if rep is not None and self._pushes(rep, measure, amount):
             sim.log(env.now, self.name, rep.name, "pushed", measure, amount=amount)
             return  # pushed past the year end
         if rep is None:
@@ -339,6 +340,19 @@ class _RoleSim:
             return
         sim.log(env.now, self.name, rep.name, "won", measure, amount=amount, discount=discount)
         self._credit(rep, measure, amount, 1, sim.clock.month(env.now))
+
+    def _pushes(self, rep: _Rep, measure: str, amount: float) -> bool:
+        """Whether the rep pushes a deal closing now past the year end: at the cap (fixed
+        price), or in the year's last window when it pays more next year (chosen price)."""
+        timing = self.sim.behavior.timing
+        if timing is None:
+            return False
+        if timing.price == "fixed":
+            return pushes_out(timing, self.view, self._attainment(rep))
+        return measure == self.main and \
+            self.sim.env.now >= self.sim.clock.year - timing.window_days and \
+            defers(self.view, self._attainment(rep), amount / self._rep_quota(rep),
+                   self.view.quota_rate)
 
     def _successor_due(self, seat: _Seat) -> bool:
         return any(h.start < MONTHS and not h.active and h.exit == math.inf
@@ -434,13 +448,19 @@ class _RoleSim:
             yield env.timeout(max(clock.day(float(month)) - env.now, 0.0))
             self.ranked = sorted(r.expected for s in self.seats for r in s.holders if r.active)
 
-    def _period_ends(self, timing):
-        """Pull deals in near each payout period's end, for reps just short of an edge."""
+    def _period_ends(self, timing: Timing):
+        """Pull deals in near each payout period's end, for reps just short of an edge
+        (fixed price), or at the year end where a discount pays (chosen price)."""
         env, clock, sim = self.sim.env, self.sim.clock, self.sim
         step = MONTHS_PER_PERIOD[self.role.plan.payout_period]
+        if timing.price == "chosen":
+            step = MONTHS
         for end_month in range(step, MONTHS + 1, step):
             end = clock.day(float(end_month))
             yield env.timeout(max(end - timing.window_days - env.now, 0.0))
+            if timing.price == "chosen":
+                self._priced_pulls(timing, end)
+                continue
             for seat in self.seats:
                 rep = seat.current
                 if rep is None or not seat.final:
@@ -456,6 +476,30 @@ class _RoleSim:
                         entry[2] = timing.discount
                         event.succeed(env.now + rng.uniform(0, end - env.now))
                         sim.log(env.now, self.name, rep.name, "pulled", amount=0.0)
+
+    def _priced_pulls(self, timing: Timing, end: float) -> None:
+        """Each rep offers the discount that pays best on each deal of the main measure due
+        in the `horizon_days` after the year end, earliest first; the buyer accepts or not."""
+        env, sim = self.sim.env, self.sim
+        for seat in self.seats:
+            rep = seat.current
+            if rep is None or not seat.final:
+                continue
+            quota = self._rep_quota(rep)
+            mine = sorted((e for e in seat.final if e[4] == self.main and not e[1].triggered),
+                          key=lambda e: e[0])
+            attainment = (rep.ytd + sum(e[3] for e in mine if e[0] < end)) / quota
+            rng = self.rngs[rep.seat]
+            for entry in mine:
+                if not end <= entry[0] <= end + timing.horizon_days:
+                    continue
+                size = entry[3] / quota
+                d, p = best_discount(timing, self.view, attainment, size, self.view.quota_rate)
+                if p > 0 and rng.random() < p:
+                    entry[2] = d
+                    entry[1].succeed(env.now + rng.uniform(0, end - env.now))
+                    sim.log(env.now, self.name, rep.name, "pulled", amount=0.0, discount=d)
+                    attainment += size * (1 - d)
 
     # ---- results -----------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import bisect
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -55,11 +56,20 @@ class GivingUp(Frozen):
 class Timing(Frozen):
     """Deal timing at period ends.
 
-    In the last `window_days` of a payout period, a rep within `reach` (share of quota)
-    below an edge where their pay rate rises (a gate, an accelerator, a quota bonus;
-    prorated to the period) pulls in `pull_share` of their won deals due in the next
-    `horizon_days`, at a `discount` on price. A rep whose pay is capped pushes deals
-    that would close after the cap past the end of the plan year.
+    With `price: fixed`, in the last `window_days` of a payout period, a rep within
+    `reach` (share of quota) below an edge where their pay rate rises (a gate, an
+    accelerator, a quota bonus; prorated to the period) pulls in `pull_share` of their won
+    deals due in the next `horizon_days`, at a `discount` on price. A rep whose pay is
+    capped pushes deals that would close after the cap past the end of the plan year.
+
+    With `price: chosen`, timing is a choice with a price, made where it changes pay: at
+    the plan year's end (pay is trued up to date within the year). In its last
+    `window_days`, for each deal due in the next `horizon_days`, the rep offers the
+    discount d that maximises the expected gain P(d) x (pay this year of the deal at
+    (1 - d) of its price - what it would pay next year at the plan's rate to quota); the
+    buyer accepts with P(d) = 1 - exp(-d / price_sensitivity). A deal due in that window
+    that pays less this year than next (past a cap, short of a gate out of reach) is
+    pushed into next year.
     """
 
     window_days: int = Field(14, ge=1, le=60)
@@ -68,6 +78,12 @@ class Timing(Frozen):
     pull_share: float = Field(0.6, ge=0, le=1)
     discount: float = Field(0.1, ge=0, lt=1)
     push_at_cap: bool = True
+    price: Literal["fixed", "chosen"] = Field(
+        "fixed", description="fixed: the pull-in rule above; chosen: the rep chooses a "
+        "discount where pulling a deal in pays, the buyer may refuse")
+    price_sensitivity: float = Field(0.1, gt=0, lt=1, description="discount a buyer accepts "
+                                     "to close early with probability 1 - 1/e (63 %)")
+    max_discount: float = Field(0.4, gt=0, lt=1, description="largest discount a rep offers")
 
 
 class Quitting(Frozen):
@@ -203,6 +219,31 @@ def pulls_in(params: Timing, view: PlanView, attainment: float, year_elapsed: fl
 def pushes_out(params: Timing, view: PlanView, attainment: float) -> bool:
     """Whether a rep at `attainment` is capped and so pushes a deal past the year end."""
     return params.push_at_cap and attainment >= view.cap
+
+
+DISCOUNTS = np.linspace(0.01, 1.0, 100)  # discounts a rep weighs (capped by max_discount)
+
+
+def best_discount(params: Timing, view: PlanView, attainment: float, size: float,
+                  next_rate: float) -> tuple[float, float]:
+    """(discount, P(buyer accepts)) that maximise the expected gain of pulling a deal of
+    `size` (share of quota) due next year into this year, at year-end `attainment`; (0, 0)
+    when no discount gains. The gain is this year's pay of the discounted deal less what
+    the whole deal pays next year at `next_rate` (share of TI per unit of attainment)."""
+    d = DISCOUNTS[DISCOUNTS <= params.max_discount]
+    now = np.array([view.pay_at(attainment + size * (1 - x)) for x in d]) - \
+        view.pay_at(attainment)
+    accept = -np.expm1(-d / params.price_sensitivity)
+    expected = accept * (now - next_rate * size)
+    i = int(expected.argmax())
+    return (float(d[i]), float(accept[i])) if expected[i] > 0 else (0.0, 0.0)
+
+
+def defers(view: PlanView, attainment: float, size: float, next_rate: float) -> bool:
+    """Whether a deal of `size` pays less closing this year, at `attainment`, than next
+    (by more than rounding: a deal paying the same either year is kept)."""
+    now = view.pay_at(attainment + size) - view.pay_at(attainment)
+    return now < next_rate * size * (1 - 1e-9)
 
 
 def hazard_multiplier(params: Quitting, earnings_share: float) -> float:
