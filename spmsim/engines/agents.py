@@ -37,6 +37,7 @@ from spmsim.errors import SpmsimError
 from spmsim.model.behavior import (
     PlanView,
     Timing,
+    below_market,
     best_discount,
     defers,
     effort_level,
@@ -134,6 +135,7 @@ class _RoleSim:
         self.rngs = [stream_rng(sim.root, sim.trial, r, "agent", s) for s in range(seats)]
         sigma = self.role.skill_sigma
         factors = self.role.seat_factors()  # territory potential
+        self.factors = factors
         self.seats = []
         for s in range(seats):
             rng = self.rngs[s]
@@ -190,6 +192,8 @@ class _RoleSim:
         self.start[rep.slot] = rep.start
         if rep.start > 0:
             sim.log(clock.day(rep.start), self.name, rep.name, "hire")
+            if sim.behavior.selection is not None:
+                rep.skill = self._hired_skill(rep, rng)
         for measure, amount in seat.held:  # deals that closed while the seat was empty
             self._credit(rep, measure, amount, 1, clock.month(env.now))
         seat.held.clear()
@@ -426,13 +430,36 @@ class _RoleSim:
                 effort *= b.giving_up.effort
         rep.effort = effort
 
-    def _quit_multiplier(self, rep: _Rep) -> float:
-        q = self.sim.behavior.quitting
-        if q is None:
-            return 1.0
+    def _earnings_share(self, attainment: float) -> float:
+        """Earnings as a share of OTE at a year-end attainment of the main measure."""
         plan = self.role.plan
-        share = plan.base_share + (1 - plan.base_share) * self.view.pay_at(rep.expected)
-        return hazard_multiplier(q, share)
+        return plan.base_share + (1 - plan.base_share) * self.view.pay_at(attainment)
+
+    def _quit_multiplier(self, rep: _Rep) -> float:
+        q, sel = self.sim.behavior.quitting, self.sim.behavior.selection
+        share = self._earnings_share(rep.expected) if q is not None or sel is not None \
+            else 1.0
+        m = hazard_multiplier(q, share) if q is not None else 1.0
+        if sel is not None and below_market(sel, share, rep.skill):
+            m *= sel.hazard_multiplier
+        return m
+
+    def _hired_skill(self, rep: _Rep, rng: np.random.Generator) -> float:
+        """A new hire's skill: candidates drawn from the role's skill distribution, the
+        first whose expected earnings on this plan (at effort 1, full productivity) reach
+        their market wage accepts; the last one asked takes the seat otherwise."""
+        sel, sigma = self.sim.behavior.selection, self.role.skill_sigma
+        stream = self.market.measures.get(self.main)
+        per_skill = 0.0 if stream is None else \
+            stream.deals_per_month * float(self.rates.sum()) * stream.size.mean / \
+            self._rep_quota(rep) * (MONTHS - rep.start) / MONTHS
+        skill = rep.skill
+        for _ in range(sel.candidates):
+            skill = self.factors[rep.seat] * (
+                math.exp(sigma * rng.standard_normal() - sigma ** 2 / 2) if sigma > 0 else 1.0)
+            if not below_market(sel, self._earnings_share(skill * per_skill), skill):
+                break
+        return skill
 
     def _poach(self, rep: _Rep) -> float:
         q = self.sim.behavior.quitting

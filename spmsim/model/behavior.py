@@ -97,6 +97,19 @@ class Quitting(Frozen):
     poach_annual: float = Field(0.15, ge=0, lt=1)
 
 
+class Selection(Frozen):
+    """Who stays and who joins follows expected earnings against a market wage that rises
+    with skill: OTE x skill^skill_premium. A rep expecting less than `below_market_share` of
+    theirs leaves at `hazard_multiplier` times the exit hazard; a candidate for a seat who
+    would expect less declines, and the next of up to `candidates` is asked."""
+
+    skill_premium: float = Field(0.5, ge=0, le=3, description="how the market wage rises "
+                                 "with skill: OTE x skill^skill_premium")
+    below_market_share: Rate = Field(0.9, gt=0)
+    hazard_multiplier: Rate = Field(2.5, ge=1)
+    candidates: int = Field(10, ge=1, le=100, description="candidates asked per hire")
+
+
 class Behavior(Frozen):
     """The behaviours switched on for the agent engine (all off when absent)."""
 
@@ -105,6 +118,7 @@ class Behavior(Frozen):
     giving_up: GivingUp | None = None
     timing: Timing | None = None
     quitting: Quitting | None = None
+    selection: Selection | None = None
 
     @model_validator(mode="after")
     def _one_effort_rule(self) -> Behavior:
@@ -116,7 +130,7 @@ class Behavior(Frozen):
     @property
     def any(self) -> bool:
         return any(b is not None for b in (self.effort, self.effort_choice, self.giving_up,
-                                           self.timing, self.quitting))
+                                           self.timing, self.quitting, self.selection))
 
 
 @dataclass(frozen=True)
@@ -249,6 +263,11 @@ def defers(view: PlanView, attainment: float, size: float, next_rate: float) -> 
 def hazard_multiplier(params: Quitting, earnings_share: float) -> float:
     """Exit hazard multiplier for projected earnings as a share of OTE."""
     return params.hazard_multiplier if earnings_share < params.below_ote_share else 1.0
+
+
+def below_market(params: Selection, earnings_share: float, skill: float) -> bool:
+    """Whether expected earnings (share of OTE) fall short of the rep's market wage."""
+    return earnings_share < params.below_market_share * skill ** params.skill_premium
 
 
 def poach_rate(params: Quitting, top: bool) -> float:

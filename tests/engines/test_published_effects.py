@@ -55,12 +55,13 @@ def plan(*components: dict) -> dict:
 
 
 def scenario(the_plan: dict, *, behavior: dict | None = None, quota: float = BOOKINGS,
-             skill_sigma: float = SKILL_SIGMA) -> Scenario:
+             skill_sigma: float = SKILL_SIGMA, stages: list[dict] = STAGES,
+             **role_extra) -> Scenario:
     tree = {"scenario": "field evidence", "seed": SEED, "trials": TRIALS,
             "org": {"roles": {"ae": {"headcount": REPS, "plan": the_plan,
                                      "quota": {"new_arr": quota},
-                                     "skill_sigma": skill_sigma}}},
-            "market": {"ae": {"model": "pipeline", "stages": STAGES,
+                                     "skill_sigma": skill_sigma, **role_extra}}},
+            "market": {"ae": {"model": "pipeline", "stages": stages,
                               "measures": {"new_arr": {"deals_per_month": LAM,
                                                        "size": {"median": MEDIAN,
                                                                 "sigma": SIGMA}}}}},
@@ -212,10 +213,8 @@ ACCELERATING = plan(commission(1.0, 1.0, upto=1.0, over=2.0))
 
 
 def year_end_run(the_plan: dict) -> Results:
-    s = scenario(the_plan, behavior=PRICED, quota=0.9 * BOOKINGS)
-    s = s.model_copy(update={"market": {"ae": s.market["ae"].model_copy(
-        update={"stages": tuple(type(s.market["ae"].stages[0])(**st) for st in LONG_CLOSE)})}})
-    return run(s, logged=TRIALS)
+    return run(scenario(the_plan, behavior=PRICED, quota=0.9 * BOOKINGS, stages=LONG_CLOSE),
+               logged=TRIALS)
 
 
 def year_end_share(r: Results) -> np.ndarray:
@@ -245,3 +244,30 @@ def test_deals_are_pulled_into_the_year_end_at_a_price():
     pulled = acc.events[acc.events["event"] == "pulled"]
     assert ((pulled["discount"] > 0) & (pulled["discount"] <= 0.4)).all()
     assert (pulled["day"] >= 365 - 14 - 1e-9).all()
+
+
+# ---- selection ---------------------------------------------------------------------------
+
+def test_pay_for_output_selects_more_productive_reps():
+    """Lazear (2000): when Safelite Glass moved from hourly wages to piece rates, output per
+    worker rose 44 %, partly because the firm attracted and kept more able workers (we
+    could not confirm from the text we read how much was selection; no size asserted).
+    Here only selection acts (no effort or timing behaviour, so without it both plans book
+    the same): a linear commission against a plan paying full TI from half of quota
+    (nearly a salary), 30 % attrition, a month's vacancy, market wage OTE x skill^0.5.
+    Able reps fall short of their market wage on the flat plan and leave, and able
+    candidates decline it, so bookings per rep in seat rise on the commission: paired
+    over trials (both runs share every draw until behaviour differs), z > 4. Measured:
+    +2.8 % (paired z = 6.1), in one year with a third of the seats turning over."""
+    flat_plan = plan({"name": "Flat bonus", "type": "bonus", "measure": "new_arr",
+                      "weight": 1.0, "curve": [[0.5, 1.0]], "steps": True})
+    out = {}
+    for name, p in (("flat", flat_plan), ("commission", EQUIVALENT)):
+        for sel in (False, True):
+            b = {"selection": {"skill_premium": 0.5, "below_market_share": 0.9,
+                               "hazard_multiplier": 3.0, "candidates": 10}} if sel else {}
+            r = run(scenario(p, behavior=b, attrition={"annual": 0.3, "backfill_months": 1}))
+            out[name, sel] = r.trial["revenue"][:, 0] / r.trial["fte"][:, 0]
+    np.testing.assert_allclose(out["flat", False], out["commission", False])
+    diff = out["commission", True] - out["flat", True]
+    assert diff.mean() / (diff.std(ddof=1) / math.sqrt(diff.size)) > Z

@@ -156,3 +156,15 @@ def test_a_deal_is_deferred_when_it_pays_more_next_year():
     assert defers(ACCEL, 1.8, 0.1, 1.0) and defers(ACCEL, 0.2, 0.1, 1.0)
     assert not defers(ACCEL, 0.45, 0.1, 1.0)  # it crosses the gate: pays 0.55 now
     assert not defers(LINEAR, 0.5, 0.1, 1.0)  # the same either year: kept
+
+
+def test_market_wage_rises_with_skill():
+    from spmsim.model.behavior import Selection, below_market
+
+    # market wage OTE x skill^1: a rep of skill 1.5 expecting 1.2 x OTE is below 0.9 x 1.5
+    # = 1.35; one of skill 0.8 expecting 0.75 x OTE is above 0.9 x 0.8 = 0.72
+    sel = Selection(skill_premium=1.0, below_market_share=0.9)
+    assert below_market(sel, 1.2, 1.5) and not below_market(sel, 0.75, 0.8)
+    # without a skill premium the market wage is 0.9 x OTE for everyone
+    flat = Selection(skill_premium=0.0)
+    assert below_market(flat, 0.85, 2.0) and not below_market(flat, 0.95, 0.5)
