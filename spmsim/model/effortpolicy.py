@@ -46,6 +46,8 @@ class EffortChoice(Frozen):
     discount: float = Field(0.99, gt=0, le=1, description="monthly discount factor")
     risk_aversion: float = Field(0.0, ge=0, le=20, description="constant absolute risk "
                                  "aversion over the year's pay, per unit of TI")
+    ratchet: float = Field(0.0, ge=0, le=2, description="share of the attainment above "
+                           "quota by which reps expect next year's quota to rise")
     min_effort: float = Field(0.5, ge=0, description="least effort a rep gives")
     max_effort: float = Field(1.5, gt=0, description="most effort a rep gives")
 
@@ -174,7 +176,8 @@ def solve_policy(params: EffortChoice, pay: np.ndarray, outlook: Outlook,
     c = cost(params, efforts)
     months = outlook.rates.size
     last = months - outlook.lag  # decisions before `last` land in the year
-    value = np.repeat(utility(pay, params.risk_aversion)[None, :], SKILLS.size, axis=0)
+    value = utility(pay, params.risk_aversion)[None, :] - \
+        ratchet_loss(params, outlook, next_year_rate)
     policy = np.empty((months, POINTS, SKILLS.size))
     w = outlook.weights
     for m in range(months - 1, -1, -1):
@@ -191,6 +194,19 @@ def solve_policy(params: EffortChoice, pay: np.ndarray, outlook: Outlook,
         policy[m] = _best(objective, efforts).T
         value = objective.max(axis=-1)  # (S, POINTS)
     return EffortPolicy(policy, outlook.lag)
+
+
+def ratchet_loss(params: EffortChoice, outlook: Outlook, next_year_rate: float) -> np.ndarray:
+    """What a year-end attainment a costs next year through a quota ratchet, per
+    productivity (S, POINTS): next year's quota is (1 + ratchet x max(0, a - 1)) times this
+    year's, so next year's expected pay at the rate to quota, next_year_rate x s x A (A the
+    year's expected attainment at effort 1), falls by the factor 1 - 1 / (1 + ...),
+    discounted a year."""
+    if params.ratchet == 0:
+        return np.zeros((SKILLS.size, POINTS))
+    annual = float(outlook.rates.sum()) * outlook.deal_mean
+    shrink = 1.0 - 1.0 / (1.0 + params.ratchet * np.maximum(ATTAINMENTS - 1.0, 0.0))
+    return params.discount ** 12 * next_year_rate * annual * SKILLS[:, None] * shrink[None, :]
 
 
 def _static(params: EffortChoice, marginal: float, efforts: np.ndarray) -> np.ndarray:

@@ -174,16 +174,38 @@ def test_overachievement_commission_sustains_top_performers():
     assert z_two(revenue(over), revenue(flat)) > Z
 
 
-def test_removing_a_cap_raises_bookings():
-    """Misra and Nair (2011): removing the cap (and the quota ratchet) at a contact lens
-    maker raised revenue by 9 %. Here only the cap's part (one year, no ratchet): commission
-    1 with accelerator 1.5 above quota, capped at 1.3 x target, against uncapped: bookings
-    rise without the cap (z > 4), within a factor of two of the published 9 % (4.5-18 %),
-    which also includes the ratchet. Measured: +13.8 % (z = 8.1)."""
-    capped = run(scenario(plan(commission(1.0, 1.0, upto=1.0, over=1.5, cap=1.3))))
-    free = run(scenario(plan(commission(1.0, 1.0, upto=1.0, over=1.5))))
-    assert z_two(revenue(free), revenue(capped)) > Z
-    assert 0.045 <= gain(revenue(free), revenue(capped)) <= 0.18
+ACCELERATED = commission(1.0, 1.0, upto=1.0, over=1.5)
+CAPPED = commission(1.0, 1.0, upto=1.0, over=1.5, cap=1.3)
+RATCHET = {"effort_choice": {"ratchet": 0.3}}
+
+
+@pytest.fixture(scope="module")
+def cap_runs() -> dict[str, np.ndarray]:
+    return {"free": revenue(run(scenario(plan(ACCELERATED)))),
+            "capped": revenue(run(scenario(plan(CAPPED)))),
+            "ratchet": revenue(run(scenario(plan(ACCELERATED), behavior=RATCHET))),
+            "both": revenue(run(scenario(plan(CAPPED), behavior=RATCHET)))}
+
+
+def paired_z(a: np.ndarray, b: np.ndarray) -> float:
+    """z of the mean paired difference a - b over trials (the runs share their draws)."""
+    d = a - b
+    return float(d.mean() / (d.std(ddof=1) / math.sqrt(d.size)))
+
+
+def test_removing_a_cap_and_a_ratchet_raises_bookings(cap_runs):
+    """Misra and Nair (2011): removing the cap and the quota ratchet at a contact lens
+    maker raised revenue by 9 %. Commission 1 to quota and 1.5 above, capped at 1.3 x
+    target, with reps expecting next year's quota to rise by 0.3 x their attainment above
+    quota (`ratchet`: our figure, not an estimate; Leone, Misra and Zimmerman report
+    asymmetric ratcheting without a coefficient we could read): removing both raises
+    bookings within a factor of two of 9 % (4.5-18 %, z > 4); removing either alone raises
+    them too (paired z > 3). Measured: both +16.5 % (z = 9.8); the cap alone +13.8 %,
+    the ratchet alone +4.0 %."""
+    free, capped, ratchet, both = (cap_runs[k] for k in ("free", "capped", "ratchet", "both"))
+    assert z_two(free, both) > Z
+    assert 0.045 <= gain(free, both) <= 0.18, gain(free, both)
+    assert paired_z(free, capped) > 3 and paired_z(free, ratchet) > 3
 
 
 # ---- effort or timing --------------------------------------------------------------------

@@ -157,3 +157,23 @@ def test_one_effort_rule_at_a_time():
     with pytest.raises(ValidationError, match="min_effort"):
         EffortChoice(min_effort=2.0, max_effort=1.0)
     assert Behavior(effort_choice={}).any
+
+
+def test_ratchet_loss_by_hand_and_its_effect():
+    # ratchet 0.5, year-end attainment 1.4: next year's quota x (1 + 0.5 x 0.4) = 1.2, so
+    # next year's pay at rate 1 on expected attainment A = 12 x 1.5 x 0.05 = 0.9 falls by
+    # 0.9 x (1 - 1 / 1.2) = 0.15 for productivity 1 (no discounting); nothing at or below 1
+    from spmsim.model.effortpolicy import ratchet_loss
+
+    params = EffortChoice(discount=1.0, ratchet=0.5)
+    out = linear_outlook(0.05)
+    loss = ratchet_loss(params, out, 1.0)
+    j = int(np.argmin(abs(SKILLS - 1.0)))
+    assert SKILLS[j] == pytest.approx(1.0, rel=0.2)
+    assert loss[j, 140] == pytest.approx(0.9 * SKILLS[j] * (1 - 1 / 1.2), rel=1e-9)
+    assert (loss[:, :101] == 0).all()
+    # reps expecting a ratchet ease off above quota, not far below it
+    plain = solve_policy(EffortChoice(discount=1.0), ATTAINMENTS.copy(), out, 1.0)
+    ratcheted = solve_policy(params, ATTAINMENTS.copy(), out, 1.0)
+    assert ratcheted.lookup(9, 1.3, 1.0) < plain.lookup(9, 1.3, 1.0) - 0.05
+    assert ratcheted.lookup(1, 0.05, 0.3) == pytest.approx(plain.lookup(1, 0.05, 0.3), abs=0.01)
