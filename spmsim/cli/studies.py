@@ -84,7 +84,8 @@ def _add_pdf(parser: argparse.ArgumentParser) -> None:
 
 def cmd_notebook(args) -> int:
     """Any shipped notebook as a report; `-p key=value` values are YAML, and a value that
-    names an existing file or folder is made absolute (the notebook runs in the repo root)."""
+    names an existing file or folder is made absolute (the notebook runs in the working
+    directory; the project's own notebooks/ copy is preferred to the shipped one)."""
     from spmsim.overrides import parse_assignment
     from spmsim.report.build import render_notebook
 
