@@ -31,6 +31,7 @@ from spmsim.io import atomic_write_text
 from spmsim.report import page
 from spmsim.shipped import find_notebook, notebook_names
 from spmsim.studies.study import load_study, run_study
+from spmsim.versions import versions
 
 # the kernel listens on localhost only; its warning about unencrypted TCP is noise here
 _KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
@@ -202,7 +203,7 @@ def write_report(nb, *, name: str, title: str, notebook: str, reports: str | Pat
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     atomic_write_text(target, to_html(nb, title, page.facts(date, seed, trials)))
     _update_index(reports, {"file": target.name, "study": title, "notebook": notebook,
-                            "seed": seed, "trials": trials, "date": date})
+                            "seed": seed, "trials": trials, "date": date, **versions()})
     return target
 
 
