@@ -11,10 +11,16 @@ from spmsim.cli.common import add_out, add_progress, add_reports, add_trials, wh
 from spmsim.config import safe_name
 from spmsim.errors import SpmsimError
 
+# `spmsim study --check`: the run differs from the recorded outcome
+CHANGED = 3
+
 
 def cmd_study(args) -> int:
+    from spmsim.report.outcome import outcome_path, read_outcome
     from spmsim.studies.study import run_study
 
+    recorded = args.outcome or outcome_path(args.study)
+    expected = read_outcome(recorded, args.study) if args.check else None
     summary = run_study(args.study, args.out, trials=args.trials,
                         progress=not args.no_progress)
     shown = ["variant", "status", *[c for c in ("cost_of_sales", "share_at_quota",
@@ -29,7 +35,32 @@ def cmd_study(args) -> int:
     failed = (summary["status"] != "ok").sum()
     if failed:
         print(f"error: {failed} variant(s) failed (see status above)", file=sys.stderr)
-    return 1 if failed else 0
+    changed = _outcome(args, summary, recorded, expected)
+    return 1 if failed else CHANGED if changed else 0
+
+
+def _outcome(args, summary, recorded: Path, expected: dict | None) -> bool:
+    """--record: write the run's outcome; --check: compare it with the recorded one and
+    say what changed (True when something did)."""
+    from spmsim.report.outcome import changes, outcome, write_outcome
+    from spmsim.studies.study import load_study
+
+    if not (args.check or args.record):
+        return False
+    found = outcome(load_study(args.study), summary)
+    if args.record:
+        print(f"wrote {write_outcome(recorded, found, args.study)} (the outcome --check expects)")
+        return False
+    assert expected is not None
+    diff = changes(expected, found)
+    if not diff:
+        print(f"outcome as recorded in {recorded}: recommendation and constraints unchanged")
+        return False
+    print(f"error: the study's outcome changed from {recorded}:\n" +
+          "\n".join(f"  {line}" for line in diff) +
+          f"\nReview the change; if it is intended, run `spmsim study {args.study} --out "
+          f"{args.out} --record` and commit {recorded}.", file=sys.stderr)
+    return True
 
 
 def _how_sure(meta_path: Path) -> str:
@@ -142,6 +173,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     y.add_argument("study", help="study YAML file")
     add_out(y)
     add_trials(y, help="trials per variant (default: the study's)")
+    expect = y.add_mutually_exclusive_group()
+    expect.add_argument("--check", action="store_true",
+                        help="exit 3 when the recommendation or a constraint's verdict differs "
+                             "from the recorded outcome (for CI)")
+    expect.add_argument("--record", action="store_true",
+                        help="record this run's outcome for --check")
+    y.add_argument("--outcome", type=Path, help="the recorded outcome file (default: "
+                                                "outcomes/<study file> beside the study)")
     add_progress(y)
     y.set_defaults(func=cmd_study)
 
