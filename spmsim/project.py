@@ -1,14 +1,16 @@
 """A comp team's own project, outside spmsim's source tree: `spmsim init DIR` copies the
 scaffold that ships in the package (example plans, scenarios, a study with its recorded
-outcome, a year of example deals, quotas and roster, a README, a .gitignore and a CI
-workflow), the report notebooks for editing, and a requirements.txt that pins the spmsim
-and numpy the example numbers were made with.
+outcome, a year of example deals, quotas and roster, a capacity plan, a README, a
+.gitignore and a CI workflow), the report notebooks for editing (their default paths set
+to the project's layout), and a requirements.txt that pins the spmsim and numpy the
+example numbers were made with.
 
 Nothing is overwritten: if any file the scaffold would write exists, nothing is written.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -35,12 +37,28 @@ def scaffold_files() -> dict[str, Path]:
     return files
 
 
+def project_notebook(path: Path) -> str:
+    """A shipped notebook as the project's copy: the default paths of its `parameters`
+    cell, written for spmsim's repository (`scenarios/plans/...`), point into the project,
+    which holds the same example files at its root (`plans/...`)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = cell["source"]
+            fix = lambda line: line.replace('"scenarios/', '"')  # noqa: E731
+            cell["source"] = [fix(s) for s in source] if isinstance(source, list) else \
+                fix(source)
+    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+
+
 def _texts(folder: Path) -> dict[str, str]:
-    """The files written from text rather than copied: README (titled after the folder)
-    and requirements.txt."""
+    """The files written from text rather than copied: README (titled after the folder),
+    requirements.txt and the notebooks."""
     readme = (package_folder("scaffold") / "README.md").read_text(encoding="utf-8")
+    notebooks = {f"notebooks/{p.name}": project_notebook(p)
+                 for p in sorted(shipped_notebooks().glob("*.ipynb"))}
     return {"README.md": readme.replace("{title}", label(folder.resolve().name)),
-            "requirements.txt": REQUIREMENTS.format(**versions())}
+            "requirements.txt": REQUIREMENTS.format(**versions()), **notebooks}
 
 
 def init_project(folder: str | Path) -> list[Path]:

@@ -15,6 +15,7 @@ import yaml
 from spmsim.cli import build_parser, main
 from spmsim.errors import SpmsimError
 from spmsim.project import init_project, scaffold_files
+from spmsim.report.build import notebook_defaults
 from spmsim.report.outcome import changes, outcome, outcome_path
 from spmsim.shipped import package_folder
 from spmsim.studies.study import load_study
@@ -73,6 +74,26 @@ def test_spmsim_init_from_the_command_line(in_folder, capsys):
     assert "cd acme" in capsys.readouterr().out
     assert main(["init", "acme"]) == 2
     assert "never overwrites" in capsys.readouterr().err
+
+
+# defaults that name files a project does not hold: CRM history comes from the team's CRM
+NOT_IN_A_PROJECT = {("forecast_study", "history"), ("calibration_study", "history")}
+
+
+def test_the_project_notebooks_default_to_the_projects_files(tmp_path):
+    init_project(tmp_path)
+    checked = 0
+    for path in sorted((tmp_path / "notebooks").glob("*.ipynb")):
+        for key, value in notebook_defaults(path).items():
+            names_a_file = isinstance(value, str) and ("/" in value or value.endswith(
+                (".yaml", ".csv")))
+            if names_a_file and (path.stem, key) not in NOT_IN_A_PROJECT and \
+                    not value.startswith("reports/"):
+                assert (tmp_path / value).exists(), f"{path.name}: {key} = {value!r}"
+                checked += 1
+    assert checked >= 6  # quota, territory, capacity; the designer's plan, scenario, study
+    shipped = notebook_defaults(NOTEBOOKS / "quota_study.ipynb")["scenario"]
+    assert shipped == "scenarios/acme_territories.yaml"  # the repository's copy unchanged
 
 
 @pytest.mark.parametrize("name", sorted(n for n in scaffold_files()
@@ -191,3 +212,11 @@ def test_a_new_project_writes_its_report(in_folder):
     page = (in_folder / "acme" / "reports" / "default.html").read_text()
     assert "Acme FY27 plan and quota options" in page and page.count("<svg") == 5
     assert f"numpy {np.__version__}" in page
+
+
+@pytest.mark.notebook
+def test_a_notebook_runs_on_its_defaults_in_a_project(in_folder):
+    """`spmsim notebook quota_study` in a new project: its scenario found in the project."""
+    init_project(in_folder)
+    assert main(["notebook", "quota_study", "-p", "trials=16", "-p", "methods=[equal]"]) == 0
+    assert "SMB AE" in (in_folder / "reports" / "quota_study.html").read_text()
