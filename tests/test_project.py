@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 from pathlib import Path
 
@@ -26,14 +25,6 @@ from paths import NOTEBOOKS, SCENARIOS
 SCAFFOLD = package_folder("scaffold")
 
 
-@pytest.fixture
-def in_folder(tmp_path):
-    before = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        yield tmp_path
-    finally:
-        os.chdir(before)
 
 
 def test_init_writes_a_whole_project(tmp_path):
@@ -204,10 +195,10 @@ def test_record_then_check_then_a_changed_outcome_exits_3(in_folder, capsys):
 
 
 @pytest.mark.notebook
-def test_a_new_project_writes_its_report(in_folder):
+def test_a_new_project_writes_its_report(in_folder, monkeypatch):
     """`spmsim init acme && cd acme && spmsim report studies/default.yaml` (fewer trials)."""
     assert main(["init", "acme"]) == 0
-    os.chdir(in_folder / "acme")
+    monkeypatch.chdir(in_folder / "acme")
     assert main(["report", "studies/default.yaml", "--trials", "32", "--no-progress"]) == 0
     page = (in_folder / "acme" / "reports" / "default.html").read_text()
     assert "Acme FY27 plan and quota options" in page and page.count("<svg") == 5

@@ -4,7 +4,6 @@ project's own copy in its `notebooks/` folder wins over the shipped one."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import nbformat
@@ -32,15 +31,6 @@ def _tiny_notebook(path: Path, text: str) -> Path:
     return path
 
 
-@pytest.fixture
-def in_folder(tmp_path):
-    """Run the test with `tmp_path` as the working directory."""
-    before = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        yield tmp_path
-    finally:
-        os.chdir(before)
 
 
 def test_the_one_copy_is_the_package_data():
