@@ -55,6 +55,10 @@ def _outcome(args, summary, recorded: Path, expected: dict | None) -> bool:
     if not (args.check or args.record):
         return False
     found = outcome(load_study(args.study), summary)
+    if args.record and (summary["status"] != "ok").any():
+        print(f"error: {recorded} not written: a run with a failed variant is not an outcome "
+              "to expect; fix the variant and record again", file=sys.stderr)
+        return False
     if args.record:
         print(f"wrote {write_outcome(recorded, found, args.study)} (the outcome --check expects)")
         return False
