@@ -184,6 +184,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     y.add_argument("study", help="study YAML file")
     add_out(y)
     add_trials(y, help="trials per variant (default: the study's)")
+    add_dask(y, what="each variant's trials")
     expect = y.add_mutually_exclusive_group()
     expect.add_argument("--check", action="store_true",
                         help="exit 3 when the recommendation or a constraint's verdict differs "
@@ -192,7 +193,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="record this run's outcome for --check")
     y.add_argument("--outcome", type=Path, help="the recorded outcome file (default: "
                                                 "outcomes/<study file> beside the study)")
-    add_dask(y, what="each variant's trials")
     add_progress(y)
     y.set_defaults(func=cmd_study)
 
