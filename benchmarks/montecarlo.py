@@ -82,6 +82,7 @@ from spmsim.plans import Plan, PlanInputs, evaluate
 
 from baselines import Model, naive_sketch, pandas_loop  # benchmarks/baselines.py
 from machine import fill_sizes, machine_info  # benchmarks/machine.py
+from scaleout import print_scale_out, scale_out  # benchmarks/scaleout.py
 from scaling import print_table, scaling_table  # benchmarks/scaling.py
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,11 +110,12 @@ SCALE_TARGET = (24_000, 1_000)  # seats x trials where peak RSS must stay within
 
 QUICK = {"reps": 200, "trials": 1000, "simpy_reps": 50, "simpy_trials": 20,
          "memory_trials": [2000, 10_000], "naive_trials": 200, "pandas_reps": 50,
-         "pandas_trials": 2, "scaling_seats": [120, 1200], "scaling_trials": [1000]}
+         "pandas_trials": 2, "scaling_seats": [120, 1200], "scaling_trials": [1000],
+         "dask_seats": 2000, "dask_trials": 256}
 FULL = {"reps": 1000, "trials": 10_000, "simpy_reps": 100, "simpy_trials": 50,
         "memory_trials": [10_000, 100_000], "naive_trials": 1000, "pandas_reps": 100,
         "pandas_trials": 5, "scaling_seats": [120, 1200, 12_000, 24_000],
-        "scaling_trials": [1000, 10_000]}
+        "scaling_trials": [1000, 10_000], "dask_seats": 20_000, "dask_trials": 10_000}
 
 
 # ----------------------------------------------------------------------------- scenario
@@ -390,6 +392,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                          "1200); none: skip")
     ap.add_argument("--scaling-trials", type=int, nargs="*", default=None, metavar="N",
                     help="trials of the scaling table (1000 10000; --quick 1000)")
+    ap.add_argument("--dask-seats", type=int, default=None,
+                    help="seats of the scale-out run (20000; --quick 2000); 0: skip it")
+    ap.add_argument("--dask-trials", type=int, default=None,
+                    help="trials of the scale-out run (10000; --quick 256)")
     ap.add_argument("--seed", type=int, default=20270101)
     ap.add_argument("--quick", action="store_true", help="small sizes, under a minute")
     ap.add_argument("--json", type=Path, default=None, metavar="PATH",
@@ -400,7 +406,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     fill_sizes(ap, args, QUICK if args.quick else FULL,
                ("reps", "trials", "workers", "repeat", "simpy_reps", "simpy_trials",
-                "naive_trials", "pandas_reps", "pandas_trials"))
+                "naive_trials", "pandas_reps", "pandas_trials", "dask_trials"))
     for name in ("memory_trials", "scaling_seats", "scaling_trials"):
         if any(n < 1 for n in getattr(args, name)):
             ap.error(f"--{name.replace('_', '-')} must be >= 1")
@@ -482,6 +488,15 @@ def main(argv: list[str] | None = None) -> int:
             return run_child(n, seats, args.workers, args.seed, False)
         scale_base, scale_rows = scaling_table(child, args.scaling_seats, args.scaling_trials)
 
+    # --- scale-out: serial, threads and a Dask LocalCluster on one large run
+    dask_run = None
+    if args.dask_seats:
+        print(f"scale-out: {args.dask_trials:,} trials x {args.dask_seats:,} seats: serial, "
+              f"{args.workers} threads, LocalCluster of {args.workers}", file=sys.stderr,
+              flush=True)
+        dask_run = scale_out(build_scenario(args.dask_seats, args.seed), args.dask_trials,
+                             args.workers, progress, same_figures)
+
     # --- memory
     traced = traced_round(scenario, args.workers)
     mem_base = run_child(0, args.reps, args.workers, args.seed, False) \
@@ -543,6 +558,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{c['simpy_mean']:10,.0f} {c['simpy_se']:7,.0f} {c['z']:6.2f}  "
                   f"{'agree' if c['agree'] else 'DISAGREE'}")
     print(f"(analytic mean annual credit per rep: {expected_credit():,.0f})")
+    if dask_run is not None:
+        print_scale_out(dask_run)
     scale_ok: bool | None = None
     if scale_base is not None:
         print_table(scale_base, scale_rows, BUDGET_MB)
@@ -637,6 +654,7 @@ def main(argv: list[str] | None = None) -> int:
                                  "cross_check": baseline_checks[key]}
                           for name, key, b in (("naive_numpy", "naive numpy sketch", naive),
                                                ("pandas_loop", "pandas loop", pandas_run))},
+            "scale_out": dask_run,
             "scaling": {"budget_mb": BUDGET_MB, "baseline": scale_base, "rows": scale_rows,
                         "target": list(SCALE_TARGET), "met": scale_ok},
             "memory": {"baseline": mem_base, "runs": mem_runs, "traced_round": traced},
@@ -651,6 +669,10 @@ def main(argv: list[str] | None = None) -> int:
     if not agree:
         print("\nFAILED: the MC engine and a baseline disagree (see the cross-check)",
               file=sys.stderr)
+        return 1
+    if dask_run is not None and not (dask_run["identical_threads"]
+                                     and dask_run["identical_dask"]):
+        print("\nFAILED: the scale-out runs differ from the serial run", file=sys.stderr)
         return 1
     if not deterministic:
         print(f"\nFAILED: the engine's figures differ between 1 and {args.workers} workers",
