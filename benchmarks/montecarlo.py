@@ -80,7 +80,7 @@ from spmsim.engines.threads import default_workers
 from spmsim.model.scenario import Scenario, scenario_from_tree
 from spmsim.plans import Plan, PlanInputs, evaluate
 
-from baselines import Model, naive_sketch, pandas_loop  # benchmarks/baselines.py
+from baselines import Model, Rated, naive_sketch, pandas_loop  # benchmarks/baselines.py
 from machine import fill_sizes, machine_info  # benchmarks/machine.py
 from scaleout import print_scale_out, scale_out  # benchmarks/scaleout.py
 from scaling import print_table, scaling_table  # benchmarks/scaling.py
@@ -161,35 +161,23 @@ def expected_credit() -> float:
 
 # ----------------------------------------------------------------------------- MC engine
 
-class _Rated:
-    """Throughput of a run with `trials`, `reps` and `seconds`."""
-
-    trials: int
-    reps: int
-
-    @property
-    def cells(self) -> int:
-        return self.trials * self.reps * MONTHS
-
-    @property
-    def rate(self) -> float:
-        return self.cells / self.seconds
-
-
 @dataclass
-class MCRun(_Rated):
+class MCRun(Rated):
     workers: int
     trials: int
     reps: int
     seconds: float  # best of the repeats
+    cpu_seconds: float  # best of the repeats, all threads
     all_seconds: list[float]
     results: Results
 
 
-def run_mc(scenario: Scenario, trials: int, workers: int, progress: bool) -> tuple[float, Results]:
-    t0 = time.perf_counter()
+def run_mc(scenario: Scenario, trials: int, workers: int, progress: bool
+           ) -> tuple[float, float, Results]:
+    """(wall seconds, CPU seconds of this process, results)."""
+    t0, c0 = time.perf_counter(), time.process_time()
     res = simulate(scenario, trials=trials, keep_reps=False, progress=progress, workers=workers)
-    return time.perf_counter() - t0, res
+    return time.perf_counter() - t0, time.process_time() - c0, res
 
 
 def per_rep_trial_means(res: Results) -> dict[str, np.ndarray]:
@@ -242,7 +230,7 @@ def rep_year(env: simpy.Environment, rate: np.ndarray, rng: np.random.Generator,
 
 
 @dataclass
-class SimpyRun(_Rated):
+class SimpyRun(Rated):
     reps: int
     trials: int
     events_s: float
@@ -444,17 +432,20 @@ def main(argv: list[str] | None = None) -> int:
     simulate(scenario, trials=64, keep_reps=False, progress=False, workers=args.workers)
     worker_counts = [1] if args.workers == 1 else [1, args.workers]
     times: dict[int, list[float]] = {w: [] for w in worker_counts}
+    cpu: dict[int, list[float]] = {w: [] for w in worker_counts}
     results: dict[int, Results] = {}
     for i in range(args.repeat):
         for w in worker_counts:
             print(f"MC engine: {args.trials:,} trials, {workers_text(w)}"
                   + (f" (run {i + 1}/{args.repeat})" if args.repeat > 1 else ""),
                   file=sys.stderr, flush=True)
-            secs, res = run_mc(scenario, args.trials, w, progress)
+            secs, cpu_secs, res = run_mc(scenario, args.trials, w, progress)
             times[w].append(secs)
+            cpu[w].append(cpu_secs)
             results.setdefault(w, res)
     mc = {w: MCRun(workers=w, trials=args.trials, reps=args.reps, seconds=min(times[w]),
-                   all_seconds=times[w], results=results[w]) for w in worker_counts}
+                   cpu_seconds=min(cpu[w]), all_seconds=times[w], results=results[w])
+          for w in worker_counts}
     main_run = mc[args.workers]
     deterministic = same_figures(mc[1].results, main_run.results)
 
@@ -531,7 +522,12 @@ def main(argv: list[str] | None = None) -> int:
     for name, b in (("naive numpy sketch", naive), ("pandas loop (pbpython style)", pandas_run)):
         print(f"{name:34} {b.reps:6,d} {b.trials:8,d} {b.cells:17,d} {b.seconds:9.2f} "
               f"{b.rate:12.3e} {b.rate / sp.rate:8,.0f}x")
-    print(f"\nMC engine ({workers_text(args.workers)}) / naive numpy sketch: "
+    print("\nper CPU-second (steadier under load): "
+          + ", ".join(f"MC engine {workers_text(w)} {mc[w].cpu_rate:.3e}" for w in worker_counts)
+          + f", naive numpy sketch {naive.cpu_rate:.3e}, pandas loop {pandas_run.cpu_rate:.3e}; "
+          f"MC (1 worker) / naive {mc[1].cpu_rate / naive.cpu_rate:.2f}x, / pandas "
+          f"{mc[1].cpu_rate / pandas_run.cpu_rate:,.0f}x")
+    print(f"MC engine ({workers_text(args.workers)}) / naive numpy sketch: "
           f"{main_run.rate / naive.rate:.2f}x; / pandas loop: "
           f"{main_run.rate / pandas_run.rate:,.0f}x; with 1 worker: "
           f"{mc[1].rate / naive.rate:.2f}x and "
@@ -639,6 +635,7 @@ def main(argv: list[str] | None = None) -> int:
                       "expected_credit": expected_credit()},
             "mc": {str(w): {"workers": w, "trials": r.trials, "reps": r.reps,
                             "rep_month_trials": r.cells, "seconds": r.seconds,
+                            "cpu_seconds": r.cpu_seconds, "cpu_rate": r.cpu_rate,
                             "all_seconds": r.all_seconds, "rate": r.rate,
                             "ratio_vs_simpy": r.rate / sp.rate}
                    for w, r in mc.items()},
@@ -649,7 +646,10 @@ def main(argv: list[str] | None = None) -> int:
             "ratio": ratio, "ratio_1_worker": ratio_1,
             "cross_check": checks,
             "baselines": {name: {"reps": b.reps, "trials": b.trials, "seconds": b.seconds,
-                                 "rate": b.rate, "mc_ratio": main_run.rate / b.rate,
+                                 "rate": b.rate, "cpu_seconds": b.cpu_seconds,
+                                 "cpu_rate": b.cpu_rate,
+                                 "mc_cpu_ratio_1_worker": mc[1].cpu_rate / b.cpu_rate,
+                                 "mc_ratio": main_run.rate / b.rate,
                                  "mc_ratio_1_worker": mc[1].rate / b.rate,
                                  "cross_check": baseline_checks[key]}
                           for name, key, b in (("naive_numpy", "naive numpy sketch", naive),
