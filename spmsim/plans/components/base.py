@@ -8,7 +8,9 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from spmsim.calendar import PayoutPeriod
 from spmsim.config import MEASURE_PATTERN, Frozen, Money, Rate
+from spmsim.plans.basis import Basis
 
 
 class Cap(Frozen):
@@ -42,9 +44,12 @@ class Cap(Frozen):
 class Context:
     """Arrays a component is evaluated on; leading shape (..., reps), periods last.
 
-    ytd: credit to date (..., P); period_credit: credit per period (..., P);
+    ytd: credit to date (..., P), divided by the share of quota it is judged against when
+    the basis is not annual; period_credit: credit per period (..., P);
     quota: annual quota (..., 1) or None; target: TI x weight, prorated (..., 1);
-    counts: deals per period (..., P) or None.
+    counts: deals per period (..., P) or None;
+    team: integer team per rep (reps,) or None: who shares a team's credit (contests rank
+    teams).
     """
 
     ytd: np.ndarray
@@ -52,6 +57,7 @@ class Context:
     quota: np.ndarray | None
     target: np.ndarray
     counts: np.ndarray | None = None
+    team: np.ndarray | None = None
 
     @property
     def n_periods(self) -> int:
@@ -64,14 +70,24 @@ class Component(Frozen):
     kind: ClassVar[str]
     # True when the measure is a score in [0, 1] per assessment (an MBO), not credit
     scored: ClassVar[bool] = False
+    # True when pay depends on the other reps evaluated alongside (a contest's places)
+    ranked: ClassVar[bool] = False
     name: str = Field(min_length=1)
     measure: str = Field(pattern=MEASURE_PATTERN, description="the credited measure it pays on")
     credit: Literal["rep", "team"] = Field(
         "rep", description="team: pay on the summed credit of the rep's team"
     )
     cap: Cap | None = None
+    payout_period: PayoutPeriod | None = Field(
+        None, description="pay this component by month, quarter or year (the plan's if omitted;"
+        " never more often than the plan's)"
+    )
 
     weight: Rate | None = None
+
+    def judged_on(self, plan_basis: Basis) -> Basis | None:
+        """The attainment basis of this component's gates, tiers or curve; None if it has none."""
+        return None
 
     @property
     def needs_quota(self) -> bool:
