@@ -46,13 +46,11 @@ class Model:
         return s / s.mean()
 
 
-@dataclass(frozen=True)
-class BaselineRun:
-    reps: int
+class Rated:
+    """Throughput of a run with `trials`, `reps` and `seconds` (wall)."""
+
     trials: int
-    seconds: float
-    credit: np.ndarray  # (trials, reps) annual credit
-    variable_pay: np.ndarray  # (trials, reps)
+    reps: int
 
     @property
     def cells(self) -> int:
@@ -61,6 +59,22 @@ class BaselineRun:
     @property
     def rate(self) -> float:
         return self.cells / self.seconds
+
+    @property
+    def cpu_rate(self) -> float:
+        """Per CPU-second of this process (all its threads): steadier than wall time on a
+        shared machine, since waiting for a core costs no CPU time."""
+        return self.cells / self.cpu_seconds
+
+
+@dataclass(frozen=True)
+class BaselineRun(Rated):
+    reps: int
+    trials: int
+    seconds: float
+    cpu_seconds: float
+    credit: np.ndarray  # (trials, reps) annual credit
+    variable_pay: np.ndarray  # (trials, reps)
 
 
 def tiered(attainment: np.ndarray, m: Model) -> np.ndarray:
@@ -81,7 +95,7 @@ def naive_sketch(m: Model, reps: int, trials: int, seed: int, chunk: int = 100) 
     credit_out = np.empty((trials, reps))
     pay_out = np.empty((trials, reps))
     seeds = np.random.SeedSequence([seed, 0x5E7C]).spawn(math.ceil(trials / chunk))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for i, start in enumerate(range(0, trials, chunk)):
         n = min(chunk, trials - start)
         rng = np.random.default_rng(seeds[i])
@@ -95,7 +109,8 @@ def naive_sketch(m: Model, reps: int, trials: int, seed: int, chunk: int = 100) 
         paid = np.diff(earned, axis=-1, prepend=0.0)
         credit_out[start:start + n] = ytd[..., -1]
         pay_out[start:start + n] = paid.sum(axis=-1)
-    return BaselineRun(reps, trials, time.perf_counter() - t0, credit_out, pay_out)
+    return BaselineRun(reps, trials, time.perf_counter() - t0, time.process_time() - c0,
+                       credit_out, pay_out)
 
 
 def _row_earned(ytd: float, m: Model) -> float:
@@ -120,7 +135,7 @@ def pandas_loop(m: Model, reps: int, trials: int, seed: int) -> BaselineRun:
     seeds = np.random.SeedSequence([seed, 0xDA7A]).spawn(trials)
     credit_out = np.empty((trials, reps))
     pay_out = np.empty((trials, reps))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for t in range(trials):
         rng = np.random.default_rng(seeds[t])
         skill = np.exp(m.skill_sigma * rng.standard_normal(reps) - m.skill_sigma ** 2 / 2)
@@ -135,4 +150,5 @@ def pandas_loop(m: Model, reps: int, trials: int, seed: int) -> BaselineRun:
         year = df.groupby("rep").agg(credit=("credit", "sum"), paid=("paid", "sum"))
         credit_out[t] = year["credit"].to_numpy()
         pay_out[t] = year["paid"].to_numpy()
-    return BaselineRun(reps, trials, time.perf_counter() - t0, credit_out, pay_out)
+    return BaselineRun(reps, trials, time.perf_counter() - t0, time.process_time() - c0,
+                       credit_out, pay_out)

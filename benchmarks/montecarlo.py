@@ -80,8 +80,9 @@ from spmsim.engines.threads import default_workers
 from spmsim.model.scenario import Scenario, scenario_from_tree
 from spmsim.plans import Plan, PlanInputs, evaluate
 
-from baselines import Model, naive_sketch, pandas_loop  # benchmarks/baselines.py
+from baselines import Model, Rated, naive_sketch, pandas_loop  # benchmarks/baselines.py
 from machine import fill_sizes, machine_info  # benchmarks/machine.py
+from scaleout import print_scale_out, scale_out  # benchmarks/scaleout.py
 from scaling import print_table, scaling_table  # benchmarks/scaling.py
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,11 +110,12 @@ SCALE_TARGET = (24_000, 1_000)  # seats x trials where peak RSS must stay within
 
 QUICK = {"reps": 200, "trials": 1000, "simpy_reps": 50, "simpy_trials": 20,
          "memory_trials": [2000, 10_000], "naive_trials": 200, "pandas_reps": 50,
-         "pandas_trials": 2, "scaling_seats": [120, 1200], "scaling_trials": [1000]}
+         "pandas_trials": 2, "scaling_seats": [120, 1200], "scaling_trials": [1000],
+         "dask_seats": 2000, "dask_trials": 256}
 FULL = {"reps": 1000, "trials": 10_000, "simpy_reps": 100, "simpy_trials": 50,
         "memory_trials": [10_000, 100_000], "naive_trials": 1000, "pandas_reps": 100,
         "pandas_trials": 5, "scaling_seats": [120, 1200, 12_000, 24_000],
-        "scaling_trials": [1000, 10_000]}
+        "scaling_trials": [1000, 10_000], "dask_seats": 20_000, "dask_trials": 10_000}
 
 
 # ----------------------------------------------------------------------------- scenario
@@ -159,35 +161,23 @@ def expected_credit() -> float:
 
 # ----------------------------------------------------------------------------- MC engine
 
-class _Rated:
-    """Throughput of a run with `trials`, `reps` and `seconds`."""
-
-    trials: int
-    reps: int
-
-    @property
-    def cells(self) -> int:
-        return self.trials * self.reps * MONTHS
-
-    @property
-    def rate(self) -> float:
-        return self.cells / self.seconds
-
-
 @dataclass
-class MCRun(_Rated):
+class MCRun(Rated):
     workers: int
     trials: int
     reps: int
     seconds: float  # best of the repeats
+    cpu_seconds: float  # best of the repeats, all threads
     all_seconds: list[float]
     results: Results
 
 
-def run_mc(scenario: Scenario, trials: int, workers: int, progress: bool) -> tuple[float, Results]:
-    t0 = time.perf_counter()
+def run_mc(scenario: Scenario, trials: int, workers: int, progress: bool
+           ) -> tuple[float, float, Results]:
+    """(wall seconds, CPU seconds of this process, results)."""
+    t0, c0 = time.perf_counter(), time.process_time()
     res = simulate(scenario, trials=trials, keep_reps=False, progress=progress, workers=workers)
-    return time.perf_counter() - t0, res
+    return time.perf_counter() - t0, time.process_time() - c0, res
 
 
 def per_rep_trial_means(res: Results) -> dict[str, np.ndarray]:
@@ -240,7 +230,7 @@ def rep_year(env: simpy.Environment, rate: np.ndarray, rng: np.random.Generator,
 
 
 @dataclass
-class SimpyRun(_Rated):
+class SimpyRun(Rated):
     reps: int
     trials: int
     events_s: float
@@ -390,6 +380,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                          "1200); none: skip")
     ap.add_argument("--scaling-trials", type=int, nargs="*", default=None, metavar="N",
                     help="trials of the scaling table (1000 10000; --quick 1000)")
+    ap.add_argument("--dask-seats", type=int, default=None,
+                    help="seats of the scale-out run (20000; --quick 2000); 0: skip it")
+    ap.add_argument("--dask-trials", type=int, default=None,
+                    help="trials of the scale-out run (10000; --quick 256)")
     ap.add_argument("--seed", type=int, default=20270101)
     ap.add_argument("--quick", action="store_true", help="small sizes, under a minute")
     ap.add_argument("--json", type=Path, default=None, metavar="PATH",
@@ -400,7 +394,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     fill_sizes(ap, args, QUICK if args.quick else FULL,
                ("reps", "trials", "workers", "repeat", "simpy_reps", "simpy_trials",
-                "naive_trials", "pandas_reps", "pandas_trials"))
+                "naive_trials", "pandas_reps", "pandas_trials", "dask_trials"))
     for name in ("memory_trials", "scaling_seats", "scaling_trials"):
         if any(n < 1 for n in getattr(args, name)):
             ap.error(f"--{name.replace('_', '-')} must be >= 1")
@@ -438,17 +432,20 @@ def main(argv: list[str] | None = None) -> int:
     simulate(scenario, trials=64, keep_reps=False, progress=False, workers=args.workers)
     worker_counts = [1] if args.workers == 1 else [1, args.workers]
     times: dict[int, list[float]] = {w: [] for w in worker_counts}
+    cpu: dict[int, list[float]] = {w: [] for w in worker_counts}
     results: dict[int, Results] = {}
     for i in range(args.repeat):
         for w in worker_counts:
             print(f"MC engine: {args.trials:,} trials, {workers_text(w)}"
                   + (f" (run {i + 1}/{args.repeat})" if args.repeat > 1 else ""),
                   file=sys.stderr, flush=True)
-            secs, res = run_mc(scenario, args.trials, w, progress)
+            secs, cpu_secs, res = run_mc(scenario, args.trials, w, progress)
             times[w].append(secs)
+            cpu[w].append(cpu_secs)
             results.setdefault(w, res)
     mc = {w: MCRun(workers=w, trials=args.trials, reps=args.reps, seconds=min(times[w]),
-                   all_seconds=times[w], results=results[w]) for w in worker_counts}
+                   cpu_seconds=min(cpu[w]), all_seconds=times[w], results=results[w])
+          for w in worker_counts}
     main_run = mc[args.workers]
     deterministic = same_figures(mc[1].results, main_run.results)
 
@@ -481,6 +478,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"scaling child: {n:,} trials x {seats:,} seats", file=sys.stderr, flush=True)
             return run_child(n, seats, args.workers, args.seed, False)
         scale_base, scale_rows = scaling_table(child, args.scaling_seats, args.scaling_trials)
+
+    # --- scale-out: serial, threads and a Dask LocalCluster on one large run
+    dask_run = None
+    if args.dask_seats:
+        print(f"scale-out: {args.dask_trials:,} trials x {args.dask_seats:,} seats: serial, "
+              f"{args.workers} threads, LocalCluster of {args.workers}", file=sys.stderr,
+              flush=True)
+        dask_run = scale_out(build_scenario(args.dask_seats, args.seed), args.dask_trials,
+                             args.workers, progress, same_figures)
 
     # --- memory
     traced = traced_round(scenario, args.workers)
@@ -516,7 +522,12 @@ def main(argv: list[str] | None = None) -> int:
     for name, b in (("naive numpy sketch", naive), ("pandas loop (pbpython style)", pandas_run)):
         print(f"{name:34} {b.reps:6,d} {b.trials:8,d} {b.cells:17,d} {b.seconds:9.2f} "
               f"{b.rate:12.3e} {b.rate / sp.rate:8,.0f}x")
-    print(f"\nMC engine ({workers_text(args.workers)}) / naive numpy sketch: "
+    print("\nper CPU-second (steadier under load): "
+          + ", ".join(f"MC engine {workers_text(w)} {mc[w].cpu_rate:.3e}" for w in worker_counts)
+          + f", naive numpy sketch {naive.cpu_rate:.3e}, pandas loop {pandas_run.cpu_rate:.3e}; "
+          f"MC (1 worker) / naive {mc[1].cpu_rate / naive.cpu_rate:.2f}x, / pandas "
+          f"{mc[1].cpu_rate / pandas_run.cpu_rate:,.0f}x")
+    print(f"MC engine ({workers_text(args.workers)}) / naive numpy sketch: "
           f"{main_run.rate / naive.rate:.2f}x; / pandas loop: "
           f"{main_run.rate / pandas_run.rate:,.0f}x; with 1 worker: "
           f"{mc[1].rate / naive.rate:.2f}x and "
@@ -543,6 +554,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{c['simpy_mean']:10,.0f} {c['simpy_se']:7,.0f} {c['z']:6.2f}  "
                   f"{'agree' if c['agree'] else 'DISAGREE'}")
     print(f"(analytic mean annual credit per rep: {expected_credit():,.0f})")
+    if dask_run is not None:
+        print_scale_out(dask_run)
     scale_ok: bool | None = None
     if scale_base is not None:
         print_table(scale_base, scale_rows, BUDGET_MB)
@@ -622,6 +635,7 @@ def main(argv: list[str] | None = None) -> int:
                       "expected_credit": expected_credit()},
             "mc": {str(w): {"workers": w, "trials": r.trials, "reps": r.reps,
                             "rep_month_trials": r.cells, "seconds": r.seconds,
+                            "cpu_seconds": r.cpu_seconds, "cpu_rate": r.cpu_rate,
                             "all_seconds": r.all_seconds, "rate": r.rate,
                             "ratio_vs_simpy": r.rate / sp.rate}
                    for w, r in mc.items()},
@@ -632,11 +646,15 @@ def main(argv: list[str] | None = None) -> int:
             "ratio": ratio, "ratio_1_worker": ratio_1,
             "cross_check": checks,
             "baselines": {name: {"reps": b.reps, "trials": b.trials, "seconds": b.seconds,
-                                 "rate": b.rate, "mc_ratio": main_run.rate / b.rate,
+                                 "rate": b.rate, "cpu_seconds": b.cpu_seconds,
+                                 "cpu_rate": b.cpu_rate,
+                                 "mc_cpu_ratio_1_worker": mc[1].cpu_rate / b.cpu_rate,
+                                 "mc_ratio": main_run.rate / b.rate,
                                  "mc_ratio_1_worker": mc[1].rate / b.rate,
                                  "cross_check": baseline_checks[key]}
                           for name, key, b in (("naive_numpy", "naive numpy sketch", naive),
                                                ("pandas_loop", "pandas loop", pandas_run))},
+            "scale_out": dask_run,
             "scaling": {"budget_mb": BUDGET_MB, "baseline": scale_base, "rows": scale_rows,
                         "target": list(SCALE_TARGET), "met": scale_ok},
             "memory": {"baseline": mem_base, "runs": mem_runs, "traced_round": traced},
@@ -651,6 +669,10 @@ def main(argv: list[str] | None = None) -> int:
     if not agree:
         print("\nFAILED: the MC engine and a baseline disagree (see the cross-check)",
               file=sys.stderr)
+        return 1
+    if dask_run is not None and not (dask_run["identical_threads"]
+                                     and dask_run["identical_dask"]):
+        print("\nFAILED: the scale-out runs differ from the serial run", file=sys.stderr)
         return 1
     if not deterministic:
         print(f"\nFAILED: the engine's figures differ between 1 and {args.workers} workers",

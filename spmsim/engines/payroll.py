@@ -97,8 +97,10 @@ def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> Rol
     revenue = market.money_measures()  # none for managers: each deal counts once
     monthly_revenue = d.credit[revenue[0]] if len(revenue) == 1 else \
         sum((d.credit[m] for m in revenue), np.zeros(staff.active.shape))
-    attained = sum(_annual(d.credit[m]) for m in quota) if quota else \
-        np.zeros(year_share.shape)
+    annual = {m: _annual(d.credit[m]) for m in quota}  # each measure summed once
+    revenue_year = annual[revenue[0]] if len(revenue) == 1 and revenue[0] in annual else \
+        _annual(monthly_revenue)
+    attained = sum(annual.values()) if quota else np.zeros(year_share.shape)
     quota_total = sum(quota.values()) if quota else 0.0
     prizes = productivity = None
     ranked = [k for k, c in enumerate(plan.components) if c.ranked]
@@ -107,7 +109,7 @@ def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> Rol
         months_in = np.maximum(staff.active.sum(axis=-1), 1e-12)
         productivity = (staff.productivity * staff.active).sum(axis=-1) / months_in
     return RoleYear(
-        year_share=year_share, revenue=_annual(monthly_revenue),
+        year_share=year_share, revenue=revenue_year,
         quota=np.where(in_seat, quota_total, 0.0),
         attained=attained, variable_pay=_annual(monthly_pay),
         base_pay=np.broadcast_to(payout.base, year_share.shape),
