@@ -194,7 +194,7 @@ def replay(tx: Transactions) -> ReplayResult:
     """Evaluate every rep's plan on their credited deals."""
     groups = {key: _group(key, plan, tx) for key, plan in tx.plans.items()
               if (tx.roster["plan"] == key).any()}
-    order = {rep: i for i, rep in enumerate(tx.roster["rep_id"])}
+    order = {rep: i for i, rep in enumerate(dict.fromkeys(tx.roster["rep_id"]))}
 
     def collect(make, extra: list[str]) -> pd.DataFrame:
         frames = [make(g) for g in groups.values()]
