@@ -7,7 +7,7 @@ with the payout engine and returns the `RoleYear` arrays that `metrics` reduces.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -55,7 +55,41 @@ def _ramped(plan: Plan, quota: dict[str, np.ndarray], staff: Staffing,
 
 
 def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> RoleYear:
-    """Pay one role's reps under their plan and collect their annual figures."""
+    """Pay one role's reps under their plan (or plans, with planned changes) and collect
+    their annual figures."""
+    if role.plan_changes:
+        return _changed_year(role, market, d, months)
+    return _plan_year(role, market, d, months)
+
+
+def _changed_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> RoleYear:
+    """Each plan in force pays the credit of its days (separate segments); figures add up.
+
+    A change inside a month splits that month's credit by days."""
+    none = np.datetime64("NaT", "D")
+    parts = []
+    for plan, first, last in role.segments():
+        window = months.active_share(np.array([none if first is None else first], "M8[D]"),
+                                     np.array([none if last is None else last], "M8[D]"))[0]
+        staff = d.staff
+        seg = Staffing(start=staff.start, exit=staff.exit, active=staff.active * window,
+                       productivity=staff.productivity * window, new_hire=staff.new_hire,
+                       steady=staff.steady & bool(np.all(window == 1.0)))
+        draws = Draws(staff=seg, credit={m: c * window for m, c in d.credit.items()},
+                      counts={m: c * window for m, c in d.counts.items()})
+        parts.append(_plan_year(role.model_copy(update={"plan": plan, "plan_changes": ()}),
+                                market, draws, months))
+    full = parts[0]
+    add = ("revenue", "quota", "attained", "variable_pay", "base_pay", "on_target_incentive",
+           "ote", "monthly_revenue", "monthly_pay")
+    summed = {f: sum(getattr(p, f) for p in parts) for f in add}
+    prizes = [p.prizes for p in parts if p.prizes is not None]
+    return replace(full, year_share=sum(p.year_share for p in parts), active=d.staff.active,
+                   prizes=sum(prizes) if prizes else None, **summed)
+
+
+def _plan_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> RoleYear:
+    """Pay one role's reps under `role.plan` and collect their annual figures."""
     plan = role.plan
     step = MONTHS_PER_PERIOD[plan.payout_period]
     staff = d.staff
