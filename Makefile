@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml
 report: $(STAMP)
 	$(BIN)/spmsim validate $(PLANS)
 	$(BIN)/spmsim report scenarios/studies/default.yaml --pdf
+	$(BIN)/spmsim report scenarios/studies/q4_contest.yaml
 	$(BIN)/spmsim simulate scenarios/acme_baseline.yaml --out reports/acme_baseline
 	$(BIN)/spmsim simulate scenarios/acme_steeper_accelerator.yaml \
 		--out reports/acme_steeper_accelerator

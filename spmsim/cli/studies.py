@@ -7,16 +7,23 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from spmsim.cli.common import add_out, add_progress, add_reports, add_trials, whole
+from spmsim.cli.common import add_dask, add_out, add_progress, add_reports, add_trials, whole
 from spmsim.config import safe_name
 from spmsim.errors import SpmsimError
 
 
 def cmd_study(args) -> int:
     from spmsim.studies.study import run_study
+    from spmsim.studies.sweep.backends import open_backend
 
-    summary = run_study(args.study, args.out, trials=args.trials,
-                        progress=not args.no_progress)
+    dask = args.workers is not None or args.scheduler is not None
+    with open_backend(args.workers, args.scheduler) as backend:
+        if dask:
+            print(f"running on {backend.description}")
+            if backend.note:
+                print(f"note: {backend.note}")
+        summary = run_study(args.study, args.out, trials=args.trials,
+                            progress=not args.no_progress, backend=backend if dask else None)
     shown = ["variant", "status", *[c for c in ("cost_of_sales", "share_at_quota",
                                                   "variable_pay_p50", "variable_pay_p90",
                                                   "profit_after_comp") if c in summary],
@@ -141,6 +148,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     y.add_argument("study", help="study YAML file")
     add_out(y)
     add_trials(y, help="trials per variant (default: the study's)")
+    add_dask(y, what="each variant's trials")
     add_progress(y)
     y.set_defaults(func=cmd_study)
 
@@ -168,11 +176,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     w = sub.add_parser("sweep", help="sweep a study's parameters; Pareto front, chosen plan")
     w.add_argument("study", help="sweep study YAML file (with `sweep:`)")
     add_out(w, help="output folder (finished candidates are kept)")
-    where = w.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=whole(1, 1024),
-                       help="start a Dask LocalCluster of N processes")
-    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                       help="run on an existing Dask cluster")
+    add_dask(w, what="the candidates")
     add_trials(w, help="trials per candidate (default: the study's)")
     w.add_argument("--no-resume", action="store_true",
                    help="run every candidate again, even those finished in --out")

@@ -28,9 +28,9 @@ class Draws:
 
 
 def _annual(monthly: np.ndarray) -> np.ndarray:
-    """Sum over the last axis as a matrix-vector product (several times faster than .sum
-    over a short last axis)."""
-    return monthly @ np.ones(monthly.shape[-1])
+    """Sum over the short last axis. einsum's own loop is about 3x faster than .sum here
+    and, unlike a product with a vector of ones, starts no BLAS threads."""
+    return np.einsum("...m->...", monthly)
 
 
 def _to_periods(monthly: np.ndarray, months_per_period: int) -> np.ndarray:
@@ -113,16 +113,16 @@ def _plan_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> Ro
         quota_due={m: q for m, q in quota_due.items() if m in used},
         active=None if staff.always_active else active,
         counts={m: _to_periods(c, step) for m, c in d.counts.items() if m in per_deal},
-        new_hire=staff.new_hire)
+        new_hire=staff.new_hire, team=role.team_codes())
     payout = evaluate(plan, inputs)
     if step == 1:
         monthly_pay = payout.net_paid
     else:
         monthly_pay = np.zeros(staff.active.shape)
         monthly_pay[..., step - 1::step] = payout.net_paid
-    revenue = market.money_measures()
+    revenue = market.money_measures()  # none for managers: each deal counts once
     monthly_revenue = d.credit[revenue[0]] if len(revenue) == 1 else \
-        sum(d.credit[m] for m in revenue)
+        sum((d.credit[m] for m in revenue), np.zeros(staff.active.shape))
     attained = sum(_annual(d.credit[m]) for m in quota) if quota else \
         np.zeros(year_share.shape)
     quota_total = sum(quota.values()) if quota else 0.0
