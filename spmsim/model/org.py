@@ -255,6 +255,12 @@ class Role(Frozen):
             if not previous < change.effective_from <= cal.year_end:
                 raise ValueError(f"plan_changes[{i}].effective_from: a day after "
                                  f"{previous} and within the plan year (to {cal.year_end})")
+            starts = change.plan.calendar.bounds[:-1]
+            if change.plan.segments == "blend" and \
+                    np.datetime64(change.effective_from) not in starts:
+                raise ValueError(f"plan_changes[{i}].effective_from: the plan blends segments, "
+                                 "so the change falls on the first day of one of its pay "
+                                 "periods")
             if change.plan.year_start != self.plan.year_start:
                 raise ValueError(f"plan_changes[{i}].plan: its year starts "
                                  f"{change.plan.year_start}; the role's plan year starts "

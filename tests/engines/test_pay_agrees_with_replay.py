@@ -86,11 +86,14 @@ ENT = {**PLAN, "plan": "Enterprise", "payout_period": "quarter", "quota_weights"
                       {**PLAN["components"][1], "payout_period": None}]}
 
 
-@pytest.mark.parametrize("seed", [4, 5])
-def test_a_planned_promotion_pays_as_replay_of_dated_roster_rows(tmp_path: Path, seed: int):
+@pytest.mark.parametrize(("seed", "segments"), [(4, "separate"), (5, "separate"),
+                                               (6, "blend"), (7, "blend")])
+def test_a_planned_promotion_pays_as_replay_of_dated_roster_rows(tmp_path: Path, seed: int,
+                                                                 segments: str):
     # the whole role moves from SMB (monthly) to Enterprise (quarterly, holdback, ramp) on
-    # 1 July; replay: two roster rows per rep, each with its quota for its days
-    smb, ent = plan_from_dict(SMB), plan_from_dict(ENT)
+    # 1 July; replay: two roster rows per rep, each with its quota for its days (blend: the
+    # Enterprise quota for the whole time, as it judges the year's credit)
+    smb, ent = plan_from_dict(SMB), plan_from_dict({**ENT, "segments": segments})
     staff = _staff()
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     credit = rng.lognormal(np.log(QUOTA / 12), 0.8, (1, 3, 12)) * staff.active
@@ -105,7 +108,8 @@ def test_a_planned_promotion_pays_as_replay_of_dated_roster_rows(tmp_path: Path,
 
     h1 = np.r_[np.ones(6), np.zeros(6)]
     share1 = smb.calendar.year_share(staff.active[0] * h1)
-    share2 = smb.calendar.year_share(staff.active[0] * (1 - h1))
+    share2 = smb.calendar.year_share(staff.active[0] * (1 - h1)) if segments == "separate" \
+        else smb.calendar.year_share(staff.active[0])
     people = [("R0", "", ""), ("R1", "2027-04-01", ""), ("R2", "", "2027-08-31")]
     (tmp_path / "roster.csv").write_text(
         "rep_id,plan,start_date,end_date,effective_from,effective_to\n" + "".join(
