@@ -11,11 +11,17 @@ from spmsim.cli.common import add_dask, add_out, add_progress, add_reports, add_
 from spmsim.config import safe_name
 from spmsim.errors import SpmsimError
 
+# `spmsim study --check`: the run differs from the recorded outcome
+CHANGED = 3
+
 
 def cmd_study(args) -> int:
+    from spmsim.report.outcome import outcome_path, read_outcome
     from spmsim.studies.study import run_study
     from spmsim.studies.sweep.backends import open_backend
 
+    recorded = args.outcome or outcome_path(args.study)
+    expected = read_outcome(recorded, args.study) if args.check else None
     dask = args.workers is not None or args.scheduler is not None
     with open_backend(args.workers, args.scheduler) as backend:
         if dask:
@@ -36,7 +42,36 @@ def cmd_study(args) -> int:
     failed = (summary["status"] != "ok").sum()
     if failed:
         print(f"error: {failed} variant(s) failed (see status above)", file=sys.stderr)
-    return 1 if failed else 0
+    changed = _outcome(args, summary, recorded, expected)
+    return 1 if failed else CHANGED if changed else 0
+
+
+def _outcome(args, summary, recorded: Path, expected: dict | None) -> bool:
+    """--record: write the run's outcome; --check: compare it with the recorded one and
+    say what changed (True when something did)."""
+    from spmsim.report.outcome import changes, outcome, write_outcome
+    from spmsim.studies.study import load_study
+
+    if not (args.check or args.record):
+        return False
+    found = outcome(load_study(args.study), summary)
+    if args.record and (summary["status"] != "ok").any():
+        print(f"error: {recorded} not written: a run with a failed variant is not an outcome "
+              "to expect; fix the variant and record again", file=sys.stderr)
+        return False
+    if args.record:
+        print(f"wrote {write_outcome(recorded, found, args.study)} (the outcome --check expects)")
+        return False
+    assert expected is not None
+    diff = changes(expected, found)
+    if not diff:
+        print(f"outcome as recorded in {recorded}: recommendation and constraints unchanged")
+        return False
+    print(f"error: the study's outcome changed from {recorded}:\n" +
+          "\n".join(f"  {line}" for line in diff) +
+          f"\nReview the change; if it is intended, run `spmsim study {args.study} --out "
+          f"{args.out} --record` and commit {recorded}.", file=sys.stderr)
+    return True
 
 
 def _how_sure(meta_path: Path) -> str:
@@ -91,7 +126,8 @@ def _add_pdf(parser: argparse.ArgumentParser) -> None:
 
 def cmd_notebook(args) -> int:
     """Any shipped notebook as a report; `-p key=value` values are YAML, and a value that
-    names an existing file or folder is made absolute (the notebook runs in the repo root)."""
+    names an existing file or folder is made absolute (the notebook runs in the working
+    directory; the project's own notebooks/ copy is preferred to the shipped one)."""
     from spmsim.overrides import parse_assignment
     from spmsim.report.build import render_notebook
 
@@ -149,6 +185,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_out(y)
     add_trials(y, help="trials per variant (default: the study's)")
     add_dask(y, what="each variant's trials")
+    expect = y.add_mutually_exclusive_group()
+    expect.add_argument("--check", action="store_true",
+                        help="exit 3 when the recommendation or a constraint's verdict differs "
+                             "from the recorded outcome (for CI)")
+    expect.add_argument("--record", action="store_true",
+                        help="record this run's outcome for --check")
+    y.add_argument("--outcome", type=Path, help="the recorded outcome file (default: "
+                                                "outcomes/<study file> beside the study)")
     add_progress(y)
     y.set_defaults(func=cmd_study)
 
@@ -164,7 +208,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     o.set_defaults(func=cmd_report)
 
     n = sub.add_parser("notebook", help="run any notebook with parameters into an HTML report")
-    n.add_argument("notebook", help="a shipped notebook's name (quota_study) or a path")
+    n.add_argument("notebook", help="a notebook's name (quota_study: the project's "
+                                  "notebooks/ copy, else the shipped one) or a path")
     n.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter (VALUE read as YAML); repeat")
     n.add_argument("--name", help="report file name without .html (default: the notebook's)")

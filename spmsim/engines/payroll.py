@@ -13,7 +13,7 @@ import numpy as np
 
 from spmsim.calendar import MONTHS_PER_PERIOD, PlanCalendar
 from spmsim.engines.metrics import RoleYear
-from spmsim.model.market import Market
+from spmsim.model.market import Market, TeamMarket
 from spmsim.model.org import Role, Staffing
 from spmsim.plans import Plan, PlanInputs, basis, evaluate
 
@@ -52,6 +52,14 @@ def _ramped(plan: Plan, quota: dict[str, np.ndarray], staff: Staffing,
     due = np.broadcast_to(basis.due(plan.calendar, plan.quota_weights, active), shape)
     due = due * basis.ramp_factor(plan.calendar, plan.ramp_quota, tenure)
     return {m: np.asarray(q)[..., None] * due for m, q in quota.items()}
+
+
+def _teams(role: Role, market: Market) -> np.ndarray | None:
+    """Team of each slot for `credit: team` components: the role's teams; a manager, whose
+    credit is already their team's, is a team of one."""
+    if role.team_size is None and isinstance(market, TeamMarket):
+        return np.arange(role.slots)
+    return role.team_codes()
 
 
 def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> RoleYear:
@@ -128,7 +136,7 @@ def _plan_year(role: Role, market: Market, d: Draws, months: PlanCalendar,
         quota_due={m: q for m, q in quota_due.items() if m in used},
         active=None if staff.always_active else active,
         counts={m: _to_periods(c, step) for m, c in d.counts.items() if m in per_deal},
-        new_hire=staff.new_hire, team=role.team_codes(),
+        new_hire=staff.new_hire, team=_teams(role, market),
         paid_from=None if paid_from is None else np.asarray(paid_from))
     payout = evaluate(plan, inputs)
     if step == 1:

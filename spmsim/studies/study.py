@@ -47,6 +47,7 @@ from spmsim.studies.winners import (
     study_changes,
     winners_and_losers,
 )
+from spmsim.versions import versions
 
 # metric name -> (summary row, direction shown in the report)
 METRICS = {
@@ -348,6 +349,6 @@ def _run(study: Study, path: Path, out: Path, trials: int | None, progress: bool
             "engine": study.engine, "trials": trials or study.trials, "current": study.current,
             "comparison": None if diff is None else diff.as_dict(),
             "descriptions": {name: v.description for name, v in study.variants.items()},
-            "study_spec": json.loads(study.model_dump_json())}
+            "study_spec": json.loads(study.model_dump_json()), **versions()}
     atomic_write_text(out / "study.json", json.dumps(meta, indent=2) + "\n")
     return summary
