@@ -139,7 +139,7 @@ class NaivePlan:
     bonus_target: float
     curve: list[tuple[float, float]]
     plan_cap: float
-    due_to_date: list[float]  # share of the annual quota due by each period's end
+    due_to_date: list[float] | None  # share of the annual quota due by each period's end
 
     @classmethod
     def of(cls, plan: Plan) -> NaivePlan:
@@ -160,21 +160,23 @@ class NaivePlan:
 
 
 def _due_to_date(plan: Plan) -> list[float]:
-    """1.0 every period on the annual basis; days to date / days in the year when prorated."""
+    """None on the annual basis; days to date / days in the year when prorated."""
     if plan.basis == "annual":
-        return [1.0] * plan.calendar.n_periods
+        return None
     days = plan.calendar.period_days
     return list(np.cumsum(days) / days.sum())
 
 
-def naive_commission(ytd: float, quota: float, p: NaivePlan, share: float = 1.0) -> float:
-    """Marginal tiers on YTD credit against the quota to date (quota x share), each band of
+def naive_commission(ytd: float, quota: float, p: NaivePlan, share: float | None = None) -> float:
+    """Marginal tiers on YTD credit against the quota (to date: quota x share), each band of
     attainment paid at its rate x base rate; the cap is on the year's target."""
-    quota = quota * share
+    target = p.commission_target
+    if share is not None:
+        quota, target = quota * share, target * share
     attainment = ytd / quota
     if attainment < p.threshold:
         return 0.0
-    base_rate = p.commission_target * share / quota  # currency per unit of credit at rate 1.0
+    base_rate = target / quota  # currency per unit of credit at rate 1.0
     earned, lower = 0.0, 0.0
     for upper, rate in p.tiers:
         top = attainment if upper is None else min(attainment, upper)
@@ -199,6 +201,11 @@ def naive_curve(attainment: float, curve: list[tuple[float, float]]) -> float:
 
 def naive_row(row: pd.Series, p: NaivePlan) -> float:
     """Total earned YTD for one (trial, rep, period) row, after the plan cap."""
+    if p.due_to_date is None:  # the annual basis: the calculation measured since 2026-11
+        commission = naive_commission(row["ytd_new_arr"], row["quota_new_arr"], p)
+        bonus = p.bonus_target * naive_curve(row["ytd_renewals"] / row["quota_renewals"],
+                                             p.curve)
+        return min(commission + bonus, p.plan_cap)
     share = p.due_to_date[int(row["period"])]
     commission = naive_commission(row["ytd_new_arr"], row["quota_new_arr"], p, share)
     bonus = p.bonus_target * share * naive_curve(

@@ -7,7 +7,7 @@ with the payout engine and returns the `RoleYear` arrays that `metrics` reduces.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -63,7 +63,56 @@ def _teams(role: Role, market: Market) -> np.ndarray | None:
 
 
 def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> RoleYear:
-    """Pay one role's reps under their plan and collect their annual figures."""
+    """Pay one role's reps under their plan (or plans, with planned changes) and collect
+    their annual figures."""
+    if role.plan_changes:
+        return _changed_year(role, market, d, months)
+    return _plan_year(role, market, d, months)
+
+
+def _window(d: Draws, window: np.ndarray) -> Draws:
+    """The draws of the days in `window`, a share of each month (12,)."""
+    staff = d.staff
+    seg = Staffing(start=staff.start, exit=staff.exit, active=staff.active * window,
+                   productivity=staff.productivity * window, new_hire=staff.new_hire,
+                   steady=staff.steady & bool(np.all(window == 1.0)))
+    return Draws(staff=seg, credit={m: c * window for m, c in d.credit.items()},
+                 counts={m: c * window for m, c in d.counts.items()})
+
+
+def _changed_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> RoleYear:
+    """Each plan in force pays the credit of its days (separate segments); figures add up.
+
+    A change inside a month splits that month's credit by days. A plan that blends
+    segments is paid as evaluated on the year's credit from its start (its days and
+    figures are still its own window's)."""
+    none = np.datetime64("NaT", "D")
+    parts = []
+    for plan, first, last in role.segments():
+        on = role.model_copy(update={"plan": plan, "plan_changes": ()})
+        end = np.array([none if last is None else last], "M8[D]")
+        window = months.active_share(np.array([none if first is None else first], "M8[D]"),
+                                     end)[0]
+        part = _plan_year(on, market, _window(d, window), months)
+        if first is not None and plan.segments == "blend":
+            since_start = months.active_share(np.array([none], "M8[D]"), end)[0]
+            paid_from = int(plan.calendar.period_index(np.array([first], "M8[D]"))[0])
+            blended = _plan_year(on, market, _window(d, since_start), months, paid_from)
+            part = replace(part, variable_pay=blended.variable_pay,
+                           monthly_pay=blended.monthly_pay, prizes=blended.prizes)
+        parts.append(part)
+    add = ("revenue", "quota", "attained", "variable_pay", "base_pay", "on_target_incentive",
+           "ote", "monthly_revenue", "monthly_pay")
+    summed = {f: sum(getattr(p, f) for p in parts) for f in add}
+    prizes = [p.prizes for p in parts if p.prizes is not None]
+    return replace(parts[0], year_share=sum(p.year_share for p in parts),
+                   active=d.staff.active, prizes=sum(prizes) if prizes else None, **summed)
+
+
+def _plan_year(role: Role, market: Market, d: Draws, months: PlanCalendar,
+               paid_from: int | None = None) -> RoleYear:
+    """Pay one role's reps under `role.plan` and collect their annual figures (a blended
+    segment: paid from period `paid_from` on)."""
     plan = role.plan
     step = MONTHS_PER_PERIOD[plan.payout_period]
     staff = d.staff
@@ -87,7 +136,8 @@ def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> Rol
         quota_due={m: q for m, q in quota_due.items() if m in used},
         active=None if staff.always_active else active,
         counts={m: _to_periods(c, step) for m, c in d.counts.items() if m in per_deal},
-        new_hire=staff.new_hire, team=_teams(role, market))
+        new_hire=staff.new_hire, team=_teams(role, market),
+        paid_from=None if paid_from is None else np.asarray(paid_from))
     payout = evaluate(plan, inputs)
     if step == 1:
         monthly_pay = payout.net_paid

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from spmsim.data.assignments import windows
+from spmsim.errors import InputError
 from spmsim.plans import Plan, basis
 
 
@@ -29,6 +30,37 @@ def members(roster: pd.DataFrame, key: str) -> tuple[pd.DataFrame, np.ndarray]:
     member = np.full(len(roster), -1)
     member[on] = pos[rows["rep_id"]].to_numpy()
     return latest, member
+
+
+def blended(plan: Plan, roster: pd.DataFrame, member: np.ndarray,
+            n: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """(member of each roster row counting the rows before a member joined this plan,
+    first period each member is paid), for `segments: blend`; (member, None) otherwise.
+
+    A blended member joins on the first day of one of the plan's periods, so no period is
+    paid by two plans."""
+    if plan.segments != "blend":
+        return member, None
+    lo, _ = windows(roster)
+    on = member >= 0
+    joined = pd.Series(lo[on]).groupby(member[on]).min().reindex(range(n)).to_numpy()
+    joined = joined.astype("datetime64[D]")
+    reps = roster["rep_id"].to_numpy()
+    first_row = pd.Series(np.flatnonzero(on)).groupby(member[on]).first().reindex(range(n))
+    owner = pd.Series(np.arange(n), index=reps[first_row.to_numpy()])
+    extended = member.copy()
+    earlier = ~on & pd.Series(reps).isin(owner.index).to_numpy()
+    mine = owner.reindex(reps[earlier]).to_numpy()
+    extended[np.flatnonzero(earlier)[lo[earlier] < joined[mine]]] = \
+        mine[lo[earlier] < joined[mine]]
+    start = np.clip(plan.calendar.period_index(joined), 0, None)
+    late = joined > plan.calendar.bounds[0]
+    off = late & (plan.calendar.bounds[start] != joined)
+    if off.any():
+        raise InputError("roster", f"plan {plan.plan!r} blends segments (`segments: blend`): "
+                         f"a rep joins it on the first day of one of its pay periods, not on "
+                         f"{joined[off][0]}; move the row's effective_from or use `separate`")
+    return extended, np.where(late, start, 0)
 
 
 def active(plan: Plan, roster: pd.DataFrame, member: np.ndarray, n: int) -> np.ndarray:
@@ -51,14 +83,15 @@ def _span_share(plan: Plan, roster: pd.DataFrame, member: np.ndarray, n: int) ->
 
 
 def quotas(plan: Plan, roster: pd.DataFrame, quota_rows: pd.DataFrame, member: np.ndarray,
-           on_plan: np.ndarray, tenure_start: np.ndarray) -> tuple[dict, dict]:
+           on_plan: np.ndarray, tenure_start: np.ndarray,
+           spans: np.ndarray | None = None) -> tuple[dict, dict]:
     """(annual quota per measure (members,), dated schedules per measure (members, P)).
 
     A schedule is made only where it changes something: relief rows or a ramp quota.
     """
     n, cal = on_plan.shape[0], plan.calendar
     days = cal.period_days
-    span = _span_share(plan, roster, member, n)
+    span = _span_share(plan, roster, member if spans is None else spans, n)
     leave = np.divide((on_plan * days).sum(-1), (span * days).sum(-1),
                       out=np.ones(n), where=(span * days).sum(-1) > 0)
     rows = quota_rows.assign(member=member[quota_rows["row"].to_numpy()])

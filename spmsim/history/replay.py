@@ -98,7 +98,8 @@ def _team_codes(roster: pd.DataFrame) -> np.ndarray:
 def _group(key: str, plan: Plan, tx: Transactions) -> PlanGroup:
     roster = tx.roster
     reps, member = assignments.members(roster, key)
-    deal_member = member[tx.deals["row"].to_numpy()]
+    counted, paid_from = assignments.blended(plan, roster, member, len(reps))
+    deal_member = counted[tx.deals["row"].to_numpy()]
     mine = deal_member >= 0
     own = _measure_arrays(plan, tx.deals[mine], deal_member[mine], len(reps))
     # team totals over the whole roster, binned in this plan's periods, then read per member
@@ -109,13 +110,14 @@ def _group(key: str, plan: Plan, tx: Transactions) -> PlanGroup:
     member_codes = codes[reps["_row"].to_numpy()]
     team = {field: {m: a[member_codes] for m, a in arrays.items()}
             for field, arrays in team_all.items()}
-    active = assignments.active(plan, roster, member, len(reps))
+    active = assignments.active(plan, roster, counted, len(reps))
     first_start = roster.groupby("rep_id")["start_date"].min()
     start = reps["rep_id"].map(first_start)
     quota, quota_due = assignments.quotas(plan, roster, tx.quotas, member, active,
-                                          assignments.tenure_start(plan, start))
+                                          assignments.tenure_start(plan, start), counted)
     hired = start.to_numpy("datetime64[D]") > np.datetime64(plan.year_start)
     inputs = PlanInputs(quota=quota, quota_due=quota_due, active=active, new_hire=hired,
+                        paid_from=paid_from,
                         team_inputs=PlanInputs(**team), **own)
     return PlanGroup(key, plan, reps.drop(columns="_row"), inputs, evaluate(plan, inputs))
 
@@ -194,7 +196,7 @@ def replay(tx: Transactions) -> ReplayResult:
     """Evaluate every rep's plan on their credited deals."""
     groups = {key: _group(key, plan, tx) for key, plan in tx.plans.items()
               if (tx.roster["plan"] == key).any()}
-    order = {rep: i for i, rep in enumerate(tx.roster["rep_id"])}
+    order = {rep: i for i, rep in enumerate(dict.fromkeys(tx.roster["rep_id"]))}
 
     def collect(make, extra: list[str]) -> pd.DataFrame:
         frames = [make(g) for g in groups.values()]

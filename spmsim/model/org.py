@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import cached_property
 from typing import Literal
 
@@ -73,6 +74,18 @@ class Attrition(Frozen):
         """Holders modelled per seat: the incumbent plus successors."""
         refill = self.annual > 0 and self.backfill_months is not None
         return 1 + (self.backfills if refill else 0)
+
+
+class PlanChange(Frozen):
+    """The role's reps move to another plan on a date (a promotion wave, next half's plan).
+
+    Each plan pays on the credit booked while it is in force, with TI and (prorated) quota
+    for its days: separate segments, as replay pays dated roster rows on different plans.
+    """
+
+    effective_from: date = Field(description="first day on the new plan")
+    plan: Plan
+    plan_file: str | None = Field(None, description="where the plan was read")
 
 
 class Hire(Frozen):
@@ -231,6 +244,36 @@ class Role(Frozen):
         None, ge=1, description="seats per team, in seat order (the last team may be "
         "smaller): pays `credit: team` components on the team's credit and gives a manager "
         "role (market `model: team`) its teams")
+    plan_changes: tuple[PlanChange, ...] = Field(
+        (), description="planned plan changes on dates, in date order")
+
+    @model_validator(mode="after")
+    def _changes_in_the_year(self) -> Role:
+        cal = self.plan.calendar
+        previous = self.plan.year_start
+        for i, change in enumerate(self.plan_changes):
+            if not previous < change.effective_from <= cal.year_end:
+                raise ValueError(f"plan_changes[{i}].effective_from: a day after "
+                                 f"{previous} and within the plan year (to {cal.year_end})")
+            starts = change.plan.calendar.bounds[:-1]
+            if change.plan.segments == "blend" and \
+                    np.datetime64(change.effective_from) not in starts:
+                raise ValueError(f"plan_changes[{i}].effective_from: the plan blends segments, "
+                                 "so the change falls on the first day of one of its pay "
+                                 "periods")
+            if change.plan.year_start != self.plan.year_start:
+                raise ValueError(f"plan_changes[{i}].plan: its year starts "
+                                 f"{change.plan.year_start}; the role's plan year starts "
+                                 f"{self.plan.year_start}")
+            previous = change.effective_from
+        return self
+
+    def segments(self) -> list[tuple[Plan, date | None, date | None]]:
+        """(plan, first day, last day) in force, None for the year's ends."""
+        starts = [None, *(c.effective_from for c in self.plan_changes)]
+        plans = [self.plan, *(c.plan for c in self.plan_changes)]
+        ends = [s - timedelta(days=1) for s in starts[1:]] + [None]
+        return list(zip(plans, starts, ends, strict=True))
 
     @model_validator(mode="after")
     def _territories_fit(self) -> Role:

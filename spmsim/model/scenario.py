@@ -162,6 +162,20 @@ def _is_score(plan: Plan, measure: str) -> bool:
 
 # ---- reading files -------------------------------------------------------------------
 
+def _inline_plan(holder: object, folder: Path, source: Path, where: str) -> None:
+    """Replace a `plan:` file name in `holder` by the file's mapping, noting the file."""
+    if not (isinstance(holder, dict) and isinstance(holder.get("plan"), str)):
+        return
+    plan_path = folder / holder["plan"]
+    if not plan_path.is_file():
+        raise InputError(source, [Problem(f"{where}.plan", f"no plan file {plan_path} (paths "
+                                          "are relative to this file)")])
+    holder["plan_file"] = str(plan_path)
+    holder["plan"] = read_yaml(plan_path)
+    if not isinstance(holder["plan"], dict):
+        raise InputError(plan_path, f"a plan file is a mapping ({where}.plan)")
+
+
 def resolve_files(tree: dict, source: Path) -> None:
     """Inline each role's plan file and make the other files a tree names (history,
     territory accounts and alignments) absolute, relative paths being taken from the
@@ -170,16 +184,10 @@ def resolve_files(tree: dict, source: Path) -> None:
     folder = source.resolve().parent
     roles = (tree.get("org") or {}).get("roles") or {}
     for name, role in roles.items() if isinstance(roles, dict) else ():
-        if isinstance(role, dict) and isinstance(role.get("plan"), str):
-            plan_path = folder / role["plan"]
-            if not plan_path.is_file():
-                raise InputError(source, [Problem(f"org.roles.{name}.plan", f"no plan file "
-                                                  f"{plan_path} (paths are relative to this "
-                                                  "file)")])
-            role["plan_file"] = str(plan_path)
-            role["plan"] = read_yaml(plan_path)
-            if not isinstance(role["plan"], dict):
-                raise InputError(plan_path, f"a plan file is a mapping (org.roles.{name}.plan)")
+        _inline_plan(role, folder, source, f"org.roles.{name}")
+        changes = role.get("plan_changes") if isinstance(role, dict) else None
+        for i, change in enumerate(changes if isinstance(changes, list) else ()):
+            _inline_plan(change, folder, source, f"org.roles.{name}.plan_changes[{i}]")
     for container, key, _ in named_files(tree):
         container[key] = str(folder / container[key])
 
@@ -237,6 +245,19 @@ def _clean_loc(loc: tuple) -> tuple:
     return tuple(out)
 
 
+def _planned(change: object, source, where: str, errors: list) -> object:
+    """A plan change with its plan validated (errors name the plan file)."""
+    if not (isinstance(change, dict) and isinstance(change.get("plan"), dict)):
+        return change
+    change = dict(change)
+    try:
+        change["plan"] = plan_from_dict(change["plan"], f"{change.get('plan_file') or source}"
+                                                        f" ({where}.plan)")
+    except InputError as e:
+        errors.append(e)
+    return change
+
+
 def scenario_from_tree(tree: dict, source: str | Path = "<scenario>") -> Scenario:
     """Validate a scenario tree; plan errors name the plan file, the rest the scenario."""
     tree = dict(tree)
@@ -251,6 +272,10 @@ def scenario_from_tree(tree: dict, source: str | Path = "<scenario>") -> Scenari
                     role["plan"] = plan_from_dict(role["plan"], where)
                 except InputError as e:
                     errors.append(e)
+                if isinstance(role.get("plan_changes"), list):
+                    role["plan_changes"] = [
+                        _planned(c, source, f"org.roles.{name}.plan_changes[{i}]", errors)
+                        for i, c in enumerate(role["plan_changes"])]
                 roles[name] = role
         if errors:
             raise InputErrors(errors)

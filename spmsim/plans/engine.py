@@ -25,6 +25,9 @@ class PlanInputs:
     Attributes:
         credit: credited amount per measure and period (a rep's share after splits).
         quota: annual quota per measure, broadcastable to (..., reps).
+        paid_from: first period each rep is paid by this plan, broadcastable to (...,
+            reps): a blended segment is evaluated on the year's credit since its start and
+            pays what it earns from that period on (None: from the first).
         quota_due: quota due in each period per measure, (..., reps, periods): a dated
             schedule (relief from a date, a ramp quota, a leave) that replaces `quota` for
             its measure; the annual quota is its sum and gates judge its share to date.
@@ -47,6 +50,7 @@ class PlanInputs:
     credit: Mapping[str, np.ndarray]
     quota: Mapping[str, np.ndarray] = field(default_factory=dict)
     quota_due: Mapping[str, np.ndarray] = field(default_factory=dict)
+    paid_from: np.ndarray | None = None
     active: np.ndarray | None = None
     cancelled: Mapping[str, np.ndarray] = field(default_factory=dict)
     counts: Mapping[str, np.ndarray] = field(default_factory=dict)
@@ -299,6 +303,18 @@ def _payable(plan: Plan, earned: np.ndarray, total: np.ndarray,
     return payable, deferred, held, due
 
 
+def _from_period(to_date: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """To-date figures counted from period `start` (..., P): nothing before it, and the
+    value before it taken off after (start 0: unchanged)."""
+    n = to_date.shape[-1]
+    t = np.arange(n)
+    before = np.take_along_axis(
+        to_date, np.broadcast_to(np.maximum(start - 1, 0)[..., None],
+                                 to_date.shape[:-1] + (1,)), axis=-1)
+    before = np.where((start > 0)[..., None], before, 0.0)
+    return np.where(t >= start[..., None], to_date - before, 0.0)
+
+
 def _has_cancellations(inputs: PlanInputs | None) -> bool:
     """Any cancelled credit or deals, the rep's own or in precomputed team totals."""
     if inputs is None:
@@ -334,6 +350,10 @@ def evaluate(plan: Plan, inputs: PlanInputs) -> Payout:
         raw = (1.0 - share) * raw + share * raw_without
         total = (1.0 - share) * total + share * total_without
         earned = earned - clawback
+    if inputs.paid_from is not None:  # blended segment: pay only what accrues from then on
+        start = np.broadcast_to(np.asarray(inputs.paid_from), lead)
+        earned, clawback, raw, total = (_from_period(a, start)
+                                        for a in (earned, clawback, raw, total))
     payable, deferred, held, due = _payable(plan, earned, total, inputs.active, lead)
     paid = np.array(due, dtype=float)  # the YTD increment of each period
     paid[..., 1:] -= due[..., :-1]

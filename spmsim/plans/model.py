@@ -62,6 +62,12 @@ class Plan(Frozen):
     draw: Draw | None = None
     clawback: Clawback | None = None
     holdback: Holdback | None = None
+    segments: Literal["separate", "blend"] = Field(
+        "separate", description="a rep who joins this plan mid-year from another: separate "
+        "(judged on credit and quota from the change on) or blend (attainment carries: credit "
+        "since the year's start against this plan's quota for the whole time; pays what it "
+        "earns from the change on)"
+    )
     ramp_quota: tuple[float, ...] | None = Field(
         None, description="share of the full quota due in a new hire's tenure months 1, 2, "
         "...; in full after the last"

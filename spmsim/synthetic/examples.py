@@ -129,9 +129,43 @@ def _assemble(rng, roster, deals, quotas, start, end) -> dict[str, pd.DataFrame]
     cols = ["deal_id", "rep_id", "date", "measure", "amount", "split", "cancel_date"]
     mgr_quotas = _manager_quotas(roster, pd.DataFrame(quotas, columns=["rep_id", "measure",
                                                                        "quota"]))
-    return {"roster": roster, "deals": df[cols].reset_index(drop=True),
-            "quotas": pd.concat([pd.DataFrame(quotas, columns=["rep_id", "measure", "quota"]),
-                                 mgr_quotas], ignore_index=True)}
+    return _dated_changes({
+        "roster": roster, "deals": df[cols].reset_index(drop=True),
+        "quotas": pd.concat([pd.DataFrame(quotas, columns=["rep_id", "measure", "quota"]),
+                             mgr_quotas], ignore_index=True)})
+
+
+# Dated assignments in the example year (drawn deals unchanged): SMB03 is promoted to the
+# enterprise plan on 1 July; ENT08 moves from the west team to the east on 1 October and
+# hands accounts to ENT13, with 150,000 of quota relief from that day.
+PROMOTION = ("SMB03", "2027-07-01", "enterprise_ae", "ent-east")
+TERRITORY = ("ENT08", "2027-10-01", "ent-east", -150_000.0, "territory change: accounts to ENT13")
+
+
+def _dated_changes(data: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    roster, quotas = data["roster"].copy(), data["quotas"].copy()
+    roster["effective_from"], roster["effective_to"] = "", ""
+    quotas["from"], quotas["reason"] = "", ""
+    rep, day, plan, team = PROMOTION
+    before = str(np.datetime64(day) - 1)
+    roster.loc[roster["rep_id"] == rep, "effective_to"] = before
+    h1 = (np.datetime64(before) - YEAR_START).astype(int) + 1
+    mine = (quotas["rep_id"] == rep) & (quotas["measure"] == "new_arr")
+    quotas.loc[mine, "quota"] = round(ROLES["smb"].quota["new_arr"] * h1 / 365, -3)
+    new = {"rep_id": rep, "plan": plan, "team": team, "start_date": "", "end_date": "",
+           "effective_from": day, "effective_to": ""}
+    quota = round(ROLES["ent"].quota["new_arr"] * (365 - h1) / 365, -3)
+    rows = [pd.DataFrame([new]), ]
+    changes = [pd.DataFrame([{"rep_id": rep, "measure": "new_arr", "quota": quota,
+                              "from": day, "reason": ""}])]
+    rep, day, team, relief, reason = TERRITORY
+    moved = roster[roster["rep_id"] == rep].assign(team=team, effective_from=day)
+    roster.loc[roster["rep_id"] == rep, "effective_to"] = str(np.datetime64(day) - 1)
+    rows.append(moved)
+    changes.append(pd.DataFrame([{"rep_id": rep, "measure": "new_arr", "quota": relief,
+                                  "from": day, "reason": reason}]))
+    return {"roster": pd.concat([roster, *rows], ignore_index=True), "deals": data["deals"],
+            "quotas": pd.concat([quotas, *changes], ignore_index=True)}
 
 
 def _splits(rng, df: pd.DataFrame, roster: pd.DataFrame) -> pd.DataFrame:

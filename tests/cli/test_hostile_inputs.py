@@ -126,8 +126,8 @@ def test_misspelt_cancel_date_is_refused_not_ignored(tmp_path):
 
 
 @pytest.mark.parametrize("name, header, extra", [
-    ("quotas", "rep_id,measure,quota", "region"),
-    ("roster", "rep_id,plan,team,start_date,end_date", "strt_date"),
+    ("quotas", "rep_id,measure,quota,from,reason", "region"),
+    ("roster", "rep_id,plan,team,start_date,end_date,effective_from,effective_to", "strt_date"),
 ])
 def test_unknown_columns_refused_in_every_file(tmp_path, name, header, extra):
     path = tmp_path / f"{name}.csv"

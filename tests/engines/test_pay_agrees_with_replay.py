@@ -75,3 +75,55 @@ def test_simulated_pay_equals_replay_of_the_same_credit(tmp_path: Path, seed: in
     assert replayed.deferred_ytd[:, 0].max() > 0
     assert replayed.held_ytd[2, 7] == 0 and replayed.held_ytd[2, 6] > 0
     assert sim.quota[0, 1] < QUOTA * share[1]
+
+
+SMB = {"plan": "SMB", "ote": 100_000, "base_share": 0.5, "payout_period": "month",
+       "year_start": "2027-01-01", "components": [
+           {"name": "New ARR", "type": "commission", "measure": "new_arr", "weight": 1.0,
+            "threshold": 0.3, "tiers": [{"upto": 1.0, "rate": 1.0}, {"rate": 1.5}]}]}
+ENT = {**PLAN, "plan": "Enterprise", "payout_period": "quarter", "quota_weights": None,
+       "components": [{**PLAN["components"][0], "threshold": 0.5},
+                      {**PLAN["components"][1], "payout_period": None}]}
+
+
+@pytest.mark.parametrize(("seed", "segments"), [(4, "separate"), (5, "separate"),
+                                               (6, "blend"), (7, "blend")])
+def test_a_planned_promotion_pays_as_replay_of_dated_roster_rows(tmp_path: Path, seed: int,
+                                                                 segments: str):
+    # the whole role moves from SMB (monthly) to Enterprise (quarterly, holdback, ramp) on
+    # 1 July; replay: two roster rows per rep, each with its quota for its days (blend: the
+    # Enterprise quota for the whole time, as it judges the year's credit)
+    smb, ent = plan_from_dict(SMB), plan_from_dict({**ENT, "segments": segments})
+    staff = _staff()
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    credit = rng.lognormal(np.log(QUOTA / 12), 0.8, (1, 3, 12)) * staff.active
+    role = Role.model_validate({"headcount": 3, "plan": smb, "quota": {"new_arr": QUOTA},
+                                "plan_changes": [{"effective_from": "2027-07-01",
+                                                  "plan": ent}]})
+    market = PipelineMarket.model_validate(
+        {"model": "pipeline", "measures": {"new_arr": {"deals_per_month": 1,
+                                                       "size": {"median": 1000, "sigma": 0.5}}}})
+    sim = role_year(role, market, Draws(staff=staff, credit={"new_arr": credit}, counts={}),
+                    PlanCalendar(smb.year_start, "month"))
+
+    h1 = np.r_[np.ones(6), np.zeros(6)]
+    share1 = smb.calendar.year_share(staff.active[0] * h1)
+    share2 = smb.calendar.year_share(staff.active[0] * (1 - h1)) if segments == "separate" \
+        else smb.calendar.year_share(staff.active[0])
+    people = [("R0", "", ""), ("R1", "2027-04-01", ""), ("R2", "", "2027-08-31")]
+    (tmp_path / "roster.csv").write_text(
+        "rep_id,plan,start_date,end_date,effective_from,effective_to\n" + "".join(
+            f"{r},smb,{s},{e},,2027-06-30\n{r},ent,{s},{e},2027-07-01,\n" for r, s, e in people))
+    (tmp_path / "quotas.csv").write_text("rep_id,measure,quota,from\n" + "".join(
+        f"R{r},new_arr,{float(QUOTA * share1[r])!r},\n"
+        f"R{r},new_arr,{float(QUOTA * share2[r])!r},2027-07-01\n" for r in range(3)))
+    (tmp_path / "deals.csv").write_text("deal_id,rep_id,date,measure,amount\n" + "".join(
+        f"D{r}-{m},R{r},2027-{m + 1:02d}-15,new_arr,{float(credit[0, r, m])!r}\n"
+        for r in range(3) for m in range(12) if credit[0, r, m] > 0))
+    tx = load_transactions({"smb": smb, "ent": ent}, tmp_path / "deals.csv",
+                           tmp_path / "quotas.csv", tmp_path / "roster.csv")
+    groups = replay(tx).groups
+    monthly = groups["smb"].payout.net_paid.copy()
+    monthly[:, 2::3] += groups["ent"].payout.net_paid
+    np.testing.assert_allclose(sim.monthly_pay[0], monthly, rtol=1e-12, atol=1e-9)
+    assert groups["ent"].payout.net_paid.any() and groups["smb"].payout.net_paid.any()

@@ -173,3 +173,38 @@ def test_a_plan_change_on_day_one_equals_the_new_plan_all_year(tmp_path, deals, 
     np.testing.assert_array_equal(changed.groups["ent"].payout.net_paid,
                                   alone.groups["ent"].payout.net_paid)
     assert not changed.groups["smb"].payout.net_paid.any()
+
+
+BLEND_PLANS = {"smb": plan("SMB", 100_000),
+               "ent": plan("Enterprise", 200_000, basis="annual", segments="blend",
+                           component={"tiers": [{"upto": 1.0, "rate": 1.0}, {"rate": 2.0}]})}
+
+
+@pytest.mark.parametrize(("segments", "ent_paid"), [
+    # blend: Enterprise judges the whole year's credit against its year quota 1,200,000,
+    # TI 100,000 (rate 0.0833): at June 500,000 -> 41,666.67 (the SMB plan's time); at
+    # September 1,400,000 -> 100,000 + 200,000 x 0.1667 = 133,333.33; it pays the
+    # difference from Q3 on: 91,666.67
+    ("blend", [0, 0, 133_333.333333 - 41_666.666667, 0]),
+    # separate: its own credit 900,000 against 600,000 for H2, TI 100,000 x 184/365 =
+    # 50,410.96 (rate 0.0840): 50,410.96 + 300,000 x 0.1680 = 100,821.92
+    ("separate", [0, 0, 2 * 100_000 * 184 / 365, 0]),
+])
+def test_blend_carries_attainment_into_the_new_plan_separate_does_not(tmp_path, segments,
+                                                                      ent_paid):
+    plans = {**BLEND_PLANS, "ent": BLEND_PLANS["ent"].model_copy(update={"segments": segments})}
+    quota = 1_200_000 if segments == "blend" else 600_000
+    result = run(tmp_path, ["B,smb,,,,,2027-06-30", "B,ent,,,,2027-07-01,"],
+                 ["B,new_arr,300000,,", f"B,new_arr,{quota},2027-07-01,"],
+                 ["D1,B,2027-03-10,new_arr,500000", "D2,B,2027-09-10,new_arr,900000"], plans)
+    # SMB pays its own half either way: 500,000 x 24,794.52 / 300,000 = 41,324.20
+    assert paid(result, "B", "smb") == pytest.approx([500_000 * 50_000 * 181 / 365 / 300_000,
+                                                      0, 0, 0], abs=CENT)
+    assert paid(result, "B", "ent") == pytest.approx(ent_paid, abs=CENT)
+
+
+def test_a_blended_plan_is_joined_on_a_period_start(tmp_path):
+    with pytest.raises(InputError, match="first day of one of its pay periods"):
+        run(tmp_path, ["B,smb,,,,,2027-07-14", "B,ent,,,,2027-07-15,"],
+            ["B,new_arr,300000,,", "B,new_arr,1200000,2027-07-15,"],
+            ["D1,B,2027-03-10,new_arr,500000"], BLEND_PLANS)

@@ -276,3 +276,26 @@ def test_echo_is_plain_json_and_reloads():
     echo = s.echo()
     assert echo["org"]["roles"]["ent_ae"]["plan"]["components"][0]["tiers"][1]["rate"] == 2.0
     assert scenario_from_tree(echo) == s
+
+
+def test_a_planned_plan_change_reads_its_plan_file_and_is_checked(tmp_path):
+    import shutil
+
+    from spmsim.errors import InputError
+    from spmsim.model.scenario import load_scenario
+
+    from paths import ROOT
+
+    shutil.copytree(ROOT / "scenarios" / "plans", tmp_path / "plans")
+    text = (ROOT / "scenarios" / "acme_baseline.yaml").read_text()
+    change = ("      plan_changes: [{effective_from: 2027-07-01, "
+              "plan: plans/enterprise_ae.yaml}]\n")
+    at = text.index("      quota: {new_arr: 560000}\n")
+    (tmp_path / "s.yaml").write_text(text[:at] + change + text[at:])
+    role = load_scenario(tmp_path / "s.yaml").org.roles["smb_ae"]
+    assert [(p.plan, str(a), str(b)) for p, a, b in role.segments()] == [
+        ("SMB AE FY27", "None", "2027-06-30"), ("Enterprise AE FY27", "2027-07-01", "None")]
+    (tmp_path / "s.yaml").write_text(text[:at] + change.replace("2027-07-01", "2028-02-01")
+                                     + text[at:])
+    with pytest.raises(InputError, match=r"plan_changes\[0\]\.effective_from"):
+        load_scenario(tmp_path / "s.yaml")

@@ -53,7 +53,18 @@ def test_same_seed_same_bytes_other_seed_other_deals(tmp_path):
 def test_example_company_has_about_thirty_reps_in_three_roles_and_managers():
     data = example_company()
     roster = data["roster"]
-    assert roster["rep_id"].is_unique
+    # one row per rep, but for the dated changes: SMB03 promoted to the enterprise plan on
+    # 1 July, ENT08 moved from the west team to the east on 1 October (with quota relief)
+    assert not roster.duplicated(["rep_id", "effective_from"]).any()
+    moved = roster[roster["rep_id"].duplicated(keep=False)]
+    assert moved[["rep_id", "plan", "team", "effective_from", "effective_to"]].values.tolist() \
+        == [["ENT08", "enterprise_ae", "ent-west", "", "2027-09-30"],
+            ["SMB03", "smb_ae", "smb", "", "2027-06-30"],
+            ["SMB03", "enterprise_ae", "ent-east", "2027-07-01", ""],
+            ["ENT08", "enterprise_ae", "ent-east", "2027-10-01", ""]]
+    relief = data["quotas"][data["quotas"]["reason"] != ""]
+    assert relief[["rep_id", "quota", "from"]].values.tolist() == \
+        [["ENT08", -150_000.0, "2027-10-01"]]
     counts = roster["plan"].value_counts()
     assert set(counts.index) == {"enterprise_ae", "smb_ae", "account_manager", "sales_manager"}
     reps = counts.drop("sales_manager")
