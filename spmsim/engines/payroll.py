@@ -40,6 +40,13 @@ def _to_periods(monthly: np.ndarray, months_per_period: int) -> np.ndarray:
     return monthly.reshape(*lead, m // months_per_period, months_per_period).sum(-1)
 
 
+def _attainment_quotas(quota: dict[str, np.ndarray], units: set[str]) -> dict:
+    """The quotas attainment is judged on: the money ones, or the unit ones (meetings)
+    when the plan has no money quota; never units added to currency."""
+    money = {m: q for m, q in quota.items() if m not in units}
+    return money or quota
+
+
 def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> RoleYear:
     """Pay one role's reps under their plan and collect their annual figures."""
     plan = role.plan
@@ -69,9 +76,11 @@ def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> Rol
     else:
         monthly_pay = np.zeros(staff.active.shape)
         monthly_pay[..., step - 1::step] = payout.net_paid
-    revenue = market.money_measures()
+    units = set(plan.unit_measures)
+    revenue = [m for m in market.money_measures() if m not in units]
     monthly_revenue = d.credit[revenue[0]] if len(revenue) == 1 else \
-        sum(d.credit[m] for m in revenue)
+        sum((d.credit[m] for m in revenue), np.zeros(staff.active.shape))
+    quota = _attainment_quotas(quota, units)
     attained = sum(_annual(d.credit[m]) for m in quota) if quota else \
         np.zeros(year_share.shape)
     quota_total = sum(quota.values()) if quota else 0.0

@@ -198,22 +198,54 @@ def replay(tx: Transactions) -> ReplayResult:
 
 
 def revenue_measures(plans: Mapping[str, Plan]) -> list[str]:
-    """Measures counted as revenue by default: those commissions or bonuses pay on."""
+    """Measures counted as revenue by default: money measures commissions or bonuses pay on
+    (never a plan's unit measures, such as meetings or logos, nor MBO scores)."""
+    units = {m for p in plans.values() for m in (*p.unit_measures, *p.score_measures())}
     return sorted({c.measure for p in plans.values() for c in p.components
-                   if c.type in ("commission", "bonus")})
+                   if c.type in ("commission", "bonus") and c.measure not in units})
+
+
+def _team_measures(plan: Plan) -> set[str]:
+    return {c.measure for c in plan.components if c.credit == "team"}
+
+
+def plan_revenue(g: PlanGroup, revenue: list[str]) -> float:
+    """Revenue behind one plan's pay, each deal counted once: the members' own credit on
+    rep-credited measures; each team's total once (not once per member) on team ones."""
+    team_measures = _team_measures(g.plan)
+    money = set(g.plan.money_measures())
+    first_of_team = ~pd.Series(_team_codes(g.reps)).duplicated().to_numpy()
+    total = 0.0
+    for m in revenue:
+        if m not in money:
+            continue
+        if m in team_measures and g.inputs.team_inputs is not None:
+            total += float(g.inputs.team_inputs.credit[m][first_of_team].sum())
+        elif m in g.inputs.credit:
+            total += float(g.inputs.credit[m].sum())
+    return total
+
+
+def share_at_quota(g: PlanGroup, reps: pd.DataFrame) -> float:
+    """Share of the plan's reps at or above quota on its first quota measure (unit quotas
+    included: meetings against a meeting quota); NaN for a plan without quotas."""
+    first = g.plan.quota_measures()[:1]
+    if not first:
+        return np.nan
+    attained = reps[f"attainment_{first[0]}"]
+    return float((attained >= 1.0 - 1e-9).mean())
 
 
 def plan_summary(result: ReplayResult, revenue: list[str]) -> pd.DataFrame:
-    """Per plan: reps, revenue, pay, cost of sales, share of reps at or above quota."""
+    """Per plan: reps, revenue (each deal once, money measures only), pay, cost of sales,
+    share of reps at or above quota."""
     rows = []
     for key, g in result.groups.items():
         reps = result.by_rep[result.by_rep["plan"] == key]
-        rev = sum(reps[f"credit_{m}"].sum() for m in revenue if f"credit_{m}" in reps)
-        first = g.plan.quota_measures()[:1]
-        at_quota = (reps[f"attainment_{first[0]}"] >= 1.0).mean() if first else np.nan
+        rev = plan_revenue(g, revenue)
         rows.append({"plan": key, "reps": len(reps), "revenue": rev, "ti": reps["ti"].sum(),
                      "earned": reps["earned"].sum(), "net_paid": reps["net_paid"].sum(),
                      "pct_of_ti": reps["earned"].sum() / reps["ti"].sum(),
                      "cost_of_sales": reps["net_paid"].sum() / rev if rev else np.nan,
-                     "share_at_quota": at_quota})
+                     "share_at_quota": share_at_quota(g, reps)})
     return pd.DataFrame(rows)

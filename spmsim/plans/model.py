@@ -48,6 +48,9 @@ class Plan(Frozen):
     cap: Cap | None = None
     draw: Draw | None = None
     clawback: Clawback | None = None
+    unit_measures: tuple[str, ...] = Field(
+        (), description="measures counted in units (meetings, logos), not money: never added "
+        "to revenue or cost of sales")
 
     @field_validator("year_start")
     @classmethod
@@ -69,6 +72,10 @@ class Plan(Frozen):
             if isinstance(c, Spiff) and c.periods and max(c.periods) > n:
                 raise ValueError(f"components[{i}].periods: a {self.payout_period} plan has "
                                  f"periods 1-{n}")
+        for m in self.unit_measures:
+            if m not in self.measures:
+                raise ValueError(f"unit_measures: no component pays on {m!r} (measures: "
+                                 f"{', '.join(self.measures)})")
         if self.draw is not None and self.draw.periods > n:
             raise ValueError(f"draw.periods: a {self.payout_period} plan has {n} periods")
         return self
@@ -93,6 +100,11 @@ class Plan(Frozen):
     def quota_measures(self) -> list[str]:
         """Measures for which each rep on this plan needs a quota."""
         return list(dict.fromkeys(c.measure for c in self.components if c.needs_quota))
+
+    def money_measures(self) -> list[str]:
+        """Measures credited in currency: neither unit counts nor MBO scores."""
+        units = set(self.unit_measures) | self.score_measures()
+        return [m for m in self.measures if m not in units]
 
     def score_measures(self) -> set[str]:
         """Measures credited as scores in [0, 1] per assessment (MBOs), not as amounts."""
