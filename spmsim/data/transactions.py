@@ -1,10 +1,14 @@
 """Deals, quotas and roster CSVs: read, check every row, and report all bad rows at once.
 
-deals:  deal_id, rep_id, date, measure, amount[, split][, cancel_date]
+deals:  deal_id, rep_id, date, measure, amount[, split][, cancel_date][, credit_role]
+        [, columns the plans' crediting rules read, such as product or gross_margin]
 quotas: rep_id, measure, quota            (annual, for the time the rep is on the plan)
 roster: rep_id, plan[, team][, start_date][, end_date]
 A split deal has one row per rep with the same deal_id and a `split` share; the shares of
-a deal add up to 1. Dates are ISO (YYYY-MM-DD); `end_date` is the last day worked.
+a deal's primary rows add up to 1. Rows with `credit_role` overlay credit an overlay rep
+on top (no sum-to-1 check; never counted as revenue again). A negative amount is a credit
+memo (a refund): it reduces credit in the period booked. Dates are ISO (YYYY-MM-DD);
+`end_date` is the last day worked.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from spmsim.data.rows import Rows, dates, duplicates, numbers, read_table
 from spmsim.errors import InputError, InputErrors, Problem
 from spmsim.plans import Plan
 
-DEALS = ("deal_id", "rep_id", "date", "measure", "amount"), ("split", "cancel_date")
+DEALS = ("deal_id", "rep_id", "date", "measure", "amount"), ("split", "cancel_date",
+                                                             "credit_role")
+CREDIT_ROLES = ("primary", "overlay")
 QUOTAS = ("rep_id", "measure", "quota"), ()
 ROSTER = ("rep_id", "plan"), ("team", "start_date", "end_date")
 SPLIT_TOLERANCE = 1e-6
@@ -77,41 +83,82 @@ def load_quotas(path: str | Path, roster: pd.DataFrame,
                          "quota": quota}).reset_index(drop=True)
 
 
-def _check_splits(rows: Rows, parsed: pd.DataFrame) -> None:
-    """Split rows share a deal_id, agree on the deal's values, and their shares add to 1."""
+def _check_splits(rows: Rows, parsed: pd.DataFrame, overlay: pd.Series) -> None:
+    """A deal's primary rows share a deal_id and their split shares add to 1; every row of
+    a deal (overlay rows too) agrees on the deal's values; no rep is credited twice."""
     df, given = rows.df, rows.df["split"] != ""
-    many = df["deal_id"].duplicated(keep=False)
+    primary = ~overlay
+    many = df["deal_id"].where(primary).duplicated(keep=False) & primary
     rows.flag(many & ~given, "deal_id",
               "duplicated deal id: give each deal its own id, or a `split` share on each row")
-    split_rows = Rows(rows.path, df[given])
-    duplicates(split_rows, ["deal_id", "rep_id"], "deal credited twice to this rep")
-    rows.problems += split_rows.problems
-    groups = parsed[given].groupby(df["deal_id"][given], sort=False)
+    twice = Rows(rows.path, df[given | overlay])
+    duplicates(twice, ["deal_id", "rep_id"], "deal credited twice to this rep")
+    rows.problems += twice.problems
+    deal = parsed.groupby(df["deal_id"], sort=False)
     for col in ("date", "measure", "amount", "cancel_date"):
-        differ = groups[col].transform("nunique", dropna=False) > 1
-        rows.flag(differ.reindex(df.index, fill_value=False), col,
+        differ = deal[col].transform("nunique", dropna=False) > 1
+        rows.flag(differ & df["deal_id"].duplicated(keep=False), col,
                   "rows of one split deal disagree here: a deal has one value")
-    total = groups["split"].transform("sum").reindex(df.index)
-    rows.flag(given & ((total - 1.0).abs() > SPLIT_TOLERANCE), "deal_id",
-              lambda r: f"split shares of this deal add up to {total[r.name]:g}, not 1")
+    shared = given & primary
+    total = parsed["split"][shared].groupby(df["deal_id"][shared]).transform("sum") \
+        .reindex(df.index)
+    rows.flag(shared & ((total - 1.0).abs() > SPLIT_TOLERANCE), "deal_id",
+              lambda r: f"split shares of this deal add up to {total[r.name]:g}, not 1 "
+              "(an overlay rep credited on top: set `credit_role` to overlay on their row)")
+
+
+def _credit_roles(rows: Rows) -> pd.Series:
+    """True on overlay rows; blank is primary."""
+    role = rows.df["credit_role"].replace("", "primary")
+    rows.flag(~role.isin(CREDIT_ROLES), "credit_role",
+              f"one of {', '.join(CREDIT_ROLES)} (blank: primary)")
+    return role == "overlay"
+
+
+def _check_attributes(rows: Rows, plans: Mapping[str, Plan]) -> None:
+    """Every deal on a measure with a rate by attribute has a value that rule can rate."""
+    df = rows.df
+    for key, plan in plans.items():
+        for m, rule in plan.crediting.items():
+            if rule.by is None:
+                continue
+            col, by = rule.by.column, rule.by
+            bad = (df["measure"] == m) & by.problems(df[col].to_numpy())
+            what = (f"plan {key!r} rates {m} by {col}: one of {', '.join(by.rates)}, or give "
+                    f"the rule a `default`" if by.rates is not None else
+                    f"plan {key!r} credits {m} at the rate in {col}: a number >= 0 (0.35 is "
+                    "35 %)")
+            rows.flag(bad, col, what)
+
+
+def deal_columns(plans: Mapping[str, Plan]) -> tuple[str, ...]:
+    """The deals columns the loaded plans' crediting rules read, sorted."""
+    return tuple(sorted(set().union(*(p.deal_columns() for p in plans.values()))))
 
 
 def load_deals(path: str | Path, roster: pd.DataFrame, plans: Mapping[str, Plan]) -> pd.DataFrame:
-    rows = Rows(Path(path), read_table(path, DEALS))
+    extra = deal_columns(plans)
+    rows = Rows(Path(path), read_table(path, (DEALS[0], DEALS[1] + extra)))
     df = rows.df
     rows.flag(df["deal_id"] == "", "deal_id", "empty deal_id")
-    amount = numbers(rows, "amount")
+    scores = set().union(*(p.score_measures() for p in plans.values()))
+    amount = numbers(rows, "amount", negative=~df["measure"].isin(scores))
+    overlay = _credit_roles(rows)
     split = pd.to_numeric(df["split"].replace("", "1"), errors="coerce")
     rows.flag(split.isna() | (split <= 0) | (split > 1), "split", "a share in (0, 1]")
     date, cancel = dates(rows, "date", True), dates(rows, "cancel_date", False)
     rows.flag(cancel.notna() & date.notna() & (cancel < date), "cancel_date", "is before date")
+    rows.flag(cancel.notna() & (amount < 0), "cancel_date", "a credit memo (negative amount) "
+              "is not cancelled: book a memo of the opposite sign instead, or remove the date")
     known = {m for p in plans.values() for m in p.measures}
     rows.flag(~df["measure"].isin(known), "measure",
               f"no loaded plan pays on this measure (known: {sorted(known)})")
-    scores = set().union(*(p.score_measures() for p in plans.values()))
     rows.flag(df["measure"].isin(scores) & (amount > 1), "amount", "an MBO score is in [0, 1]")
+    rows.flag(df["measure"].isin(scores) & overlay, "credit_role", "an MBO score is the rep's "
+              "own: no overlay credit")
     _check_splits(rows, pd.DataFrame({"date": date, "measure": df["measure"], "amount": amount,
-                                      "cancel_date": cancel, "split": split}))
+                                      "cancel_date": cancel, "split": split}), overlay)
+    _check_attributes(rows, plans)
     info = roster.set_index("rep_id")
     rows.flag(~df["rep_id"].isin(info.index), "rep_id", "rep not in the roster")
     cal = next(iter(plans.values())).calendar
@@ -126,9 +173,11 @@ def load_deals(path: str | Path, roster: pd.DataFrame, plans: Mapping[str, Plan]
     rows.flag(date.notna() & (date > rep_end), "date", "after the rep's end_date: credit it "
               "to the rep who owned the deal then")
     rows.raise_if_any()
-    return pd.DataFrame({"deal_id": df["deal_id"], "rep_id": df["rep_id"], "date": date,
-                         "measure": df["measure"], "amount": amount, "split": split,
-                         "credit": amount * split, "cancel_date": cancel}).reset_index(drop=True)
+    out = pd.DataFrame({"deal_id": df["deal_id"], "rep_id": df["rep_id"], "date": date,
+                        "measure": df["measure"], "amount": amount, "split": split,
+                        "credit": amount * split, "cancel_date": cancel, "overlay": overlay,
+                        **{col: df[col] for col in extra}})
+    return out.reset_index(drop=True)
 
 
 def load_transactions(plans: Mapping[str, Plan], deals: str | Path, quotas: str | Path,

@@ -10,6 +10,7 @@ import pandas as pd
 
 from spmsim.data.transactions import Transactions
 from spmsim.plans import Payout, Plan, PlanInputs, evaluate
+from spmsim.plans.crediting import credit_deals
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,13 @@ class PlanGroup:
     reps: pd.DataFrame  # roster rows, in array order
     inputs: PlanInputs
     payout: Payout
+    # revenue behind the pay, per measure and member, (reps,): own primary credit as
+    # booked (no overlay, before crediting rules), and the member's team total of it
+    revenue: Mapping[str, np.ndarray]
+    team_revenue: Mapping[str, np.ndarray]
+    # the members' own deal rows with `row` (member index), `period` (0-based) and
+    # `credited` (the rep's share after the crediting rules), for statements
+    deals: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,14 @@ def _binned(measure: np.ndarray, index: tuple[np.ndarray, ...], shape: tuple[int
     return out
 
 
+def _credited(plan: Plan, deals: pd.DataFrame) -> np.ndarray:
+    """Each row's credit under the plan's crediting rules: the rule on the whole deal,
+    then the row's split or overlay share."""
+    return deals["split"].to_numpy() * credit_deals(
+        plan.crediting, deals["measure"].to_numpy(), deals["amount"].to_numpy(),
+        {c: deals[c].to_numpy() for c in plan.deal_columns()})
+
+
 def _measure_arrays(plan: Plan, deals: pd.DataFrame, rows: np.ndarray, n_rows: int) -> dict:
     """Credit, counts and (clawback-window) cancellations, binned by row and plan period.
 
@@ -67,9 +83,12 @@ def _measure_arrays(plan: Plan, deals: pd.DataFrame, rows: np.ndarray, n_rows: i
     cal, n = plan.calendar, plan.calendar.n_periods
     measure = deals["measure"].to_numpy()
     booked = cal.period_index(deals["date"].to_numpy())
-    credit, split = deals["credit"].to_numpy(), deals["split"].to_numpy()
+    split, amount = deals["split"].to_numpy(), deals["amount"].to_numpy()
+    credit = _credited(plan, deals)
+    deal_count = np.where(amount < 0, 0.0, split)  # a credit memo is not a deal
     arrays = {"credit": _binned(measure, (rows, booked), (n_rows, n), credit, plan.measures),
-              "counts": _binned(measure, (rows, booked), (n_rows, n), split, plan.measures)}
+              "counts": _binned(measure, (rows, booked), (n_rows, n), deal_count,
+                                plan.measures)}
     if plan.clawback is not None:
         lag = (deals["cancel_date"] - deals["date"]).dt.days.to_numpy()
         clawed = deals["cancel_date"].notna().to_numpy() & (lag <= plan.clawback.within_days)
@@ -77,7 +96,7 @@ def _measure_arrays(plan: Plan, deals: pd.DataFrame, rows: np.ndarray, n_rows: i
         at = np.where(clawed, cal.period_index(deals["cancel_date"].to_numpy()), -1)
         pair = (rows, booked, at)
         arrays["cancelled"] = _binned(measure, pair, (n_rows, n, n), credit, [])
-        arrays["cancelled_counts"] = _binned(measure, pair, (n_rows, n, n), split, [])
+        arrays["cancelled_counts"] = _binned(measure, pair, (n_rows, n, n), deal_count, [])
     return arrays
 
 
@@ -93,13 +112,22 @@ def _group(key: str, plan: Plan, tx: Transactions) -> PlanGroup:
     rep_pos = pd.Series(np.arange(len(members)), index=members["rep_id"])
     mine = tx.deals[tx.deals["rep_id"].isin(rep_pos.index)]
     own = _measure_arrays(plan, mine, rep_pos[mine["rep_id"]].to_numpy(), len(members))
+    deals = mine.assign(row=rep_pos[mine["rep_id"]].to_numpy(),
+                        period=plan.calendar.period_index(mine["date"].to_numpy()),
+                        credited=_credited(plan, mine))
     # team totals over the whole roster, binned in this plan's periods, then read per member
+    # overlay credit is the overlay rep's own: it never adds to a team's total
     codes = pd.Series(_team_codes(roster), index=roster["rep_id"])
-    team_all = _measure_arrays(plan, tx.deals, codes[tx.deals["rep_id"]].to_numpy(),
+    primary = tx.deals[~tx.deals["overlay"]]
+    team_all = _measure_arrays(plan, primary, codes[primary["rep_id"]].to_numpy(),
                                codes.max() + 1)
     member_codes = codes[members["rep_id"]].to_numpy()
     team = {field: {m: a[member_codes] for m, a in arrays.items()}
             for field, arrays in team_all.items()}
+    booked = _booked_revenue(primary, codes.max() + 1, codes[primary["rep_id"]].to_numpy())
+    own_primary = mine[~mine["overlay"]]
+    own_booked = _booked_revenue(own_primary, len(members),
+                                 rep_pos[own_primary["rep_id"]].to_numpy())
     quota = {m: members["rep_id"].map(q.set_index("rep_id")["quota"]).to_numpy(float)
              for m, q in tx.quotas.groupby("measure")}
     active = plan.calendar.active_share(members["start_date"].to_numpy("datetime64[D]"),
@@ -107,7 +135,19 @@ def _group(key: str, plan: Plan, tx: Transactions) -> PlanGroup:
     hired = members["start_date"].to_numpy("datetime64[D]") > np.datetime64(plan.year_start)
     inputs = PlanInputs(quota=quota, active=active, new_hire=hired,
                         team_inputs=PlanInputs(**team), **own)
-    return PlanGroup(key, plan, members, inputs, evaluate(plan, inputs))
+    return PlanGroup(key, plan, members, inputs, evaluate(plan, inputs), revenue=own_booked,
+                     team_revenue={m: a[member_codes] for m, a in booked.items()},
+                     deals=deals.reset_index(drop=True))
+
+
+def _booked_revenue(deals: pd.DataFrame, n_rows: int, rows: np.ndarray) -> dict:
+    """Credit as booked (amount x split, before crediting rules) per measure and row, (rows,),
+    inside the plan year's dates as the loader checked them."""
+    out = {}
+    for m, sel in deals.groupby("measure").indices.items():
+        out[m] = np.bincount(rows[sel], weights=deals["credit"].to_numpy()[sel],
+                             minlength=n_rows)
+    return out
 
 
 def _period_frame(g: PlanGroup, **columns: np.ndarray) -> pd.DataFrame:
@@ -210,8 +250,9 @@ def _team_measures(plan: Plan) -> set[str]:
 
 
 def plan_revenue(g: PlanGroup, revenue: list[str]) -> float:
-    """Revenue behind one plan's pay, each deal counted once: the members' own credit on
-    rep-credited measures; each team's total once (not once per member) on team ones."""
+    """Revenue behind one plan's pay, each deal counted once: the members' own credit as
+    booked on rep-credited measures (overlay credit and crediting rules left out); each
+    team's total once (not once per member) on team ones."""
     team_measures = _team_measures(g.plan)
     money = set(g.plan.money_measures())
     first_of_team = ~pd.Series(_team_codes(g.reps)).duplicated().to_numpy()
@@ -219,10 +260,10 @@ def plan_revenue(g: PlanGroup, revenue: list[str]) -> float:
     for m in revenue:
         if m not in money:
             continue
-        if m in team_measures and g.inputs.team_inputs is not None:
-            total += float(g.inputs.team_inputs.credit[m][first_of_team].sum())
-        elif m in g.inputs.credit:
-            total += float(g.inputs.credit[m].sum())
+        if m in team_measures:
+            total += float(g.team_revenue.get(m, np.zeros(len(g.reps)))[first_of_team].sum())
+        else:
+            total += float(g.revenue.get(m, np.zeros(len(g.reps))).sum())
     return total
 
 

@@ -21,6 +21,34 @@ def _uncapped(c, credit_to_date: np.ndarray, quota: float | None, target: float,
     return float(c.earned_ytd(ctx)[0, -1])
 
 
+def _first_on(g: PlanGroup, measure: str) -> int:
+    return next(k for k, c in enumerate(g.plan.components) if c.measure == measure)
+
+
+def deal_lines(g: PlanGroup, i: int, t: int, measure: str) -> list[str]:
+    """The period's deals whose credit is not simply the amount: overlay or split shares,
+    credit memos, and deals a crediting rule changed."""
+    d = g.deals
+    mine = d[(d["row"] == i) & (d["period"] == t) & (d["measure"] == measure)]
+    rule = g.plan.crediting.get(measure)
+    lines = []
+    for deal in mine.itertuples():
+        plain = deal.amount * deal.split
+        notes = []
+        if deal.overlay:
+            notes.append("overlay credit (not revenue again)")
+        if deal.amount < 0:
+            notes.append("credit memo")
+        if rule is not None and abs(deal.credited - plain) > EPS:
+            notes += rule.steps(deal.amount, deal._asdict(), money)
+        if deal.split != 1:
+            notes.append(f"x share {percent(deal.split, 0)}")
+        if notes:
+            lines.append(f"deal {deal.deal_id}: {money(deal.amount)} -> credited "
+                         f"{money(deal.credited)} ({', '.join(notes)})")
+    return lines
+
+
 def _component_lines(g: PlanGroup, i: int, k: int, t: int) -> list[str]:
     c, p = g.plan.components[k], g.payout
     credit = p.credit[k, i, : t + 1]
@@ -34,6 +62,8 @@ def _component_lines(g: PlanGroup, i: int, k: int, t: int) -> list[str]:
     basis = " (team)" if c.credit == "team" else ""
     lines = [f"  {c.name} [{c.measure}{basis}]: credited {money(credit[-1])} this period, "
              f"{money(ytd)} to date"]
+    if k == _first_on(g, c.measure) and c.credit == "rep":
+        lines += [f"    {line}" for line in deal_lines(g, i, t, c.measure)]
     lines += [f"    {line}" for line in c.explain(ytd, q, target, g.plan.calendar.n_periods)]
     if c.cap is not None:
         counts = g.inputs.counts.get(c.measure)
@@ -65,6 +95,8 @@ def statement(result: ReplayResult, rep_id: str) -> str:
              f"TI {money(plan.ti)} a year, prorated to {money(p.ti[i])} for days on the plan"]
     for m in plan.quota_measures():
         lines.append(f"quota {m}: {money(g.inputs.quota[m][i])}")
+    for m, rule in plan.crediting.items():
+        lines += [f"crediting {m}: {line}" for line in rule.explain(money)]
     for t, label in enumerate(plan.calendar.labels):
         lines.append(f"\n{label} (period {t + 1})")
         for k in range(len(plan.components)):

@@ -12,6 +12,7 @@ from spmsim.calendar import PayoutPeriod, PlanCalendar
 from spmsim.config import Frozen, Money
 from spmsim.plans.components import AnyComponent, Cap
 from spmsim.plans.components.spiff import Spiff
+from spmsim.plans.crediting import CreditRule
 
 
 class Draw(Frozen):
@@ -48,6 +49,9 @@ class Plan(Frozen):
     cap: Cap | None = None
     draw: Draw | None = None
     clawback: Clawback | None = None
+    crediting: dict[str, CreditRule] = Field(
+        default_factory=dict, description="measure -> how its deals are credited (windfall, "
+        "rates by deal attribute)")
     unit_measures: tuple[str, ...] = Field(
         (), description="measures counted in units (meetings, logos), not money: never added "
         "to revenue or cost of sales")
@@ -76,6 +80,10 @@ class Plan(Frozen):
             if m not in self.measures:
                 raise ValueError(f"unit_measures: no component pays on {m!r} (measures: "
                                  f"{', '.join(self.measures)})")
+        for m in self.crediting:
+            if m not in self.measures or m in self.score_measures():
+                raise ValueError(f"crediting.{m}: no component pays on {m!r} as credit "
+                                 f"(measures: {', '.join(self.measures)})")
         if self.draw is not None and self.draw.periods > n:
             raise ValueError(f"draw.periods: a {self.payout_period} plan has {n} periods")
         return self
@@ -105,6 +113,10 @@ class Plan(Frozen):
         """Measures credited in currency: neither unit counts nor MBO scores."""
         units = set(self.unit_measures) | self.score_measures()
         return [m for m in self.measures if m not in units]
+
+    def deal_columns(self) -> set[str]:
+        """Extra deals.csv columns the crediting rules read (product, gross_margin)."""
+        return {col for rule in self.crediting.values() for col in rule.columns}
 
     def score_measures(self) -> set[str]:
         """Measures credited as scores in [0, 1] per assessment (MBOs), not as amounts."""
