@@ -30,7 +30,14 @@ from tqdm.auto import tqdm
 from spmsim.calendar import MONTHS_PER_PERIOD, PlanCalendar
 from spmsim.engines import DEFAULT_LOGGED_TRIALS
 from spmsim.engines.metrics import ChunkStats, assemble, chunk_stats
-from spmsim.engines.montecarlo import BLOCK, Chunk, assessment_months, draw_role, stream_rng
+from spmsim.engines.montecarlo import (
+    BLOCK,
+    Chunk,
+    assessment_months,
+    deal_rule,
+    draw_role,
+    stream_rng,
+)
 from spmsim.engines.payroll import Draws, role_year
 from spmsim.engines.results import Results
 from spmsim.errors import SpmsimError
@@ -124,6 +131,10 @@ class _RoleSim:
         shape = (self.slots, MONTHS)
         self.credit = {m: np.zeros(shape) for m in self.market.produces()}
         self.counts = {m: np.zeros(shape, dtype=np.int64) for m in self.market.measures}
+        # a plan's windfall clause credits each deal; revenue keeps the deals as booked
+        self.rules = {m: rule for m in self.market.measures
+                      if (rule := deal_rule(self.role.plan, m)) is not None}
+        self.booked = {m: np.zeros(shape) for m in self.rules}
         self.active = np.zeros(shape)
         self.productivity = np.zeros(shape)
         self.start = np.full(self.slots, np.inf)
@@ -346,6 +357,10 @@ class _RoleSim:
                    for h in seat.holders if h.start > 0)
 
     def _credit(self, rep: _Rep, measure: str, amount: float, n: int, month: int) -> None:
+        rule = self.rules.get(measure)
+        if rule is not None:
+            self.booked[measure][rep.slot, month] += amount
+            amount = float(rule(np.array(amount)))
         self.credit[measure][rep.slot, month] += amount
         self.counts[measure][rep.slot, month] += n
         units = self.market.measures[measure].count_as
@@ -441,7 +456,7 @@ class _RoleSim:
         steady = (self.active.min(axis=-1) == 1.0) & \
             (self.productivity.min(axis=-1) == self.productivity.max(axis=-1))
         return (self.start, self.exit, self.active, self.productivity, new_hire, steady,
-                self.credit, self.counts)
+                self.credit, self.counts, self.booked)
 
 
 class _TrialSim:
@@ -489,11 +504,12 @@ def _stack(per_trial: list[dict[str, tuple]], name: str, role: Role, market: Pip
                      new_hire=new_hire, steady=steady)
     credit = {m: np.stack([p[6][m] for p in parts]) for m in parts[0][6]}
     counts = {m: np.stack([p[7][m] for p in parts]) for m in parts[0][7]}
+    booked = {m: np.stack([p[8][m] for p in parts]) for m in parts[0][8]}
     for i, (m, score) in enumerate(market.scores.items()):
         months = assessment_months(role, m)
         drawn = chunk.fill((role.slots, len(months)), r, "score", i, score.sample)
         credit[m] = score_credit(drawn, staff, months)
-    return Draws(staff, credit, counts)
+    return Draws(staff, credit, counts, booked)
 
 
 def _payout_events(events: list, trials: range, name: str, year, slot_names: list[str],

@@ -34,6 +34,7 @@ from spmsim.model.market import (
 )
 from spmsim.model.org import MONTHS, Role, staffing
 from spmsim.model.scenario import Scenario
+from spmsim.plans import Plan
 
 BLOCK = 64  # trials per random-number block: the unit of reproducibility
 # Named random streams; append only, so existing streams keep their draws.
@@ -84,6 +85,15 @@ class Chunk:
         return out
 
 
+def deal_rule(plan: Plan, measure: str) -> Callable[[np.ndarray], np.ndarray] | None:
+    """The plan's per-deal credit of a simulated measure (its windfall clause), or None.
+
+    Simulated deals carry no attributes, so a rate by deal attribute cannot apply: the
+    scenario loader refuses such a plan."""
+    rule = plan.crediting.get(measure)
+    return None if rule is None or rule.windfall is None else rule.windfall.credited
+
+
 def draw_role(scenario: Scenario, chunk: Chunk, r: int, name: str) -> Draws:
     role, market = scenario.org.roles[name], scenario.market[name]
     slots = (role.slots,)
@@ -94,6 +104,7 @@ def draw_role(scenario: Scenario, chunk: Chunk, r: int, name: str) -> Draws:
     staff = staffing(role, chunk.trials, normals, exits)
     rates = market.month_rates(chunk.month_days)
     counts: dict[str, np.ndarray] = {}
+    booked: dict[str, np.ndarray] = {}
     if isinstance(market, AttainmentMarket):
         drawn = {m: chunk.fill(slots, r, "attainment", i, dist.sample)
                  for i, (m, dist) in enumerate(market.measures.items())}
@@ -105,18 +116,23 @@ def draw_role(scenario: Scenario, chunk: Chunk, r: int, name: str) -> Draws:
         for i, (m, stream) in enumerate(market.measures.items()):
             counts[m] = np.empty(weight.shape, dtype=np.int64)
             credit[m] = np.empty(weight.shape)
+            rule = deal_rule(role.plan, m)
+            if rule is not None:
+                booked[m] = np.empty(weight.shape)
             for block, rows in chunk.blocks:
                 def rng(purpose: str, block: int = block, i: int = i) -> np.random.Generator:
                     return stream_rng(chunk.root, block, r, purpose, i)
-                counts[m][rows], credit[m][rows] = pipeline_draws(
-                    stream, weight[rows], staff.steady[rows], table, rng)
+                counts[m][rows], credit[m][rows], sizes = pipeline_draws(
+                    stream, weight[rows], staff.steady[rows], table, rng, rule)
+                if rule is not None:
+                    booked[m][rows] = sizes
             if stream.count_as:
                 credit[stream.count_as] = credit.get(stream.count_as, 0.0) + counts[m]
     for i, (m, score) in enumerate(market.scores.items()):
         months = assessment_months(role, m)
         drawn = chunk.fill(slots + (len(months),), r, "score", i, score.sample)
         credit[m] = score_credit(drawn, staff, months)
-    return Draws(staff, credit, counts)
+    return Draws(staff, credit, counts, booked)
 
 
 def bytes_per_trial(scenario: Scenario) -> int:

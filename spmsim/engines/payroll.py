@@ -7,7 +7,7 @@ with the payout engine and returns the `RoleYear` arrays that `metrics` reduces.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,6 +25,9 @@ class Draws:
     staff: Staffing
     credit: dict[str, np.ndarray]
     counts: dict[str, np.ndarray]
+    # credit as booked where a crediting rule (windfall) changed what the plan pays on:
+    # revenue counts the deals as booked
+    booked: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _annual(monthly: np.ndarray) -> np.ndarray:
@@ -78,8 +81,9 @@ def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> Rol
         monthly_pay[..., step - 1::step] = payout.net_paid
     units = set(plan.unit_measures)
     revenue = [m for m in market.money_measures() if m not in units]
-    monthly_revenue = d.credit[revenue[0]] if len(revenue) == 1 else \
-        sum((d.credit[m] for m in revenue), np.zeros(staff.active.shape))
+    booked = {m: d.booked.get(m, d.credit[m]) for m in revenue}
+    monthly_revenue = booked[revenue[0]] if len(revenue) == 1 else \
+        sum(booked.values(), np.zeros(staff.active.shape))
     quota = _attainment_quotas(quota, units)
     attained = sum(_annual(d.credit[m]) for m in quota) if quota else \
         np.zeros(year_share.shape)

@@ -373,9 +373,12 @@ class MonthTable:
 
 
 def pipeline_draws(stream: DealStream, weight: np.ndarray, steady: np.ndarray,
-                   table: MonthTable, rng: Callable[[str], np.random.Generator]
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """(deal counts, summed deal sizes) per rep-month, (trials, slots, 12), for one stream.
+                   table: MonthTable, rng: Callable[[str], np.random.Generator],
+                   credited: Callable[[np.ndarray], np.ndarray] | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(deal counts, summed credit, summed deal sizes) per rep-month, (trials, slots, 12),
+    for one stream. `credited` turns each deal's size into its credit (a plan's windfall
+    clause); without it credit is the size, and the same array is returned twice.
 
     Counts are Poisson with mean deals_per_month x weight. A steady rep's year (in seat all
     year at constant productivity) draws one Poisson total and a month per deal from the
@@ -403,8 +406,12 @@ def pipeline_draws(stream: DealStream, weight: np.ndarray, steady: np.ndarray,
         size = np.concatenate([size, _sizes(stream.size, rng("other_deal_size"),
                                             int(per_month.sum()))])
     counts = np.bincount(cell, minlength=cells.size).reshape(shape)
-    credit = np.bincount(cell, weights=size, minlength=cells.size).reshape(shape)
-    return counts, credit
+    booked = np.bincount(cell, weights=size, minlength=cells.size).reshape(shape)
+    if credited is None:
+        return counts, booked, booked
+    credit = np.bincount(cell, weights=credited(size.astype(float)),
+                         minlength=cells.size).reshape(shape)
+    return counts, credit, booked
 
 
 def _sizes(size: DealSize, rng: np.random.Generator, n: int) -> np.ndarray:

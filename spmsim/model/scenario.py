@@ -108,6 +108,11 @@ def _check_role(name: str, role: Role, market: Market) -> None:
         if c.credit == "team":
             raise ValueError(f"{where}.plan: component {c.name!r} pays on team credit; "
                              "scenarios do not model teams yet: simulate the reps' roles")
+    for m, rule in role.plan.crediting.items():
+        if rule.by is not None:
+            raise ValueError(f"{where}.plan: crediting.{m} rates deals by {rule.by.column!r}; "
+                             "simulated deals carry no attributes: model each rate as its "
+                             "own measure and stream, or replay the plan on real deals")
     produced = market.produces()
     for m in role.plan.measures:
         if m not in produced:
