@@ -195,8 +195,9 @@ def _by_rep(g: PlanGroup) -> pd.DataFrame:
     frame["base"] = p.base
     frame["ti"] = p.ti
     for m in g.plan.measures:  # the credit the plan pays on: team totals for team components
-        first = next(i for i, c in enumerate(g.plan.components) if c.measure == m)
-        frame[f"credit_{m}"] = p.credit[first].sum(axis=-1)
+        first = next((i for i, c in enumerate(g.plan.components) if c.measure == m), None)
+        frame[f"credit_{m}"] = g.inputs.credit[m].sum(axis=-1) if first is None else \
+            p.credit[first].sum(axis=-1)  # a measure only linked to: the rep's own credit
     for m in g.plan.quota_measures():
         frame[f"attainment_{m}"] = frame[f"credit_{m}"] / g.inputs.quota[m]
     frame["earned"] = p.total_earned_ytd[..., -1]

@@ -49,6 +49,29 @@ def deal_lines(g: PlanGroup, i: int, t: int, measure: str) -> list[str]:
     return lines
 
 
+def _linked_attainment(g: PlanGroup, i: int, t: int, measure: str) -> float:
+    return float(g.inputs.credit[measure][i, : t + 1].sum() / g.inputs.quota[measure][i])
+
+
+def link_lines(g: PlanGroup, i: int, t: int, c) -> list[str]:
+    """The state of c's unlock and modifier at period t, with the figures they read."""
+    lines = []
+    if c.unlock is not None:
+        u = c.unlock
+        a = _linked_attainment(g, i, t, u.measure)
+        what = "the component" if u.applies_to == "component" else \
+            "accelerators (bands above quota at the rate at quota while locked)"
+        state = "unlocked" if u.is_open(np.asarray(a)) else "locked"
+        lines.append(f"unlock of {what}: {u.measure} at {percent(a)} of quota to date, "
+                     f"needs {percent(u.at)}: {state}")
+    if c.modifier is not None:
+        m = c.modifier
+        a = _linked_attainment(g, i, t, m.measure)
+        lines.append(f"modifier: {m.measure} at {percent(a)} of quota to date -> earnings x "
+                     f"{float(m.factor(np.asarray(a))):.4g}")
+    return lines
+
+
 def _component_lines(g: PlanGroup, i: int, k: int, t: int) -> list[str]:
     c, p = g.plan.components[k], g.payout
     credit = p.credit[k, i, : t + 1]
@@ -65,6 +88,7 @@ def _component_lines(g: PlanGroup, i: int, k: int, t: int) -> list[str]:
     if k == _first_on(g, c.measure) and c.credit == "rep":
         lines += [f"    {line}" for line in deal_lines(g, i, t, c.measure)]
     lines += [f"    {line}" for line in c.explain(ytd, q, target, g.plan.calendar.n_periods)]
+    lines += [f"    {line}" for line in link_lines(g, i, t, c)]
     if c.cap is not None:
         counts = g.inputs.counts.get(c.measure)
         raw = _uncapped(c, credit, q, target,

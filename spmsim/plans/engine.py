@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from spmsim.plans.components import Component, Context
+from spmsim.plans.components import Component, Context, Tier
+from spmsim.plans.linkage import linked_measures, without_accelerators
 from spmsim.plans.model import Plan
 
 
@@ -158,6 +159,34 @@ class _Evaluator:
         q = np.broadcast_to(np.asarray(self.inputs.quota[c.measure], dtype=float), self.lead)
         return q[..., None]
 
+    def attainment(self, measure: str, without_cancelled: bool) -> np.ndarray:
+        """The rep's own YTD attainment on `measure` (..., P), or one variant per period t
+        without the deals cancelled by t (t, ..., P) when it has cancellations."""
+        values = np.asarray(self.inputs.credit.get(measure, self._zeros), dtype=float)
+        cancelled = self.inputs.cancelled.get(measure)
+        if without_cancelled and cancelled is not None:
+            values = values - self._removed_by(np.asarray(cancelled, dtype=float), values.ndim)
+        if measure not in self.inputs.quota:
+            raise ValueError(f"a component links to {measure!r}: pass its quota")
+        quota = np.broadcast_to(np.asarray(self.inputs.quota[measure], dtype=float), self.lead)
+        return np.cumsum(values, axis=-1) / quota[..., None]
+
+    def _linked(self, c: Component, ctx: Context, earned: np.ndarray,
+                without_cancelled: bool) -> np.ndarray:
+        """Earnings after c's unlock (held back while closed) and modifier (scaled)."""
+        if c.unlock is not None:
+            is_open = c.unlock.is_open(self.attainment(c.unlock.measure, without_cancelled))
+            if c.unlock.applies_to == "accelerators":
+                tiers = tuple(Tier(**t) for t in without_accelerators(c.tiers))
+                locked = c.model_copy(update={"tiers": tiers}).earned_ytd(ctx)
+            else:
+                locked = 0.0
+            earned = np.where(is_open, earned, locked)
+        if c.modifier is not None:
+            earned = earned * c.modifier.factor(
+                self.attainment(c.modifier.measure, without_cancelled))
+        return earned
+
     def component(self, c: Component, without_cancelled: bool) -> tuple[np.ndarray, np.ndarray]:
         """(credit per period, earned YTD after the component cap).
 
@@ -165,8 +194,10 @@ class _Evaluator:
         cancellations on its measure is evaluated once and broadcast over t.
         """
         src = self._source(c)
+        linked = linked_measures(c)
         if without_cancelled and c.measure not in src.cancelled and \
-                c.measure not in src.cancelled_counts:
+                c.measure not in src.cancelled_counts and \
+                not any(m in self.inputs.cancelled for m in linked):
             credit, earned = self.component(c, without_cancelled=False)
             return tuple(np.broadcast_to(a, (self.n,) + a.shape) for a in (credit, earned))
         credit = self._series("credit", c, "cancelled" if without_cancelled else None)
@@ -177,6 +208,8 @@ class _Evaluator:
         ctx = Context(ytd=np.cumsum(credit, axis=-1), period_credit=credit,
                       quota=self._quota(c), target=target[..., None], counts=counts)
         earned = c.earned_ytd(ctx)
+        if linked:
+            earned = self._linked(c, ctx, earned, without_cancelled)
         if c.cap is not None:
             earned = c.cap.apply(earned, target)
         return credit, earned

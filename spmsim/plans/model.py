@@ -10,9 +10,10 @@ from pydantic import Field, field_validator, model_validator
 
 from spmsim.calendar import PayoutPeriod, PlanCalendar
 from spmsim.config import Frozen, Money
-from spmsim.plans.components import AnyComponent, Cap
+from spmsim.plans.components import AnyComponent, Cap, Commission
 from spmsim.plans.components.spiff import Spiff
 from spmsim.plans.crediting import CreditRule
+from spmsim.plans.linkage import linked_measures
 
 
 class Draw(Frozen):
@@ -50,7 +51,7 @@ class Plan(Frozen):
     draw: Draw | None = None
     clawback: Clawback | None = None
     crediting: dict[str, CreditRule] = Field(
-        default_factory=dict, description="measure -> how its deals are credited (windfall, "
+        {}, description="measure -> how its deals are credited (windfall, "
         "rates by deal attribute)")
     unit_measures: tuple[str, ...] = Field(
         (), description="measures counted in units (meetings, logos), not money: never added "
@@ -76,6 +77,20 @@ class Plan(Frozen):
             if isinstance(c, Spiff) and c.periods and max(c.periods) > n:
                 raise ValueError(f"components[{i}].periods: a {self.payout_period} plan has "
                                  f"periods 1-{n}")
+        for i, c in enumerate(self.components):
+            for link in ("unlock", "modifier"):
+                linked = getattr(c, link)
+                if linked is not None and linked.measure == c.measure:
+                    raise ValueError(f"components[{i}].{link}.measure: links to another "
+                                     f"measure; {c.measure!r} is the component's own")
+                if linked is not None and linked.measure in self.score_measures():
+                    raise ValueError(f"components[{i}].{link}.measure: {linked.measure!r} "
+                                     "is an MBO score, which has no quota to attain")
+            if c.unlock is not None and c.unlock.applies_to == "accelerators" and not (
+                    isinstance(c, Commission) and c.tier_basis == "attainment"):
+                raise ValueError(f"components[{i}].unlock.applies_to: accelerators are the "
+                                 "bands above quota of a commission on attainment tiers; "
+                                 "use `component` here")
         for m in self.unit_measures:
             if m not in self.measures:
                 raise ValueError(f"unit_measures: no component pays on {m!r} (measures: "
@@ -103,11 +118,14 @@ class Plan(Frozen):
 
     @property
     def measures(self) -> list[str]:
-        return list(dict.fromkeys(c.measure for c in self.components))
+        """Measures the plan reads: what components pay on, then what they link to."""
+        return list(dict.fromkeys([*(c.measure for c in self.components),
+                                   *(m for c in self.components for m in linked_measures(c))]))
 
     def quota_measures(self) -> list[str]:
-        """Measures for which each rep on this plan needs a quota."""
-        return list(dict.fromkeys(c.measure for c in self.components if c.needs_quota))
+        """Measures for which each rep on this plan needs a quota (linked ones included)."""
+        return list(dict.fromkeys([*(c.measure for c in self.components if c.needs_quota),
+                                   *(m for c in self.components for m in linked_measures(c))]))
 
     def money_measures(self) -> list[str]:
         """Measures credited in currency: neither unit counts nor MBO scores."""

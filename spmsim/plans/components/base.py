@@ -9,6 +9,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from spmsim.config import MEASURE_PATTERN, Frozen, Money, Rate
+from spmsim.plans.linkage import Modifier, Unlock
 
 
 class Cap(Frozen):
@@ -70,6 +71,10 @@ class Component(Frozen):
         "rep", description="team: pay on the summed credit of the rep's team"
     )
     cap: Cap | None = None
+    unlock: Unlock | None = Field(None, description="pay only once another measure's YTD "
+                                  "attainment reaches a level")
+    modifier: Modifier | None = Field(None, description="multiply earnings by a curve of "
+                                      "another measure's YTD attainment")
 
     weight: Rate | None = None
 
