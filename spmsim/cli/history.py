@@ -43,6 +43,7 @@ def _transactions(args, plans):
 
 
 def cmd_replay(args) -> int:
+    from spmsim.history.leaderboard import leaderboard
     from spmsim.history.replay import plan_summary, replay, revenue_measures
     from spmsim.history.statement import statement
     from spmsim.io import csv_text, text_writer, write_files
@@ -60,11 +61,13 @@ def cmd_replay(args) -> int:
     tables = (("payouts_by_component", result.by_component),
               ("payouts_by_period", result.by_period), ("payouts_by_rep", result.by_rep),
               ("plan_summary", summary.round(6)))
+    board = leaderboard(result)
+    if len(board):  # contests: every rep's place after each period of the window
+        tables += (("leaderboard", board.round(6)),)
     write_files(out, {**{f"{name}.csv": text_writer(csv_text(df)) for name, df in tables},
                       "summary.txt": text_writer(text + "\n")})
     print(text)
-    print(f"\nwrote {out}/payouts_by_component.csv, payouts_by_period.csv, payouts_by_rep.csv, "
-          "plan_summary.csv, summary.txt")
+    print(f"\nwrote {out}/" + ", ".join(f"{name}.csv" for name, _ in tables) + ", summary.txt")
     return 0
 
 

@@ -334,6 +334,8 @@ class Design:
             node["curve"] = [[1.0, 1.0]]
         if "per_deal" in fields and "per_unit" in fields:
             node["per_deal"] = 500
+        if "prizes" in fields and "each" in fields:
+            node["prizes"] = [5000, 2500, 1000]
         return node
 
     def add_component(self, kind: str) -> None:

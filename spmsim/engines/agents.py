@@ -20,6 +20,7 @@ Carlo engine (tested).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -33,9 +34,10 @@ from spmsim.engines.metrics import ChunkStats, assemble, chunk_stats
 from spmsim.engines.montecarlo import (
     BLOCK,
     Chunk,
-    assessment_months,
     deal_rule,
     draw_role,
+    draw_roles,
+    draw_scores,
     stream_rng,
 )
 from spmsim.engines.payroll import Draws, role_year
@@ -51,7 +53,7 @@ from spmsim.model.behavior import (
     pushes_out,
     reach_probability,
 )
-from spmsim.model.market import PipelineMarket, score_credit
+from spmsim.model.market import PipelineMarket
 from spmsim.model.org import MONTHS, Role, Staffing
 from spmsim.model.scenario import Scenario
 
@@ -505,11 +507,18 @@ def _stack(per_trial: list[dict[str, tuple]], name: str, role: Role, market: Pip
     credit = {m: np.stack([p[6][m] for p in parts]) for m in parts[0][6]}
     counts = {m: np.stack([p[7][m] for p in parts]) for m in parts[0][7]}
     booked = {m: np.stack([p[8][m] for p in parts]) for m in parts[0][8]}
-    for i, (m, score) in enumerate(market.scores.items()):
-        months = assessment_months(role, m)
-        drawn = chunk.fill((role.slots, len(months)), r, "score", i, score.sample)
-        credit[m] = score_credit(drawn, staff, months)
+    credit.update(draw_scores(role, market, chunk, r, staff))
     return Draws(staff, credit, counts, booked)
+
+
+def _drawn_from(per_trial: list[dict[str, tuple]], scenario: Scenario,
+                chunk: Chunk) -> Callable[[int, str], Draws]:
+    """Draws of role r from the agents' trials (pipeline roles) or as Monte Carlo does."""
+    def drawn(r: int, name: str) -> Draws:
+        role, market = scenario.org.roles[name], scenario.market[name]
+        return _stack(per_trial, name, role, market, chunk, r) \
+            if isinstance(market, PipelineMarket) else draw_role(scenario, chunk, r, name)
+    return drawn
 
 
 def _payout_events(events: list, trials: range, name: str, year, slot_names: list[str],
@@ -554,11 +563,10 @@ def simulate_agents(scenario: Scenario, *, trials: int | None = None, seed: int 
                 bar.update(1)
             chunk = Chunk(root, start, stop, months.period_days)
             years = {}
-            for r, name in enumerate(names):
+            all_draws = draw_roles(scenario, chunk, _drawn_from(per_trial, scenario, chunk))
+            for name in names:
                 role, market = scenario.org.roles[name], scenario.market[name]
-                draws = _stack(per_trial, name, role, market, chunk, r) \
-                    if isinstance(market, PipelineMarket) else draw_role(scenario, chunk, r, name)
-                years[name] = role_year(role, market, draws, months)
+                years[name] = role_year(role, market, all_draws[name], months)
                 _payout_events(events, range(start, stop), name, years[name],
                                role.slot_names(name), clock, logged_trials)
             chunks.append(chunk_stats(start, years, slot_names))

@@ -45,6 +45,10 @@ class RoleYear:
     monthly_revenue: np.ndarray
     monthly_pay: np.ndarray
     active: np.ndarray
+    # with a contest in the plan: prizes earned in the year and mean productivity in seat
+    # (skill x ramp x territory), for who wins; None otherwise
+    prizes: np.ndarray | None = None
+    productivity: np.ndarray | None = None
 
     @property
     def in_seat(self) -> np.ndarray:
@@ -95,8 +99,16 @@ def _joined(roles: Sequence[RoleYear]) -> RoleYear:
     """All roles side by side along the slot axis (the `all` group)."""
     if len(roles) == 1:
         return roles[0]
-    return RoleYear(**{f: np.concatenate([getattr(r, f) for r in roles], axis=1)
+    return RoleYear(**{f: _side_by_side([getattr(r, f) for r in roles])
                        for f in RoleYear.__dataclass_fields__})
+
+
+def _side_by_side(arrays: list) -> np.ndarray | None:
+    """Concatenate along slots; optional fields (contest prizes) only when every role has
+    them."""
+    if any(a is None for a in arrays):
+        return None
+    return np.concatenate(arrays, axis=1)
 
 
 def _group_stats(r: RoleYear) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray],
@@ -159,6 +171,9 @@ def rep_frame(start: int, roles: Mapping[str, RoleYear],
         for f in REP_FIELDS:
             df[f] = getattr(r, f).ravel()[seat]
         df["earnings"] = (r.base_pay + r.variable_pay).ravel()[seat]
+        if r.prizes is not None:  # a contest: who won, by how productive they were
+            df["contest_prizes"] = r.prizes.ravel()[seat]
+            df["productivity"] = r.productivity.ravel()[seat]
         frames.append(df)
     rows = pd.concat(frames, ignore_index=True)  # trial, then role, then rep
     return rows.sort_values("trial", kind="stable", ignore_index=True)

@@ -23,16 +23,19 @@ from spmsim.engines import DEFAULT_MEMORY_MB
 from spmsim.engines.metrics import ChunkStats, assemble, chunk_stats
 from spmsim.engines.payroll import Draws, role_year
 from spmsim.engines.results import Results
+from spmsim.engines.teams import manager_credit
 from spmsim.model.market import (
     AttainmentMarket,
+    Market,
     MonthTable,
     PipelineMarket,
+    TeamMarket,
     attainment_credit,
     monthly_weight,
     pipeline_draws,
     score_credit,
 )
-from spmsim.model.org import MONTHS, Role, staffing
+from spmsim.model.org import MONTHS, Role, Staffing, staffing
 from spmsim.model.scenario import Scenario
 from spmsim.plans import Plan
 
@@ -94,14 +97,58 @@ def deal_rule(plan: Plan, measure: str) -> Callable[[np.ndarray], np.ndarray] | 
     return None if rule is None or rule.windfall is None else rule.windfall.credited
 
 
-def draw_role(scenario: Scenario, chunk: Chunk, r: int, name: str) -> Draws:
-    role, market = scenario.org.roles[name], scenario.market[name]
+def draw_staff(role: Role, chunk: Chunk, r: int) -> Staffing:
+    """Who holds each slot of role r in each trial of the chunk."""
     slots = (role.slots,)
     normals = chunk.fill(slots, r, "skill", 0, lambda g, sh: g.standard_normal(sh)) \
         if role.skill_sigma > 0 else None
     exits = chunk.fill(slots, r, "exit", 0, lambda g, sh: g.standard_exponential(sh)) \
         if role.attrition.annual > 0 else None
-    staff = staffing(role, chunk.trials, normals, exits)
+    return staffing(role, chunk.trials, normals, exits)
+
+
+def draw_scores(role: Role, market: Market, chunk: Chunk, r: int,
+                staff: Staffing) -> dict[str, np.ndarray]:
+    """The role's scored measures (MBO), credited at each assessment."""
+    credit = {}
+    for i, (m, score) in enumerate(market.scores.items()):
+        months = assessment_months(role, m)
+        drawn = chunk.fill((role.slots, len(months)), r, "score", i, score.sample)
+        credit[m] = score_credit(drawn, staff, months)
+    return credit
+
+
+def draw_manager(scenario: Scenario, chunk: Chunk, r: int, name: str,
+                 team: Draws) -> Draws:
+    """A manager role's draws: its own staffing, its teams' credit and counts."""
+    role, market = scenario.org.roles[name], scenario.market[name]
+    team_role = scenario.org.roles[market.of]
+    staff = draw_staff(role, chunk, r)
+    credit = {m: manager_credit(team_role, team.credit[m], role, staff)
+              for m in market.measures}
+    counts = {m: manager_credit(team_role, team.counts[m], role, staff)
+              for m in market.measures if m in team.counts}
+    return Draws(staff, {**credit, **draw_scores(role, market, chunk, r, staff)}, counts)
+
+
+def draw_roles(scenario: Scenario, chunk: Chunk,
+               drawn: Callable[[int, str], Draws] | None = None) -> dict[str, Draws]:
+    """Every role's draws for the chunk: the reps' roles (by `drawn`, default
+    `draw_role`), then the managers from their teams."""
+    names = list(scenario.org.roles)
+    managers = {n for n in names if isinstance(scenario.market[n], TeamMarket)}
+    out = {n: (drawn or (lambda r, n: draw_role(scenario, chunk, r, n)))(r, n)
+           for r, n in enumerate(names) if n not in managers}
+    for r, n in enumerate(names):
+        if n in managers:
+            out[n] = draw_manager(scenario, chunk, r, n, out[scenario.market[n].of])
+    return {n: out[n] for n in names}
+
+
+def draw_role(scenario: Scenario, chunk: Chunk, r: int, name: str) -> Draws:
+    role, market = scenario.org.roles[name], scenario.market[name]
+    slots = (role.slots,)
+    staff = draw_staff(role, chunk, r)
     rates = market.month_rates(chunk.month_days)
     counts: dict[str, np.ndarray] = {}
     booked: dict[str, np.ndarray] = {}
@@ -128,10 +175,7 @@ def draw_role(scenario: Scenario, chunk: Chunk, r: int, name: str) -> Draws:
                     booked[m][rows] = sizes
             if stream.count_as:
                 credit[stream.count_as] = credit.get(stream.count_as, 0.0) + counts[m]
-    for i, (m, score) in enumerate(market.scores.items()):
-        months = assessment_months(role, m)
-        drawn = chunk.fill(slots + (len(months),), r, "score", i, score.sample)
-        credit[m] = score_credit(drawn, staff, months)
+    credit.update(draw_scores(role, market, chunk, r, staff))
     return Draws(staff, credit, counts, booked)
 
 
@@ -187,9 +231,9 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
 
     def run(start: int) -> ChunkStats:
         chunk = Chunk(root, start, min(start + size, n), months.period_days)
+        draws = draw_roles(scenario, chunk)
         roles = {name: role_year(scenario.org.roles[name], scenario.market[name],
-                                  draw_role(scenario, chunk, r, name), months)
-                 for r, name in enumerate(names)}
+                                  draws[name], months) for name in names}
         return chunk_stats(start, roles, slot_names)
 
     starts = list(range(0, n, size))

@@ -72,7 +72,7 @@ def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> Rol
         quota={m: q for m, q in quota.items() if m in used},
         active=None if staff.always_active else active,
         counts={m: _to_periods(c, step) for m, c in d.counts.items() if m in per_deal},
-        new_hire=staff.new_hire)
+        new_hire=staff.new_hire, team=role.team_codes())
     payout = evaluate(plan, inputs)
     if step == 1:
         monthly_pay = payout.net_paid
@@ -80,6 +80,7 @@ def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> Rol
         monthly_pay = np.zeros(staff.active.shape)
         monthly_pay[..., step - 1::step] = payout.net_paid
     units = set(plan.unit_measures)
+    # none for managers (each deal counts once), never a unit measure (meetings)
     revenue = [m for m in market.money_measures() if m not in units]
     booked = {m: d.booked.get(m, d.credit[m]) for m in revenue}
     monthly_revenue = booked[revenue[0]] if len(revenue) == 1 else \
@@ -88,6 +89,12 @@ def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> Rol
     attained = sum(_annual(d.credit[m]) for m in quota) if quota else \
         np.zeros(year_share.shape)
     quota_total = sum(quota.values()) if quota else 0.0
+    prizes = productivity = None
+    ranked = [k for k, c in enumerate(plan.components) if c.ranked]
+    if ranked:  # contests: each rep's prizes in the year and how productive they were
+        prizes = payout.earned_ytd[ranked, ..., -1].sum(axis=0)
+        months_in = np.maximum(staff.active.sum(axis=-1), 1e-12)
+        productivity = (staff.productivity * staff.active).sum(axis=-1) / months_in
     return RoleYear(
         year_share=year_share, revenue=_annual(monthly_revenue),
         quota=np.where(in_seat, quota_total, 0.0),
@@ -95,6 +102,7 @@ def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> Rol
         base_pay=np.broadcast_to(payout.base, year_share.shape),
         on_target_incentive=np.broadcast_to(payout.ti, year_share.shape),
         ote=plan.ote * year_share, new_hire=staff.new_hire, left=staff.left,
-        monthly_revenue=monthly_revenue, monthly_pay=monthly_pay, active=staff.active)
+        monthly_revenue=monthly_revenue, monthly_pay=monthly_pay, active=staff.active,
+        prizes=prizes, productivity=productivity)
 
 

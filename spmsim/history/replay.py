@@ -133,7 +133,7 @@ def _group(key: str, plan: Plan, tx: Transactions) -> PlanGroup:
     active = plan.calendar.active_share(members["start_date"].to_numpy("datetime64[D]"),
                                         members["end_date"].to_numpy("datetime64[D]"))
     hired = members["start_date"].to_numpy("datetime64[D]") > np.datetime64(plan.year_start)
-    inputs = PlanInputs(quota=quota, active=active, new_hire=hired,
+    inputs = PlanInputs(quota=quota, active=active, new_hire=hired, team=member_codes,
                         team_inputs=PlanInputs(**team), **own)
     return PlanGroup(key, plan, members, inputs, evaluate(plan, inputs), revenue=own_booked,
                      team_revenue={m: a[member_codes] for m, a in booked.items()},

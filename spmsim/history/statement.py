@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from spmsim.format import money, percent
+from spmsim.history.leaderboard import group_standing
 from spmsim.history.replay import PlanGroup, ReplayResult
 from spmsim.plans.components import Context
 
@@ -89,6 +90,8 @@ def _component_lines(g: PlanGroup, i: int, k: int, t: int) -> list[str]:
         lines += [f"    {line}" for line in deal_lines(g, i, t, c.measure)]
     lines += [f"    {line}" for line in c.explain(ytd, q, target, g.plan.calendar.n_periods)]
     lines += [f"    {line}" for line in link_lines(g, i, t, c)]
+    if c.ranked:  # a contest: the rep's place among the others on the plan
+        lines += [f"    {line}" for line in c.explain_standing(group_standing(g, k), i, t)]
     if c.cap is not None:
         counts = g.inputs.counts.get(c.measure)
         raw = _uncapped(c, credit, q, target,

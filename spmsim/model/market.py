@@ -321,7 +321,25 @@ class PipelineMarket(_Market):
         return super().produces() + units
 
 
-Market = Annotated[AttainmentMarket | PipelineMarket, Field(discriminator="model")]
+class TeamMarket(_Market):
+    """A manager role's credit: the summed credit of the team they manage in another role
+    (`of`, which sets `team_size`), on the listed measures. It books no revenue of its own,
+    so the organisation's revenue counts each deal once."""
+
+    model: Literal["team"] = "team"
+    of: Measure = Field(description="the role whose teams the managers lead")
+    measures: tuple[Measure, ...] = Field(
+        min_length=1, description="that role's measures the managers are credited with")
+
+    def money_measures(self) -> list[str]:
+        return []
+
+    def produces(self) -> list[str]:
+        return list(self.measures) + list(self.scores)
+
+
+Market = Annotated[AttainmentMarket | PipelineMarket | TeamMarket,
+                   Field(discriminator="model")]
 
 
 def monthly_weight(rates: np.ndarray, staff: Staffing) -> np.ndarray:

@@ -227,6 +227,10 @@ class Role(Frozen):
     hires: tuple[Hire, ...] = ()
     territory: TerritoryLink | None = None
     quota_method: QuotaMethod | None = None
+    team_size: Count | None = Field(
+        None, ge=1, description="seats per team, in seat order (the last team may be "
+        "smaller): pays `credit: team` components on the team's credit and gives a manager "
+        "role (market `model: team`) its teams")
 
     @model_validator(mode="after")
     def _territories_fit(self) -> Role:
@@ -289,6 +293,17 @@ class Role(Frozen):
         """Month each seat's incumbent starts: 0 for reps in seat, month - 1 for hires."""
         hires = [np.full(h.count, h.month - 1.0) for h in self.hires]
         return np.concatenate([np.zeros(self.headcount), *hires])
+
+    @property
+    def teams(self) -> int:
+        """Teams of `team_size` seats (0 without teams)."""
+        return 0 if self.team_size is None else math.ceil(self.seats / self.team_size)
+
+    def team_codes(self) -> np.ndarray | None:
+        """Team of every slot (a successor joins their seat's team), or None."""
+        if self.team_size is None:
+            return None
+        return np.tile(np.arange(self.seats) // self.team_size, self.attrition.generations)
 
     def slot_names(self, role: str) -> list[str]:
         """`ent_ae-007` for an incumbent, `ent_ae-007.1` for their first successor."""

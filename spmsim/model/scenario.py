@@ -30,6 +30,7 @@ from spmsim.model.market import (
     Score,
     SizeBand,
     Stage,
+    TeamMarket,
 )
 from spmsim.model.org import Attrition, Hire, Ramp, Role, TerritoryLink
 from spmsim.model.quota import QuotaMethod
@@ -88,6 +89,8 @@ class Scenario(Frozen):
             raise ValueError("org.roles: every plan must start the same plan year; got "
                              + ", ".join(f"{n}: {r.plan.year_start}" for n, r in roles.items()))
         for name, role in roles.items():
+            if isinstance(self.market[name], TeamMarket):
+                _check_manager(name, role, self.market[name], roles, self.market)
             _check_role(name, role, self.market[name])
         return self
 
@@ -105,9 +108,10 @@ def _check_role(name: str, role: Role, market: Market) -> None:
     if role.seats == 0:
         raise ValueError(f"{where}.headcount: the role has no reps and no hires")
     for c in role.plan.components:
-        if c.credit == "team":
-            raise ValueError(f"{where}.plan: component {c.name!r} pays on team credit; "
-                             "scenarios do not model teams yet: simulate the reps' roles")
+        if c.credit == "team" and role.team_size is None:
+            raise ValueError(f"{where}.plan: component {c.name!r} pays on team credit: set "
+                             f"`team_size:` on the role (seats per team), or pay a manager "
+                             f"role on the team (market `model: team`)")
     for m, rule in role.plan.crediting.items():
         if rule.by is not None:
             raise ValueError(f"{where}.plan: crediting.{m} rates deals by {rule.by.column!r}; "
@@ -131,6 +135,29 @@ def _check_role(name: str, role: Role, market: Market) -> None:
     for m, q in role.quota.items():
         if not q > 0:
             raise ValueError(f"{where}.quota.{m}: a quota is > 0 (got {q})")
+
+
+def _check_manager(name: str, role: Role, market: TeamMarket, roles: dict[str, Role],
+                   markets: dict[str, Market]) -> None:
+    """A manager role leads the teams of another role: one seat per team."""
+    team = roles.get(market.of)
+    if team is None or market.of == name:
+        raise ValueError(f"market.{name}.of: no other role {market.of!r} in org.roles "
+                         f"({', '.join(r for r in roles if r != name)})")
+    if isinstance(markets[market.of], TeamMarket):
+        raise ValueError(f"market.{name}.of: {market.of!r} is itself a manager role; "
+                         "managers of managers are not modelled")
+    if team.team_size is None:
+        raise ValueError(f"org.roles.{market.of}: managers ({name}) lead its teams: set "
+                         "`team_size:` (seats per team)")
+    if role.seats != team.teams:
+        raise ValueError(f"org.roles.{name}.headcount: {team.teams} teams of "
+                         f"{market.of} need {team.teams} managers, one each (got {role.seats})")
+    produced = markets[market.of].produces()
+    for m in market.measures:
+        if m not in produced:
+            raise ValueError(f"market.{name}.measures: {market.of} is credited only with "
+                             f"{', '.join(produced)}; {m!r} is not among them")
 
 
 def _is_score(plan: Plan, measure: str) -> bool:

@@ -14,29 +14,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from spmsim.format import money
+from spmsim.format import label, money, multiple, percent_short
 from spmsim.plans.components import Cap, Component
 from spmsim.plans.model import Plan
 
 PERIOD_WORD = {"month": "month", "quarter": "quarter", "half": "half-year", "year": "year"}
 
 
-def times(x: float) -> str:
-    """2.0 -> '2x', 1.25 -> '1.25x'."""
-    return f"{x:g}x"
-
-
-def share(x: float) -> str:
-    """A share as people say it: 0.9 -> '90 %', 0.125 -> '12.5 %' (no needless decimals)."""
-    text = f"{x * 100:.1f}".rstrip("0").rstrip(".")
-    return f"{text} %"
+# the house formats (spmsim.format), named for what they say here
+times, share = multiple, percent_short
 
 
 def measure_words(measure: str) -> str:
-    """`new_arr` -> 'new ARR': field names in people's words."""
-    words = {"arr": "ARR", "acv": "ACV", "mrr": "MRR", "tcv": "TCV", "mbo": "MBO",
-             "kpi": "KPI", "spiff": "SPIF", "spif": "SPIF"}
-    return " ".join(words.get(w, w) for w in measure.split("_"))
+    """`new_arr` -> 'new ARR': a measure's name mid-sentence (`format.label`, lower case
+    first unless it is an acronym)."""
+    text = label(measure)
+    first = text.split(" ", 1)[0]
+    return text if first.isupper() else text[0].lower() + text[1:]
 
 
 def _curr(plan: Plan) -> Callable[[float], str]:
@@ -123,8 +117,25 @@ def _spiff(c: Any, plan: Plan) -> str:
     return f"pays {what} {_months(c.periods, plan)}"
 
 
+def _contest(c: Any, plan: Plan) -> str:
+    cur = _curr(plan)
+    by = "attainment" if c.rank_by == "attainment" else "credit"
+    bar = share(c.qualify) if c.rank_by == "attainment" else cur(c.qualify)
+    if c.each is not None:
+        return (f"pays {cur(c.each)} to every rep at or above {bar} of {by} "
+                f"{_months(c.periods, plan)}")
+    places = ", ".join(cur(p) for p in c.prizes)
+    ties = {"split": "tied reps share their places' prizes",
+            "duplicate": "tied reps each take the best prize they share",
+            "next": "tied reps each take the prize and the next rep the next one"}[c.ties]
+    least = f", at least {bar} to qualify" if c.qualify > 0 else ""
+    return (f"pays prizes of {places} to the top {len(c.prizes)} by {by} "
+            f"{_months(c.periods, plan)}{least} ({ties})")
+
+
 DESCRIBERS: dict[str, Callable[[Any, Plan], str]] = {
-    "commission": _commission, "bonus": _bonus, "mbo": _mbo, "spiff": _spiff}
+    "commission": _commission, "bonus": _bonus, "mbo": _mbo, "spiff": _spiff,
+    "contest": _contest}
 
 
 def describe_component(c: Component, plan: Plan) -> str:

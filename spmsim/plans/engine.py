@@ -34,7 +34,7 @@ class PlanInputs:
         new_hire: True for reps who start after the year's first day, broadcastable to
             (..., reps); needed by draws for new hires when `active` is given.
         team: integer team label per rep, shape (reps,): team totals summed within these
-            arrays.
+            arrays (unless `team_inputs` holds them), and teams ranked by team contests.
         team_inputs: precomputed team totals, shaped like `credit` (its credit, counts and
             cancelled fields), for teams that span reps outside these arrays (replay across
             plans).
@@ -205,8 +205,10 @@ class _Evaluator:
         if c.measure in self._source(c).counts:
             counts = self._series("counts", c, "cancelled_counts" if without_cancelled else None)
         target = self.ti * c.target_share()
+        team = None if c.credit != "team" or self.inputs.team is None else \
+            np.asarray(self.inputs.team)
         ctx = Context(ytd=np.cumsum(credit, axis=-1), period_credit=credit,
-                      quota=self._quota(c), target=target[..., None], counts=counts)
+                      quota=self._quota(c), target=target[..., None], counts=counts, team=team)
         earned = c.earned_ytd(ctx)
         if linked:
             earned = self._linked(c, ctx, earned, without_cancelled)

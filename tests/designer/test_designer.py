@@ -574,7 +574,7 @@ def test_a_variant_without_a_description_is_the_plan_in_words(fresh, tmp_path):
     plan_path, _ = fresh.save("ent_v2.yaml", "Enterprise AE v2", variant="ent_v2")
     described = load_study(study).variants["ent_v2"].description
     assert described == describe_plan(load_plan(plan_path))
-    assert "2.5x above quota up to 150 %" in described
+    assert "2.5x above quota up to 150%" in described
 
 
 def test_a_study_without_the_role_writes_nothing(fresh, tmp_path):
@@ -638,7 +638,7 @@ def test_a_change_redraws_every_chart_and_the_table(designer):
     assert designer.version == version + 1 and _versions(designer) == {str(version + 1)}
     assert designer.curve.value != curve and designer.table.value != table
     assert "<svg" in designer.payout.value and "<svg" in designer.cost.value
-    assert "2.5x above quota up to 150 %" in designer.summary.value
+    assert "2.5x above quota up to 150%" in designer.summary.value
     assert "Updated in" in designer.status.value and designer.last_update_s > 0
     assert "study limit" in designer.table.value and "at most 20.0%" in designer.table.value
     assert "budget share" in designer.cost.value  # the budget drawn on the cost chart

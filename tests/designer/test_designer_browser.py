@@ -344,7 +344,7 @@ def test_designer_in_voila(voila, chromium):
         status = _text(page, ".spmsim-designer-status")
         assert status.startswith("Updated in"), status
         kernel_ms.append(float(status.split()[2]))
-    assert "2.9x above quota up to 150 %" in _text(page, ".spmsim-designer-summary")
+    assert "2.9x above quota up to 150%" in _text(page, ".spmsim-designer-summary")
     page.screenshot(path=str(REPORTS / "plan_designer_top.png"))  # the manual's picture
     assert "at most 20.0%" in _text(page, ".spmsim-designer-table")  # the study's limit
 

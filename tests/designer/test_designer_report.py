@@ -42,7 +42,7 @@ def test_a_designed_variant_is_described_in_the_report(tmp_path, capsys):
     plan_path, _ = design.save("ent_steeper.yaml", "Enterprise AE steeper",
                                variant="ent_steeper")
     sentence = describe_plan(load_plan(plan_path))
-    assert "2.5x above quota up to 150 %, 1.75x above 150 % up to 250 %" in sentence
+    assert "2.5x above quota up to 150%, 1.75x above 150% up to 250%" in sentence
 
     reports = tmp_path / "reports"
     assert main(["report", str(study), "--reports", str(reports), "--role", "ent_ae",

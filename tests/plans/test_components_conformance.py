@@ -48,6 +48,12 @@ EXAMPLES: dict[str, list[dict]] = {
          "periods": [1, 2, 3]},
         {"name": "Deal SPIF", "type": "spiff", "measure": "new_arr", "per_deal": 500},
     ],
+    "contest": [
+        {"name": "Q4 push", "type": "contest", "measure": "new_arr", "periods": [10, 11, 12],
+         "prizes": [10_000, 5_000, 2_500], "ties": "duplicate"},
+        {"name": "Club", "type": "contest", "measure": "new_arr", "rank_by": "attainment",
+         "each": 3_000, "qualify": 1.0},
+    ],
 }
 
 CASES = [pytest.param((kind, i), id=f"{kind}-{i}")

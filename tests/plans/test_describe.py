@@ -29,22 +29,22 @@ def test_the_enterprise_plan_in_words():
     """TI = 300,000 x (1 - 0.5) = 150,000; New ARR's target 0.9 x 150,000 = 135,000, so
     its cap of 3x target is 405,000."""
     assert describe_plan(load_plan(PLANS / "enterprise_ae.yaml")) == (
-        "Enterprise AE FY27: OTE $300,000, 50 % base (TI $150,000), paid each month; "
-        "New ARR (90 % of TI) pays 1x to 100 % of quota, 2x above quota up to 150 %, "
-        "1.5x above 150 %, nothing below 40 % of quota, capped at 3x its target ($405,000); "
-        "MBO (10 % of TI) on MBO score pays its target in proportion to the scores assessed "
+        "Enterprise AE FY27: OTE $300,000, 50% base (TI $150,000), paid each month; "
+        "New ARR (90% of TI) pays 1x to 100% of quota, 2x above quota up to 150%, "
+        "1.5x above 150%, nothing below 40% of quota, capped at 3x its target ($405,000); "
+        "MBO (10% of TI) on MBO score pays its target in proportion to the scores assessed "
         "each quarter; Q1 new-logo SPIF on new logos pays $2,000 per new logo in months 1-3; "
-        "100 % of a deal's pay is clawed back if it is cancelled within 90 days.")
+        "100% of a deal's pay is clawed back if it is cancelled within 90 days.")
 
 
 def test_the_account_manager_plan_in_words():
     """TI = 160,000 x 0.35 = 56,000; a quarterly draw of 9,000 for two quarters."""
     assert describe_plan(load_plan(PLANS / "account_manager.yaml")) == (
-        "Account Manager FY27: OTE $160,000, 65 % base (TI $56,000), paid each quarter; "
-        "Expansion (60 % of TI) pays 1x to 100 % of quota, 1.5x above quota; Renewal bonus "
-        "(40 % of TI) on renewals pays 0 % of target at 85 %, 50 % of target at 95 %, "
-        "100 % of target at 100 %, 125 % of target at 110 % of quota (straight lines "
-        "between), nothing below 85 %; new hires get a recoverable draw of $9,000 a quarter "
+        "Account Manager FY27: OTE $160,000, 65% base (TI $56,000), paid each quarter; "
+        "Expansion (60% of TI) pays 1x to 100% of quota, 1.5x above quota; Renewal bonus "
+        "(40% of TI) on renewals pays 0% of target at 85%, 50% of target at 95%, "
+        "100% of target at 100%, 125% of target at 110% of quota (straight lines "
+        "between), nothing below 85%; new hires get a recoverable draw of $9,000 a quarter "
         "for 2 quarters.")
 
 
@@ -57,9 +57,9 @@ def test_a_plan_cap_retroactive_tiers_and_a_spif_per_deal():
                   "per_deal": 750, "periods": [4, 9]},
                  cap={"of_target": 2.5})
     assert describe_plan(plan) == (
-        "P: OTE $200,000, 50 % base (TI $100,000), paid each month; Bookings (100 % of TI) "
-        "on new ARR pays all credit at the rate of the tier reached: 0.5x to 80 % of quota, "
-        "1.2x above 80 %; Deal SPIF on new ARR pays $750 per deal in months 4, 9; "
+        "P: OTE $200,000, 50% base (TI $100,000), paid each month; Bookings (100% of TI) "
+        "on new ARR pays all credit at the rate of the tier reached: 0.5x to 80% of quota, "
+        "1.2x above 80%; Deal SPIF on new ARR pays $750 per deal in months 4, 9; "
         "total variable pay capped at 2.5x TI ($250,000).")
 
 
@@ -69,7 +69,7 @@ def test_amount_tiers_percent_rates_and_an_amount_cap():
                   "tiers": [{"upto": 500000, "rate": 0.05}, {"rate": 0.08}],
                   "threshold": 100000, "cap": {"amount": 20000, "per": "period"}})
     assert describe_component(plan.components[0], plan) == (
-        "Margin pays 5 % of credit to $500,000, 8 % of credit above $500,000, nothing below "
+        "Margin pays 5% of credit to $500,000, 8% of credit above $500,000, nothing below "
         "$100,000, capped at $20,000 a month")
 
 
@@ -79,10 +79,10 @@ def test_a_single_rate_and_a_stepped_bonus():
                  {"name": "Gate", "type": "bonus", "measure": "new_arr", "weight": 0.3,
                   "steps": True, "curve": [[1.0, 1.0], [1.2, 1.5]]})
     assert describe_component(plan.components[0], plan) == (
-        "New ARR (70 % of TI) pays 1x the base rate (target / quota)")
+        "New ARR (70% of TI) pays 1x the base rate (target / quota)")
     assert describe_component(plan.components[1], plan) == (
-        "Gate (30 % of TI) on new ARR pays 100 % of target at 100 %, 150 % of target at "
-        "120 % of quota (in steps), nothing below 100 %")
+        "Gate (30% of TI) on new ARR pays 100% of target at 100%, 150% of target at "
+        "120% of quota (in steps), nothing below 100%")
 
 
 @pytest.mark.parametrize(("x", "text"), [(2.0, "2x"), (1.25, "1.25x"), (0.5, "0.5x")])
@@ -90,8 +90,8 @@ def test_times(x, text):
     assert times(x) == text
 
 
-@pytest.mark.parametrize(("x", "text"), [(0.9, "90 %"), (0.125, "12.5 %"), (1.0, "100 %"),
-                                         (0.0, "0 %")])
+@pytest.mark.parametrize(("x", "text"), [(0.9, "90%"), (0.125, "12.5%"), (1.0, "100%"),
+                                         (0.0, "0%")])
 def test_share(x, text):
     assert share(x) == text
 
@@ -111,4 +111,4 @@ def test_a_type_without_a_describer_is_still_named(monkeypatch):
     plan = load_plan(PLANS / "enterprise_ae.yaml")
     monkeypatch.delitem(DESCRIBERS, "mbo")
     assert describe_component(plan.components[1], plan) == (
-        "MBO (10 % of TI) on MBO score a mbo component")
+        "MBO (10% of TI) on MBO score a mbo component")

@@ -45,7 +45,9 @@ class Context:
 
     ytd: credit to date (..., P); period_credit: credit per period (..., P);
     quota: annual quota (..., 1) or None; target: TI x weight, prorated (..., 1);
-    counts: deals per period (..., P) or None.
+    counts: deals per period (..., P) or None;
+    team: integer team per rep (reps,) or None: who shares a team's credit (contests rank
+    teams).
     """
 
     ytd: np.ndarray
@@ -53,6 +55,7 @@ class Context:
     quota: np.ndarray | None
     target: np.ndarray
     counts: np.ndarray | None = None
+    team: np.ndarray | None = None
 
     @property
     def n_periods(self) -> int:
@@ -65,6 +68,8 @@ class Component(Frozen):
     kind: ClassVar[str]
     # True when the measure is a score in [0, 1] per assessment (an MBO), not credit
     scored: ClassVar[bool] = False
+    # True when pay depends on the other reps evaluated alongside (a contest's places)
+    ranked: ClassVar[bool] = False
     name: str = Field(min_length=1)
     measure: str = Field(pattern=MEASURE_PATTERN, description="the credited measure it pays on")
     credit: Literal["rep", "team"] = Field(

@@ -1,0 +1,220 @@
+"""Contest: prizes by rank over a window of periods, or a prize for everyone over a bar.
+
+Reps are ranked against the other reps evaluated with them (the rep axis, second to last:
+the reps on the plan in replay, a role's seats in a simulated trial). On team credit the
+teams are ranked and a team's prize is split equally among its members. A rep is in the
+running when their score over the window is above zero and at least `qualify`. The prize is
+earned in the window's last period. Ties, by `ties`:
+
+- `split`: the tied reps share the prizes of the places they fill (two tied for first with
+  prizes 10,000 and 5,000 get 7,500 each), so the prizes paid never exceed the list;
+- `duplicate`: each tied rep gets the prize of the best place they share, and the places
+  they fill are used up (ranks 1, 1, 3: "standard competition ranking");
+- `next`: each tied rep gets that prize and the next rep takes the next place (ranks
+  1, 1, 2: "dense ranking"); the two last can pay more than the list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, field_validator, model_validator
+
+from spmsim.config import EDGE_TOLERANCE, Money
+from spmsim.format import money, percent
+from spmsim.plans.components.base import Component, Context
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Each rep's place after every period of the window; arrays (..., reps, periods).
+
+    score: window credit (or attainment) to date; 0 before the window opens.
+    rank: 1-based place among the reps in the running (0: not in the running).
+    prize: what the rep would win if the contest ended then.
+    """
+
+    score: np.ndarray
+    rank: np.ndarray
+    prize: np.ndarray
+
+
+class Contest(Component):
+    """Prizes by rank of credit or attainment over a window of payout periods."""
+
+    kind: ClassVar[str] = "contest"
+    type: Literal["contest"] = "contest"
+    ranked: ClassVar[bool] = True
+    rank_by: Literal["credit", "attainment"] = Field(
+        "credit", description="rank on the window's credit (or units), or on attainment of "
+        "the window's share of the annual quota")
+    periods: tuple[int, ...] | None = Field(
+        None, description="1-based payout periods the contest runs over, consecutive; "
+        "the whole year if omitted")
+    prizes: tuple[Money, ...] | None = Field(
+        None, description="prize by place: [first, second, ...]")
+    each: Money | None = Field(
+        None, gt=0, description="instead of places: this prize for every rep who qualifies")
+    qualify: Money = Field(
+        0.0, ge=0, description="least score to be in the running: credit, or attainment "
+        "as a fraction (1.0 = the window's quota)")
+    ties: Literal["split", "duplicate", "next"] = Field(
+        "split", description="tied reps share the prizes of their places (split), each take "
+        "the best one and use up the places (duplicate), or each take it and the next rep "
+        "takes the next place (next)")
+
+    @field_validator("periods")
+    @classmethod
+    def _window(cls, periods):
+        if periods is None:
+            return periods
+        if not periods or min(periods) < 1:
+            raise ValueError("periods are 1-based payout periods, e.g. [10, 11, 12]")
+        if list(periods) != list(range(periods[0], periods[0] + len(periods))):
+            raise ValueError(f"a contest runs over consecutive periods, e.g. "
+                             f"[{periods[0]}, {periods[0] + 1}]; got {list(periods)}")
+        return periods
+
+    @model_validator(mode="after")
+    def _one_way_to_win(self) -> Contest:
+        if (self.prizes is None) == (self.each is None):
+            raise ValueError("give `prizes` by place or one prize `each` for every qualifier")
+        if self.prizes is not None and (not self.prizes or min(self.prizes) < 0):
+            raise ValueError("prizes are amounts by place, e.g. [10000, 5000, 2500]")
+        if self.prizes is not None and list(self.prizes) != sorted(self.prizes, reverse=True):
+            raise ValueError("prizes run from first place down: each no larger than the one "
+                             "before")
+        if self.each is not None and self.qualify <= 0:
+            raise ValueError("a prize for each qualifier needs the bar: set `qualify`")
+        if self.cap is not None:
+            raise ValueError("a contest pays fixed prizes: it takes no cap")
+        return self
+
+    @property
+    def needs_quota(self) -> bool:
+        return self.rank_by == "attainment"
+
+    def is_monotone(self) -> bool:
+        return True  # a rep's prize never falls as their own credit rises
+
+    def window(self, n_periods: int) -> np.ndarray:
+        """(n_periods,) True inside the contest's window."""
+        mask = np.zeros(n_periods, dtype=bool)
+        first, last = (1, n_periods) if self.periods is None else \
+            (self.periods[0], self.periods[-1])
+        if last > n_periods:
+            raise ValueError(f"contest {self.name!r} runs to period {last}, past the plan's "
+                             f"{n_periods}")
+        mask[first - 1:last] = True
+        return mask
+
+    def total_prizes(self) -> float | None:
+        """The prize list's sum (None for a prize each: it depends on who qualifies)."""
+        return None if self.prizes is None else float(sum(self.prizes))
+
+    def _scores(self, ctx: Context) -> np.ndarray:
+        """Window credit (or attainment) to date, (..., reps, periods)."""
+        n = ctx.n_periods
+        inside = self.window(n)
+        score = np.cumsum(ctx.period_credit * inside, axis=-1)
+        if self.rank_by == "attainment":
+            window_quota = ctx.quota * (inside.sum() / n)
+            score = score / np.where(window_quota > 0, window_quota, np.nan)
+            score = np.nan_to_num(score, nan=0.0)
+        return np.where(np.cumsum(inside) > 0, score, 0.0)
+
+    def standing(self, ctx: Context) -> Standing:
+        """Places and prizes as they stand after each period (the leaderboard)."""
+        score = self._scores(ctx)
+        if self.credit == "team":
+            return self._team_standing(score, ctx.team)
+        single = score.ndim == 1  # one rep on its own
+        s = score[None] if single else score
+        rank, prize = self._places(np.swapaxes(s, -1, -2))  # reps last for the ranking
+        out = [np.swapaxes(a, -1, -2) for a in (rank, prize)]
+        if single:
+            out = [a[0] for a in out]
+        return Standing(score=score, rank=out[0], prize=out[1])
+
+    def _team_standing(self, score: np.ndarray, team: np.ndarray | None) -> Standing:
+        """Teams ranked on their team credit (every member holds it), each team's prize
+        split equally among its members."""
+        if team is None:
+            raise ValueError(f"contest {self.name!r} ranks teams: pass `team` labels")
+        if score.ndim == 1:
+            score = score[None]
+        _, first, codes, size = np.unique(np.asarray(team), return_index=True,
+                                          return_inverse=True, return_counts=True)
+        rank, prize = self._places(np.swapaxes(score[..., first, :], -1, -2))
+        rank, prize = (np.swapaxes(a, -1, -2)[..., codes, :] for a in (rank, prize))
+        return Standing(score=score, rank=rank, prize=prize / size[codes][:, None])
+
+    def _places(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rank, prize) of scores s (..., reps), ranked along the last axis."""
+        running = (s > 0) & (s + EDGE_TOLERANCE >= self.qualify)
+        if self.each is not None:
+            return running.astype(np.int64), np.where(running, self.each, 0.0)
+        key = np.where(running, s, -np.inf)
+        order = np.argsort(-key, axis=-1, kind="stable")
+        ranked = np.take_along_axis(key, order, axis=-1)  # best first
+        reps = s.shape[-1]
+        pos = np.broadcast_to(np.arange(reps), ranked.shape)
+        new = np.ones(ranked.shape, dtype=bool)
+        new[..., 1:] = ranked[..., 1:] != ranked[..., :-1]
+        first = np.maximum.accumulate(np.where(new, pos, 0), axis=-1)  # first place of a tie
+        ends = np.ones(ranked.shape, dtype=bool)
+        ends[..., :-1] = new[..., 1:]
+        last = np.flip(np.minimum.accumulate(
+            np.flip(np.where(ends, pos, reps), axis=-1), axis=-1), axis=-1)
+        dense = np.cumsum(new, axis=-1) - 1
+        table = np.zeros(reps + 1)
+        table[:min(reps, len(self.prizes))] = self.prizes[:reps]
+        if self.ties == "split":
+            sums = np.concatenate([[0.0], np.cumsum(table[:reps])])
+            prize_sorted = (sums[last + 1] - sums[first]) / (last - first + 1)
+        else:
+            prize_sorted = table[dense if self.ties == "next" else first]
+        place = (dense if self.ties == "next" else first) + 1
+        inverse = np.argsort(order, axis=-1, kind="stable")
+        prize = np.take_along_axis(prize_sorted, inverse, axis=-1)
+        rank = np.take_along_axis(place, inverse, axis=-1)
+        return np.where(running, rank, 0), np.where(running, prize, 0.0)
+
+    def earned_ytd(self, ctx: Context) -> np.ndarray:
+        n = ctx.n_periods
+        end = np.flatnonzero(self.window(n))[-1]
+        final = self.standing(ctx).prize[..., end]
+        return final[..., None] * (np.arange(n) >= end)
+
+    def explain(self, ytd: float, quota: float | None, target: float,
+                n_periods: int = 12) -> list[str]:
+        window = "the year" if self.periods is None else \
+            f"periods {self.periods[0]}-{self.periods[-1]}"
+        how = f"{money(self.each)} to every rep at or above {self._bar()}" if self.each else \
+            "prizes " + ", ".join(money(p) for p in self.prizes) + f" by place (ties: {self.ties})"
+        return [f"contest over {window} on {self.rank_by}: {how}"]
+
+    def _bar(self) -> str:
+        return percent(self.qualify) if self.rank_by == "attainment" else money(self.qualify)
+
+    def explain_standing(self, standing: Standing, i: int, t: int) -> list[str]:
+        """One rep's place after period t (0-based) and the gap to the next better prize."""
+        score, rank = standing.score[..., t], standing.rank[..., t]
+        prize = standing.prize[..., t]
+        show = percent if self.rank_by == "attainment" else money
+        if not self.window(standing.score.shape[-1])[t]:
+            return []
+        if rank[i] == 0:
+            lines = [f"not in the running: {show(float(score[i]))}, the bar is "
+                     f"{self._bar() if self.qualify > 0 else 'above zero'}"]
+        else:
+            lines = [f"place {int(rank[i])} of {int((rank > 0).sum())} with "
+                     f"{show(float(score[i]))}: prize {money(float(prize[i]))} if it ended now"]
+        better = prize > prize[i] + EDGE_TOLERANCE
+        if better.any():  # the least score that wins more: draw level with it
+            gap = max(float(score[better].min() - score[i]), self.qualify - float(score[i]))
+            lines.append(f"{show(gap)} more to draw level with a larger prize "
+                         f"({money(float(prize[better].min()))})")
+        return lines

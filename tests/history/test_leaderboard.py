@@ -1,0 +1,91 @@
+"""Contests in replay: the leaderboard and a rep's place in the statement, worked by hand."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from spmsim.data.transactions import load_transactions
+from spmsim.history.leaderboard import leaderboard
+from spmsim.history.replay import replay
+from spmsim.history.statement import statement
+from spmsim.plans import plan_from_dict
+
+PLAN = {"plan": "AE with a Q4 push", "ote": 200_000, "base_share": 0.5,
+        "payout_period": "quarter", "year_start": "2027-01-01",
+        "components": [
+            {"name": "New ARR", "type": "commission", "measure": "new_arr", "weight": 1.0},
+            {"name": "Q4 push", "type": "contest", "measure": "new_arr", "periods": [4],
+             "prizes": [10_000, 5_000], "qualify": 50_000}]}
+DEALS = ["deal_id,rep_id,date,measure,amount,split,cancel_date",
+         "D1,A,2027-02-01,new_arr,500000,,",   # before the window: no contest credit
+         "D2,A,2027-10-05,new_arr,60000,,",
+         "D3,B,2027-11-20,new_arr,90000,,",
+         "D4,C,2027-12-01,new_arr,40000,,",    # under the 50,000 bar
+         "D5,D,2027-12-15,new_arr,60000,,"]    # ties A
+QUOTAS = ["rep_id,measure,quota"] + [f"{r},new_arr,1000000" for r in "ABCD"]
+ROSTER = ["rep_id,plan,team,start_date,end_date"] + [f"{r},ae,,," for r in "ABCD"]
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    out = {}
+    for name, rows in (("deals", DEALS), ("quotas", QUOTAS), ("roster", ROSTER)):
+        out[name] = tmp_path / f"{name}.csv"
+        out[name].write_text("\n".join(rows) + "\n")
+    out["plan"] = tmp_path / "ae.yaml"
+    import yaml
+    out["plan"].write_text(yaml.safe_dump(PLAN, sort_keys=False))
+    return out
+
+
+def _result(files):
+    plans = {"ae": plan_from_dict(PLAN)}
+    return replay(load_transactions(plans, files["deals"], files["quotas"], files["roster"]))
+
+
+def test_q4_places_ties_split_and_the_bar(files):
+    result = _result(files)
+    board = leaderboard(result)
+    # Q4 credit: B 90,000 first (10,000); A and D 60,000 tie for second: they share places
+    # 2-3, (5,000 + 0) / 2 = 2,500 each; C 40,000 is under the 50,000 bar: out (rank 0)
+    assert board[["rep_id", "rank", "credit", "prize"]].values.tolist() == [
+        ["B", 1, 90_000, 10_000], ["A", 2, 60_000, 2_500], ["D", 2, 60_000, 2_500],
+        ["C", 0, 40_000, 0]]
+    assert set(board["period_label"]) == {"2027-Q4"}
+    assert board["attainment"].tolist() == pytest.approx([0.36, 0.24, 0.24, 0.16])  # of 250,000
+    by_comp = result.by_component
+    prizes = by_comp[by_comp["component"] == "Q4 push"].groupby("rep_id")["paid"].sum()
+    assert prizes.to_dict() == {"A": 2_500, "B": 10_000, "C": 0, "D": 2_500}
+
+
+def test_the_statement_shows_the_place_and_the_gap(files):
+    text = statement(_result(files), "A")
+    assert "place 2 of 3 with 60,000.00: prize 2,500.00 if it ended now" in text
+    assert "30,000.00 more to draw level with a larger prize (10,000.00)" in text
+    out = statement(_result(files), "C")
+    assert "not in the running: 40,000.00, the bar is 50,000.00" in out
+
+
+def test_replay_writes_the_leaderboard(files, tmp_path):
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "spmsim", "replay", "--plan", str(files["plan"]),
+         "--deals", str(files["deals"]), "--quotas", str(files["quotas"]),
+         "--roster", str(files["roster"]), "--out", str(out)],
+        capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert board["prize"].sum() == 15_000
+    assert "leaderboard.csv" in done.stdout
+
+
+def test_no_contest_no_leaderboard(files):
+    plan = {**PLAN, "components": PLAN["components"][:1]}
+    tx = load_transactions({"ae": plan_from_dict(plan)}, files["deals"], files["quotas"],
+                           files["roster"])
+    assert leaderboard(replay(tx)).empty
