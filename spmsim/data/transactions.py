@@ -14,18 +14,19 @@ memo (a refund): it reduces credit in the period booked. Dates are ISO (YYYY-MM-
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from spmsim.data.fx import FxTable, load_fx
 from spmsim.data.rows import Rows, dates, duplicates, numbers, read_table
 from spmsim.errors import InputError, InputErrors, Problem
 from spmsim.plans import Plan
 
 DEALS = ("deal_id", "rep_id", "date", "measure", "amount"), ("split", "cancel_date",
-                                                             "credit_role")
+                                                             "credit_role", "currency")
 CREDIT_ROLES = ("primary", "overlay")
 QUOTAS = ("rep_id", "measure", "quota"), ()
 ROSTER = ("rep_id", "plan"), ("team", "start_date", "end_date")
@@ -40,6 +41,7 @@ class Transactions:
     quotas: pd.DataFrame
     roster: pd.DataFrame
     plans: Mapping[str, Plan]
+    fx: Mapping[str, FxTable] = field(default_factory=dict)  # by plan key, plans with `fx:`
 
 
 def plan_keys(plans: Mapping[str, Plan]) -> dict[str, str]:
@@ -136,7 +138,49 @@ def deal_columns(plans: Mapping[str, Plan]) -> tuple[str, ...]:
     return tuple(sorted(set().union(*(p.deal_columns() for p in plans.values()))))
 
 
-def load_deals(path: str | Path, roster: pd.DataFrame, plans: Mapping[str, Plan]) -> pd.DataFrame:
+def _plans_reading(df: pd.DataFrame, roster: pd.DataFrame,
+                   plans: Mapping[str, Plan]) -> dict[str, pd.Series]:
+    """For each plan, the deal rows it reads: its reps' own, and for plans with a team
+    component every deal of a team one of its reps is in."""
+    plan_of = roster.set_index("rep_id")["plan"]
+    team_of = roster.set_index("rep_id")["team"]
+    owner_plan = df["rep_id"].map(plan_of)
+    owner_team = df["rep_id"].map(team_of).fillna("")
+    out = {}
+    for key, plan in plans.items():
+        reads = owner_plan == key
+        if any(c.credit == "team" for c in plan.components):
+            teams = set(roster.loc[(roster["plan"] == key) & (roster["team"] != ""), "team"])
+            reads |= owner_team.isin(teams)
+        out[key] = reads
+    return out
+
+
+def _check_currencies(rows: Rows, date: pd.Series, roster: pd.DataFrame,
+                      plans: Mapping[str, Plan], fx: Mapping[str, FxTable]) -> pd.Series:
+    """Every deal a plan reads converts into that plan's currency; returns the codes."""
+    df = rows.df
+    currency = df["currency"]
+    rows.flag((currency != "") & ~currency.str.fullmatch(r"[A-Z]{3}"), "currency",
+              "a three-letter currency code such as EUR (blank: the plan's currency)")
+    day = date.to_numpy("datetime64[D]")
+    for key, reads in _plans_reading(df, roster, plans).items():
+        plan = plans[key]
+        other = reads & (currency != "") & (currency != plan.currency)
+        if key not in fx:
+            rows.flag(other, "currency", f"plan {key!r} pays in {plan.currency}: convert the "
+                      f"amount, or give the plan `fx: {{file: rates.csv, policy: plan_rate}}`")
+            continue
+        rate = fx[key].rate(currency.to_numpy(), day)
+        missing = other & pd.Series(np.isnan(rate), index=df.index) & date.notna()
+        need = "plan rate for this currency" if fx[key].policy == "plan_rate" else \
+            "rate for this currency on or before this date"
+        rows.flag(missing, "currency", f"{fx[key].path} has no {need}: add a row")
+    return currency
+
+
+def load_deals(path: str | Path, roster: pd.DataFrame, plans: Mapping[str, Plan],
+               fx: Mapping[str, FxTable] | None = None) -> pd.DataFrame:
     extra = deal_columns(plans)
     rows = Rows(Path(path), read_table(path, (DEALS[0], DEALS[1] + extra)))
     df = rows.df
@@ -159,6 +203,9 @@ def load_deals(path: str | Path, roster: pd.DataFrame, plans: Mapping[str, Plan]
     _check_splits(rows, pd.DataFrame({"date": date, "measure": df["measure"], "amount": amount,
                                       "cancel_date": cancel, "split": split}), overlay)
     _check_attributes(rows, plans)
+    currency = _check_currencies(rows, date, roster, plans, fx or {})
+    rows.flag(df["measure"].isin(scores) & (currency != ""), "currency",
+              "an MBO score has no currency: leave it blank")
     info = roster.set_index("rep_id")
     rows.flag(~df["rep_id"].isin(info.index), "rep_id", "rep not in the roster")
     cal = next(iter(plans.values())).calendar
@@ -176,6 +223,7 @@ def load_deals(path: str | Path, roster: pd.DataFrame, plans: Mapping[str, Plan]
     out = pd.DataFrame({"deal_id": df["deal_id"], "rep_id": df["rep_id"], "date": date,
                         "measure": df["measure"], "amount": amount, "split": split,
                         "credit": amount * split, "cancel_date": cancel, "overlay": overlay,
+                        "currency": currency,
                         **{col: df[col] for col in extra}})
     return out.reset_index(drop=True)
 
@@ -188,14 +236,15 @@ def load_transactions(plans: Mapping[str, Plan], deals: str | Path, quotas: str 
         raise InputError(", ".join(plans), f"plans start their years on different days "
                          f"{sorted(map(str, starts))}: replay one plan year at a time")
     r = load_roster(roster, plans)
+    fx = {key: load_fx(plan) for key, plan in plans.items() if plan.fx is not None}
     loaded, errors = {}, []
     for name, load, path in (("deals", load_deals, deals), ("quotas", load_quotas, quotas)):
         try:
-            loaded[name] = load(path, r, plans)
+            loaded[name] = load(path, r, plans, **({"fx": fx} if name == "deals" else {}))
         except InputError as e:
             errors.append(e)
     if len(errors) == 1:
         raise errors[0]
     if errors:
         raise InputErrors(errors)
-    return Transactions(roster=r, plans=dict(plans), **loaded)
+    return Transactions(roster=r, plans=dict(plans), fx=fx, **loaded)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from spmsim.data.fx import FxTable
 from spmsim.data.transactions import Transactions
 from spmsim.plans import Payout, Plan, PlanInputs, evaluate
 from spmsim.plans.crediting import credit_deals
@@ -66,6 +67,16 @@ def _binned(measure: np.ndarray, index: tuple[np.ndarray, ...], shape: tuple[int
     return out
 
 
+def in_plan_currency(deals: pd.DataFrame, fx: FxTable | None) -> pd.DataFrame:
+    """Deals with amounts and credit in the plan's currency and the `fx_rate` used: each
+    deal at its own date's rate (the loader checked that every deal a plan reads has one)."""
+    if fx is None:
+        return deals.assign(fx_rate=1.0, amount_booked=deals["amount"])
+    rate = fx.rate(deals["currency"].to_numpy(), deals["date"].to_numpy("datetime64[D]"))
+    return deals.assign(amount=deals["amount"] * rate, credit=deals["credit"] * rate,
+                        fx_rate=rate, amount_booked=deals["amount"])
+
+
 def _credited(plan: Plan, deals: pd.DataFrame) -> np.ndarray:
     """Each row's credit under the plan's crediting rules: the rule on the whole deal,
     then the row's split or overlay share."""
@@ -110,7 +121,8 @@ def _group(key: str, plan: Plan, tx: Transactions) -> PlanGroup:
     roster = tx.roster
     members = roster[roster["plan"] == key].reset_index(drop=True)
     rep_pos = pd.Series(np.arange(len(members)), index=members["rep_id"])
-    mine = tx.deals[tx.deals["rep_id"].isin(rep_pos.index)]
+    all_deals = in_plan_currency(tx.deals, tx.fx.get(key))
+    mine = all_deals[all_deals["rep_id"].isin(rep_pos.index)]
     own = _measure_arrays(plan, mine, rep_pos[mine["rep_id"]].to_numpy(), len(members))
     deals = mine.assign(row=rep_pos[mine["rep_id"]].to_numpy(),
                         period=plan.calendar.period_index(mine["date"].to_numpy()),
@@ -118,7 +130,7 @@ def _group(key: str, plan: Plan, tx: Transactions) -> PlanGroup:
     # team totals over the whole roster, binned in this plan's periods, then read per member
     # overlay credit is the overlay rep's own: it never adds to a team's total
     codes = pd.Series(_team_codes(roster), index=roster["rep_id"])
-    primary = tx.deals[~tx.deals["overlay"]]
+    primary = all_deals[~all_deals["overlay"]]
     team_all = _measure_arrays(plan, primary, codes[primary["rep_id"]].to_numpy(),
                                codes.max() + 1)
     member_codes = codes[members["rep_id"]].to_numpy()

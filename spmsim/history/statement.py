@@ -36,6 +36,10 @@ def deal_lines(g: PlanGroup, i: int, t: int, measure: str) -> list[str]:
     for deal in mine.itertuples():
         plain = deal.amount * deal.split
         notes = []
+        if deal.fx_rate != 1.0:
+            notes.append(f"{money(deal.amount_booked, deal.currency)} x {deal.fx_rate:.4f} "
+                         f"{deal.currency}->{g.plan.currency} = "
+                         f"{money(deal.amount, g.plan.currency)}")
         if deal.overlay:
             notes.append("overlay credit (not revenue again)")
         if deal.amount < 0:
@@ -124,6 +128,10 @@ def statement(result: ReplayResult, rep_id: str) -> str:
         lines.append(f"quota {m}: {money(g.inputs.quota[m][i])}")
     for m, rule in plan.crediting.items():
         lines += [f"crediting {m}: {line}" for line in rule.explain(money)]
+    if plan.fx is not None:
+        when = "the plan rate" if plan.fx.policy == "plan_rate" else "the rate of its date"
+        lines.append(f"a deal in another currency is converted to {plan.currency} at {when} "
+                     f"from {plan.fx.file}")
     for t, label in enumerate(plan.calendar.labels):
         lines.append(f"\n{label} (period {t + 1})")
         for k in range(len(plan.components)):

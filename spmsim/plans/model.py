@@ -37,6 +37,16 @@ class Clawback(Frozen):
     share: float = Field(1.0, gt=0, le=1)
 
 
+class Fx(Frozen):
+    """Exchange rates for deals booked in other currencies than the plan's."""
+
+    file: str = Field(min_length=1, description="CSV of rates `currency, rate[, date]` "
+                      "(plan currency per unit of `currency`), relative to the plan file")
+    policy: Literal["plan_rate", "dated"] = Field(
+        "plan_rate", description="plan_rate: one fixed rate per currency for the year; "
+        "dated: the latest rate on or before each deal's date")
+
+
 class Plan(Frozen):
     """A compensation plan as a comp-plan document states it."""
 
@@ -53,6 +63,7 @@ class Plan(Frozen):
     crediting: dict[str, CreditRule] = Field(
         {}, description="measure -> how its deals are credited (windfall, "
         "rates by deal attribute)")
+    fx: Fx | None = Field(None, description="exchange rates for deals in other currencies")
     unit_measures: tuple[str, ...] = Field(
         (), description="measures counted in units (meetings, logos), not money: never added "
         "to revenue or cost of sales")
