@@ -99,7 +99,7 @@ def test_validate_the_shipped_plans(capsys):
     assert code == 0
     assert err == ""
     lines = out.splitlines()
-    assert len(lines) == len(PLAN_FILES) == 5
+    assert len(lines) == len(PLAN_FILES) == 6
     for line, path in zip(lines, PLAN_FILES, strict=True):
         assert line.startswith(f"ok  {path}: "), line
         assert "weights 100% of TI" in line
@@ -153,7 +153,7 @@ def test_validate_a_broken_plan_exits_2_in_a_real_process(tmp_path):
     assert f"{broken}: components[0].tiers" in proc.stderr
     ok = subprocess_cli("validate", PLANS)
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.count("ok  ") == 5
+    assert ok.stdout.count("ok  ") == 6
 
 
 # --- replay --------------------------------------------------------------------------------
@@ -170,7 +170,7 @@ def test_replay_writes_the_five_outputs_and_nothing_else(replayed):
     assert stdout.startswith(summary.rstrip("\n"))
     plans = pd.read_csv(out / "plan_summary.csv")
     assert sorted(plans["plan"]) == ["account_manager", "enterprise_ae", "sales_manager",
-                                     "smb_ae"]
+                                     "smb_ae", "strategic_ae"]
     roster = pd.read_csv(FY27 / "roster.csv")
     by_rep = pd.read_csv(out / "payouts_by_rep.csv")
     assert list(by_rep["rep_id"]) == list(roster["rep_id"])
