@@ -10,12 +10,14 @@ the rate the deal was booked at, so a clawback takes back exactly what the deal 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from spmsim.data.rows import Rows, dates, duplicates, numbers, read_table
+from spmsim.errors import InputError
 from spmsim.plans import Plan
 
 FX = ("currency", "rate"), ("date",)
@@ -52,15 +54,20 @@ class FxTable:
 
 def load_fx(plan: Plan) -> FxTable:
     """Read and check the plan's `fx.file`; every bad row reported with its line."""
-    path = Path(plan.fx.file)
+    return read_fx(plan.fx.file, plan.currency, plan.fx.policy)
+
+
+def read_fx(file: str, plan_currency: str, policy: str) -> FxTable:
+    """An FX table into `plan_currency`."""
+    path = Path(file)
     rows = Rows(path, read_table(path, FX))
     df = rows.df
     rows.flag(~df["currency"].str.fullmatch(r"[A-Z]{3}"), "currency",
               "a three-letter currency code such as EUR")
-    rows.flag(df["currency"] == plan.currency, "currency",
-              f"the plan pays in {plan.currency}: its rate is 1, leave it out")
+    rows.flag(df["currency"] == plan_currency, "currency",
+              f"the plan pays in {plan_currency}: its rate is 1, leave it out")
     rate = numbers(rows, "rate", positive=True)
-    if plan.fx.policy == "dated":
+    if policy == "dated":
         day = dates(rows, "date", True)
         duplicates(rows, ["currency", "date"], "rate for this currency and date")
     else:
@@ -72,4 +79,22 @@ def load_fx(plan: Plan) -> FxTable:
     table = pd.DataFrame({"currency": df["currency"], "date": day, "rate": rate})
     rates = {cur: (g["date"].to_numpy("datetime64[D]"), g["rate"].to_numpy(float))
              for cur, g in table.sort_values("date", kind="stable").groupby("currency")}
-    return FxTable(path, plan.currency, plan.fx.policy, rates)
+    return FxTable(path, plan_currency, policy, rates)
+
+
+_cached_fx = lru_cache(maxsize=64)(read_fx)  # simulation asks once per role and chunk
+
+
+def plan_rate(plan: Plan, currency: str | None) -> float:
+    """The plan rate converting `currency` (None: the plan's own) into the plan's currency,
+    for simulated deals; InputError naming the file when there is none."""
+    if currency is None or currency == plan.currency:
+        return 1.0
+    if plan.fx is None or plan.fx.policy != "plan_rate":
+        raise InputError(plan.plan, f"deals drawn in {currency} need the plan's `fx:` with "
+                         f"`policy: plan_rate` (simulated deals have months, not dates)")
+    rate = _cached_fx(plan.fx.file, plan.currency, plan.fx.policy).rates.get(currency)
+    if rate is None:
+        raise InputError(plan.fx.file, f"no plan rate for {currency}: add a row "
+                         f"`{currency},<rate>`")
+    return float(rate[1][0])

@@ -29,6 +29,7 @@ import simpy
 from tqdm.auto import tqdm
 
 from spmsim.calendar import MONTHS_PER_PERIOD, PlanCalendar
+from spmsim.data.fx import plan_rate
 from spmsim.engines import DEFAULT_LOGGED_TRIALS
 from spmsim.engines.metrics import ChunkStats, assemble, chunk_stats
 from spmsim.engines.montecarlo import (
@@ -134,8 +135,10 @@ class _RoleSim:
         self.credit = {m: np.zeros(shape) for m in self.market.produces()}
         self.counts = {m: np.zeros(shape, dtype=np.int64) for m in self.market.measures}
         # a plan's windfall clause credits each deal; revenue keeps the deals as booked
+        self.fx = {m: plan_rate(self.role.plan, s.currency)
+                   for m, s in self.market.measures.items()}
         self.rules = {m: rule for m in self.market.measures
-                      if (rule := deal_rule(self.role.plan, m)) is not None}
+                      if (rule := deal_rule(self.role.plan, m, self.fx[m])) is not None}
         self.booked = {m: np.zeros(shape) for m in self.rules}
         self.active = np.zeros(shape)
         self.productivity = np.zeros(shape)
@@ -361,7 +364,7 @@ class _RoleSim:
     def _credit(self, rep: _Rep, measure: str, amount: float, n: int, month: int) -> None:
         rule = self.rules.get(measure)
         if rule is not None:
-            self.booked[measure][rep.slot, month] += amount
+            self.booked[measure][rep.slot, month] += amount * self.fx[measure]
             amount = float(rule(np.array(amount)))
         self.credit[measure][rep.slot, month] += amount
         self.counts[measure][rep.slot, month] += n

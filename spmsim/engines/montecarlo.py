@@ -19,6 +19,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from spmsim.calendar import PlanCalendar
+from spmsim.data.fx import plan_rate
 from spmsim.engines import DEFAULT_MEMORY_MB
 from spmsim.engines.metrics import ChunkStats, assemble, chunk_stats
 from spmsim.engines.payroll import Draws, role_year
@@ -88,13 +89,18 @@ class Chunk:
         return out
 
 
-def deal_rule(plan: Plan, measure: str) -> Callable[[np.ndarray], np.ndarray] | None:
-    """The plan's per-deal credit of a simulated measure (its windfall clause), or None.
+def deal_rule(plan: Plan, measure: str, rate: float = 1.0
+              ) -> Callable[[np.ndarray], np.ndarray] | None:
+    """Each simulated deal's credit in the plan's currency: its size x the plan's FX
+    `rate`, then the plan's windfall clause; None when both leave the size as it is.
 
     Simulated deals carry no attributes, so a rate by deal attribute cannot apply: the
     scenario loader refuses such a plan."""
     rule = plan.crediting.get(measure)
-    return None if rule is None or rule.windfall is None else rule.windfall.credited
+    windfall = None if rule is None else rule.windfall
+    if windfall is None:
+        return None if rate == 1.0 else (lambda size: size * rate)
+    return windfall.credited if rate == 1.0 else (lambda size: windfall.credited(size * rate))
 
 
 def draw_staff(role: Role, chunk: Chunk, r: int) -> Staffing:
@@ -163,7 +169,8 @@ def draw_role(scenario: Scenario, chunk: Chunk, r: int, name: str) -> Draws:
         for i, (m, stream) in enumerate(market.measures.items()):
             counts[m] = np.empty(weight.shape, dtype=np.int64)
             credit[m] = np.empty(weight.shape)
-            rule = deal_rule(role.plan, m)
+            fx = plan_rate(role.plan, stream.currency)
+            rule = deal_rule(role.plan, m, fx)
             if rule is not None:
                 booked[m] = np.empty(weight.shape)
             for block, rows in chunk.blocks:
@@ -172,7 +179,7 @@ def draw_role(scenario: Scenario, chunk: Chunk, r: int, name: str) -> Draws:
                 counts[m][rows], credit[m][rows], sizes = pipeline_draws(
                     stream, weight[rows], staff.steady[rows], table, rng, rule)
                 if rule is not None:
-                    booked[m][rows] = sizes
+                    booked[m][rows] = sizes * fx  # revenue in the plan's currency
             if stream.count_as:
                 credit[stream.count_as] = credit.get(stream.count_as, 0.0) + counts[m]
     credit.update(draw_scores(role, market, chunk, r, staff))

@@ -203,6 +203,9 @@ class DealStream(Frozen):
 
     deals_per_month: Rate = Field(ge=0)
     size: DealSize
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$", description="currency the "
+                                 "sizes are in (default: the plan's), converted at the plan's "
+                                 "fx plan rate")
     count_as: Measure | None = Field(
         None, description="also credit the number of deals to this units measure")
     bands: tuple[SizeBand, ...] = Field(

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, model_validator
 
 from spmsim.config import MEASURE_PATTERN, Frozen, Money, Trials, read_yaml
+from spmsim.data.fx import plan_rate
 from spmsim.errors import InputError, InputErrors, Problem, problems_from_validation
 from spmsim.model.behavior import Behavior, Effort, GivingUp, Quitting, Timing
 from spmsim.model.distributions import DISTRIBUTIONS
@@ -117,6 +118,13 @@ def _check_role(name: str, role: Role, market: Market) -> None:
             raise ValueError(f"{where}.plan: crediting.{m} rates deals by {rule.by.column!r}; "
                              "simulated deals carry no attributes: model each rate as its "
                              "own measure and stream, or replay the plan on real deals")
+    streams = market.measures if isinstance(market, PipelineMarket) else {}
+    for m, stream in streams.items():
+        if stream.currency is not None:
+            try:
+                plan_rate(role.plan, stream.currency)
+            except InputError as e:
+                raise ValueError(f"market.{name}.measures.{m}.currency: {e.render()}") from e
     produced = market.produces()
     for m in role.plan.measures:
         if m not in produced:
@@ -166,6 +174,13 @@ def _is_score(plan: Plan, measure: str) -> bool:
 
 # ---- reading files -------------------------------------------------------------------
 
+def _resolve_fx(plan: dict, folder: Path) -> None:
+    """A plan's `fx.file`, relative to the file that holds the plan, made absolute."""
+    fx = plan.get("fx")
+    if isinstance(fx, dict) and isinstance(fx.get("file"), str):
+        fx["file"] = str(folder / fx["file"])
+
+
 def resolve_files(tree: dict, source: Path) -> None:
     """Inline each role's plan file and make the other files a tree names (history,
     territory accounts and alignments) absolute, relative paths being taken from the
@@ -184,6 +199,9 @@ def resolve_files(tree: dict, source: Path) -> None:
             role["plan"] = read_yaml(plan_path)
             if not isinstance(role["plan"], dict):
                 raise InputError(plan_path, f"a plan file is a mapping (org.roles.{name}.plan)")
+            _resolve_fx(role["plan"], plan_path.parent)
+        elif isinstance(role, dict) and isinstance(role.get("plan"), dict):
+            _resolve_fx(role["plan"], folder)
     for container, key, _ in named_files(tree):
         container[key] = str(folder / container[key])
 
