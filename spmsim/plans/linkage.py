@@ -15,7 +15,8 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from spmsim.config import EDGE_TOLERANCE, MAX_RATE, MEASURE_PATTERN, Frozen, Rate
+from spmsim.config import EDGE_TOLERANCE, MEASURE_PATTERN, Frozen, Rate
+from spmsim.plans.points import rising_points
 
 
 class Unlock(Frozen):
@@ -42,15 +43,7 @@ class Modifier(Frozen):
     @field_validator("curve")
     @classmethod
     def _rising(cls, curve):
-        if not curve:
-            raise ValueError("give at least one [attainment, multiplier] point")
-        for i, (x, y) in enumerate(curve):
-            if x < 0 or y < 0 or y > MAX_RATE:
-                raise ValueError(f"curve[{i}]: attainment and multiplier must be >= 0")
-            if i and x <= curve[i - 1][0]:
-                raise ValueError(f"curve[{i}]: attainment must rise ({x} is not above "
-                                 f"{curve[i - 1][0]})")
-        return curve
+        return rising_points(curve, "multiplier")
 
     def factor(self, attainment: np.ndarray) -> np.ndarray:
         xs = np.array([x for x, _ in self.curve])

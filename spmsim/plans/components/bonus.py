@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 from spmsim.config import EDGE_TOLERANCE, Rate
 from spmsim.format import money, percent
 from spmsim.plans.components.base import Component, Context
+from spmsim.plans.points import rising_points
 
 
 class Bonus(Component):
@@ -29,15 +30,7 @@ class Bonus(Component):
     @field_validator("curve")
     @classmethod
     def _rising(cls, curve):
-        if not curve:
-            raise ValueError("give at least one [attainment, fraction] point")
-        for i, (x, y) in enumerate(curve):
-            if x < 0 or y < 0:
-                raise ValueError(f"curve[{i}]: attainment and fraction must be >= 0")
-            if i and x <= curve[i - 1][0]:
-                raise ValueError(f"curve[{i}]: attainment must rise ({x} is not above "
-                                 f"{curve[i - 1][0]})")
-        return curve
+        return rising_points(curve, "fraction")
 
     @property
     def needs_quota(self) -> bool:
