@@ -80,8 +80,8 @@ def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> Rol
         monthly_pay = np.zeros(staff.active.shape)
         monthly_pay[..., step - 1::step] = payout.net_paid
     units = set(plan.unit_measures)
-    # none for managers (each deal counts once), never a unit measure (meetings)
-    revenue = [m for m in market.money_measures() if m not in units]
+    # none for managers or overlay roles (each deal counts once), never a unit measure
+    revenue = [] if role.overlay else [m for m in market.money_measures() if m not in units]
     booked = {m: d.booked.get(m, d.credit[m]) for m in revenue}
     monthly_revenue = booked[revenue[0]] if len(revenue) == 1 else \
         sum(booked.values(), np.zeros(staff.active.shape))

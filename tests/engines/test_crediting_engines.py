@@ -74,3 +74,20 @@ def test_a_stream_in_a_currency_the_plan_cannot_convert_is_refused(tmp_path):
     tree["market"]["ae"]["measures"]["new_arr"]["currency"] = "EUR"
     with pytest.raises(Exception, match="currency.*need the plan's `fx:`"):
         scenario_from_tree(tree)
+
+
+@pytest.mark.parametrize("engine", [simulate, simulate_agents], ids=["montecarlo", "agents"])
+def test_an_overlay_role_is_paid_on_its_credit_but_books_no_revenue(engine):
+    # the overlay specialists are paid as the AEs are (same plan, same market), but the
+    # deals they are credited on are the AEs' deals: total revenue is the AEs' alone
+    tree = _scenario(PLAN)
+    tree["org"]["roles"]["overlay"] = {**tree["org"]["roles"]["ae"], "overlay": True}
+    tree["market"]["overlay"] = tree["market"]["ae"]
+    results = engine(scenario_from_tree(tree), trials=4, seed=3, progress=False)
+    reps = results.reps_frame()
+    overlay = reps[reps["role"] == "overlay"]
+    assert (overlay["revenue"] == 0).all()
+    assert overlay["variable_pay"].sum() > 0
+    summary = results.summary()
+    assert summary.loc["revenue (mean)", "all"] == pytest.approx(
+        summary.loc["revenue (mean)", "ae"])
