@@ -1,14 +1,17 @@
 """Deals, quotas and roster CSVs: read, check every row, and report all bad rows at once.
 
 deals:  deal_id, rep_id, date, measure, amount[, split][, cancel_date][, credit_role]
-        [, columns the plans' crediting rules read, such as product or gross_margin]
-quotas: rep_id, measure, quota            (annual, for the time the rep is on the plan)
-roster: rep_id, plan[, team][, start_date][, end_date]
+        [, currency][, columns the plans' crediting rules read, such as product]
+quotas: rep_id, measure, quota[, from][, reason]   (annual, for the time the rep is on the
+        plan; `from` names the roster row it is for, `reason` makes it a dated relief)
+roster: rep_id, plan[, team][, start_date][, end_date][, effective_from][, effective_to]
 A split deal has one row per rep with the same deal_id and a `split` share; the shares of
 a deal's primary rows add up to 1. Rows with `credit_role` overlay credit an overlay rep
 on top (no sum-to-1 check; never counted as revenue again). A negative amount is a credit
-memo (a refund): it reduces credit in the period booked. Dates are ISO (YYYY-MM-DD);
-`end_date` is the last day worked.
+memo (a refund): it reduces credit in the period booked. `currency` converts with the
+plan's FX table. Dates are ISO (YYYY-MM-DD); `end_date` is the last day worked.
+A rep may have several roster rows with `effective_from` / `effective_to` (a promotion, a
+plan or territory change, a leave as a gap): see `data.assignments`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from spmsim.data import assignments
 from spmsim.data.fx import FxTable, load_fx
 from spmsim.data.rows import Rows, dates, duplicates, numbers, read_table
 from spmsim.errors import InputError, InputErrors, Problem
@@ -28,8 +32,8 @@ from spmsim.plans import Plan
 DEALS = ("deal_id", "rep_id", "date", "measure", "amount"), ("split", "cancel_date",
                                                              "credit_role", "currency")
 CREDIT_ROLES = ("primary", "overlay")
-QUOTAS = ("rep_id", "measure", "quota"), ()
-ROSTER = ("rep_id", "plan"), ("team", "start_date", "end_date")
+QUOTAS = ("rep_id", "measure", "quota"), ("from", "reason")
+ROSTER = ("rep_id", "plan"), ("team", "start_date", "end_date", "effective_from", "effective_to")
 SPLIT_TOLERANCE = 1e-6
 
 
@@ -55,7 +59,10 @@ def load_roster(path: str | Path, plans: Mapping[str, Plan]) -> pd.DataFrame:
     rows = Rows(Path(path), read_table(path, ROSTER))
     df = rows.df
     rows.flag(df["rep_id"] == "", "rep_id", "empty rep_id")
-    duplicates(rows, ["rep_id"], "rep_id")
+    eff_from, eff_to = dates(rows, "effective_from", False), dates(rows, "effective_to", False)
+    rows.flag(eff_from.notna() & eff_to.notna() & (eff_to < eff_from), "effective_to",
+              "is before effective_from")
+    assignments.check_rows(rows, eff_from, eff_to)
     names = plan_keys(plans)
     rows.flag(~df["plan"].isin(names), "plan",
               f"unknown plan: use one of {sorted(plans)} or pass its file with --plan")
@@ -64,25 +71,54 @@ def load_roster(path: str | Path, plans: Mapping[str, Plan]) -> pd.DataFrame:
     rows.raise_if_any()
     return pd.DataFrame({"rep_id": df["rep_id"], "plan": df["plan"].map(names),
                          "team": df["team"], "start_date": start,
-                         "end_date": end}).reset_index(drop=True)
+                         "end_date": end, "effective_from": eff_from,
+                         "effective_to": eff_to}).reset_index(drop=True)
 
 
 def load_quotas(path: str | Path, roster: pd.DataFrame,
                 plans: Mapping[str, Plan]) -> pd.DataFrame:
     rows = Rows(Path(path), read_table(path, QUOTAS))
     df = rows.df
-    quota = numbers(rows, "quota", positive=True)
+    relief = df["reason"] != ""
+    quotas = Rows(rows.path, df[~relief])
+    quota = numbers(quotas, "quota", positive=True).reindex(df.index)
+    rows.problems += quotas.problems
+    change = pd.to_numeric(df["quota"], errors="coerce")
+    rows.flag(relief & ~np.isfinite(change), "quota", "not a number: a relief is a signed "
+              "change of the annual quota, e.g. -150000")
+    quota = quota.where(~relief, change)
+    start = dates(rows, "from", False)
+    rows.flag(relief & start.isna(), "from", "a relief row needs the date it applies from")
     rows.flag(~df["rep_id"].isin(roster["rep_id"]), "rep_id", "rep not in the roster")
-    duplicates(rows, ["rep_id", "measure"], "quota for this rep and measure")
-    have = set(zip(df["rep_id"], df["measure"], strict=True))
-    for rep, key in zip(roster["rep_id"], roster["plan"], strict=True):
-        for m in plans[key].quota_measures():
-            if (rep, m) not in have:
-                rows.problems.append(Problem(f"rep {rep}", f"plan {key!r} pays on {m!r}: "
-                                             f"add a row `{rep},{m},<annual quota>`"))
+    row = assignments.row_of_quotas(roster, df["rep_id"], start)
+    rows.flag(df["rep_id"].isin(roster["rep_id"]) & start.notna() & (row < 0), "from",
+              "no roster row of this rep is in force on this date")
+    base = pd.DataFrame({"row": row, "measure": df["measure"]})[~relief]
+    base_rows = Rows(rows.path, base.assign(rep_id=df["rep_id"])[["rep_id", "row", "measure"]])
+    duplicates(base_rows, ["rep_id", "row", "measure"], "quota for this rep and measure")
+    rows.problems += base_rows.problems
+    plan_of = roster["plan"].to_numpy()[base["row"].clip(lower=0).to_numpy()]
+    have = set(zip(df["rep_id"][~relief], plan_of, base["measure"], strict=True))
+    rows.problems += _missing_quotas(roster, plans, have)
     rows.raise_if_any()
-    return pd.DataFrame({"rep_id": df["rep_id"], "measure": df["measure"],
-                         "quota": quota}).reset_index(drop=True)
+    return pd.DataFrame({"rep_id": df["rep_id"], "measure": df["measure"], "quota": quota,
+                         "row": row, "from": start, "reason": df["reason"]}).reset_index(drop=True)
+
+
+def _missing_quotas(roster: pd.DataFrame, plans: Mapping[str, Plan],
+                    have: set[tuple[str, str, str]]) -> list[Problem]:
+    """A problem for each rep and plan that needs a quota row it does not have."""
+    problems = []
+    firsts = roster.drop_duplicates(["rep_id", "plan"])
+    several = firsts["rep_id"].duplicated(keep=False).to_numpy()
+    for i, (rep, key) in enumerate(zip(firsts["rep_id"], firsts["plan"], strict=True)):
+        for m in plans[key].quota_measures():
+            if (rep, key, m) not in have:
+                start = firsts["effective_from"].iloc[i]
+                when = f",{start:%Y-%m-%d}" if several[i] and pd.notna(start) else ""
+                problems.append(Problem(f"rep {rep}", f"plan {key!r} pays on {m!r}: add a row "
+                                        f"`{rep},{m},<annual quota>{when}`"))
+    return problems
 
 
 def _check_splits(rows: Rows, parsed: pd.DataFrame, overlay: pd.Series) -> None:
@@ -138,14 +174,16 @@ def deal_columns(plans: Mapping[str, Plan]) -> tuple[str, ...]:
     return tuple(sorted(set().union(*(p.deal_columns() for p in plans.values()))))
 
 
-def _plans_reading(df: pd.DataFrame, roster: pd.DataFrame,
-                   plans: Mapping[str, Plan]) -> dict[str, pd.Series]:
-    """For each plan, the deal rows it reads: its reps' own, and for plans with a team
-    component every deal of a team one of its reps is in."""
-    plan_of = roster.set_index("rep_id")["plan"]
-    team_of = roster.set_index("rep_id")["team"]
-    owner_plan = df["rep_id"].map(plan_of)
-    owner_team = df["rep_id"].map(team_of).fillna("")
+def _plans_reading(df: pd.DataFrame, roster: pd.DataFrame, plans: Mapping[str, Plan],
+                   row: pd.Series) -> dict[str, pd.Series]:
+    """For each plan, the deal rows it reads: those booked on a roster row of the plan, and
+    for plans with a team component every deal booked in a team one of its rows is in."""
+    row = np.asarray(row)
+    on = row >= 0
+    owner_plan = pd.Series(np.where(on, roster["plan"].to_numpy()[np.where(on, row, 0)], ""),
+                           index=df.index)
+    owner_team = pd.Series(np.where(on, roster["team"].to_numpy()[np.where(on, row, 0)], ""),
+                           index=df.index)
     out = {}
     for key, plan in plans.items():
         reads = owner_plan == key
@@ -157,14 +195,15 @@ def _plans_reading(df: pd.DataFrame, roster: pd.DataFrame,
 
 
 def _check_currencies(rows: Rows, date: pd.Series, roster: pd.DataFrame,
-                      plans: Mapping[str, Plan], fx: Mapping[str, FxTable]) -> pd.Series:
+                      plans: Mapping[str, Plan], fx: Mapping[str, FxTable],
+                      row: pd.Series) -> pd.Series:
     """Every deal a plan reads converts into that plan's currency; returns the codes."""
     df = rows.df
     currency = df["currency"]
     rows.flag((currency != "") & ~currency.str.fullmatch(r"[A-Z]{3}"), "currency",
               "a three-letter currency code such as EUR (blank: the plan's currency)")
     day = date.to_numpy("datetime64[D]")
-    for key, reads in _plans_reading(df, roster, plans).items():
+    for key, reads in _plans_reading(df, roster, plans, row).items():
         plan = plans[key]
         other = reads & (currency != "") & (currency != plan.currency)
         if key not in fx:
@@ -203,28 +242,31 @@ def load_deals(path: str | Path, roster: pd.DataFrame, plans: Mapping[str, Plan]
     _check_splits(rows, pd.DataFrame({"date": date, "measure": df["measure"], "amount": amount,
                                       "cancel_date": cancel, "split": split}), overlay)
     _check_attributes(rows, plans)
-    currency = _check_currencies(rows, date, roster, plans, fx or {})
-    rows.flag(df["measure"].isin(scores) & (currency != ""), "currency",
-              "an MBO score has no currency: leave it blank")
-    info = roster.set_index("rep_id")
-    rows.flag(~df["rep_id"].isin(info.index), "rep_id", "rep not in the roster")
+    known_rep = df["rep_id"].isin(roster["rep_id"])
+    rows.flag(~known_rep, "rep_id", "rep not in the roster")
     cal = next(iter(plans.values())).calendar
     start, end = np.datetime64(cal.year_start), np.datetime64(cal.year_end)
     rows.flag(date.notna() & ((date < start) | (date > end)), "date",
               f"outside the plan year {cal.year_start} to {cal.year_end}")
-    known_rep = df["rep_id"].isin(info.index)
-    rep_start = df["rep_id"].map(info["start_date"]).where(known_rep)
-    rep_end = df["rep_id"].map(info["end_date"]).where(known_rep)
+    first, last = assignments.rep_span(roster)
+    rep_start = pd.to_datetime(df["rep_id"].map(first).where(known_rep))
+    rep_end = pd.to_datetime(df["rep_id"].map(last).where(known_rep))
     rows.flag(date.notna() & (date < rep_start), "date", "before the rep's start_date: credit "
               "it to the rep who owned the deal then")
     rows.flag(date.notna() & (date > rep_end), "date", "after the rep's end_date: credit it "
               "to the rep who owned the deal then")
+    row = assignments.row_of_deals(roster, df["rep_id"], date.fillna(pd.Timestamp(start)))
+    rows.flag(date.notna() & known_rep & (date >= rep_start) & (date <= rep_end) & (row < 0),
+              "date", "between the rep's roster rows (a leave or a gap): credit it to the rep "
+              "who owned the deal then, or extend a row's effective dates")
+    currency = _check_currencies(rows, date, roster, plans, fx or {}, row)
+    rows.flag(df["measure"].isin(scores) & (currency != ""), "currency",
+              "an MBO score has no currency: leave it blank")
     rows.raise_if_any()
     out = pd.DataFrame({"deal_id": df["deal_id"], "rep_id": df["rep_id"], "date": date,
                         "measure": df["measure"], "amount": amount, "split": split,
                         "credit": amount * split, "cancel_date": cancel, "overlay": overlay,
-                        "currency": currency,
-                        **{col: df[col] for col in extra}})
+                        "currency": currency, "row": row, **{col: df[col] for col in extra}})
     return out.reset_index(drop=True)
 
 

@@ -46,6 +46,10 @@ from spmsim.engines.results import Results
 from spmsim.errors import SpmsimError
 from spmsim.model.behavior import (
     PlanView,
+    Timing,
+    below_market,
+    best_discount,
+    defers,
     effort_level,
     gives_up,
     hazard_multiplier,
@@ -54,6 +58,8 @@ from spmsim.model.behavior import (
     pushes_out,
     reach_probability,
 )
+from spmsim.model.effortpolicy import ATTAINMENTS as POLICY_GRID
+from spmsim.model.effortpolicy import EffortPolicy, build_policy
 from spmsim.model.market import PipelineMarket
 from spmsim.model.org import MONTHS, Role, Staffing
 from spmsim.model.scenario import Scenario
@@ -116,15 +122,12 @@ class _RoleSim:
         self.market: PipelineMarket = sc.market[name]
         self.rates = self.market.month_rates(sim.clock.days)
         self.creation = sim.creation[name]
-        plan = self.role.plan
-        self.main = (plan.quota_measures() or list(self.market.measures))[0]
+        self.main = main_measure(self.role, self.market)
         self.quota = np.broadcast_to(
             self.role.quota_for(self.main) if self.main in self.role.quota_measures() else 0.0,
             (self.role.slots,))
-        mbo = next(iter(self.market.scores.values()), None)
-        self.view = PlanView(plan, tuple((m, float(np.mean(self.role.quota_for(m))))
-                                         for m in self.role.quota_measures()),
-                             mbo.mean if mbo is not None else 1.0)
+        self.view = plan_view(self.role, self.market)
+        self.policy: EffortPolicy | None = sim.policies.get(name)
         self.win = self.market.win_rate if self.market.stages else 1.0
         self.stage_days = np.array([st.days for st in self.market.stages])
         self.stage_odds = np.array([st.to_next for st in self.market.stages])
@@ -148,6 +151,7 @@ class _RoleSim:
         self.rngs = [stream_rng(sim.root, sim.trial, r, "agent", s) for s in range(seats)]
         sigma = self.role.skill_sigma
         factors = self.role.seat_factors()  # territory potential
+        self.factors = factors
         self.seats = []
         for s in range(seats):
             rng = self.rngs[s]
@@ -204,6 +208,8 @@ class _RoleSim:
         self.start[rep.slot] = rep.start
         if rep.start > 0:
             sim.log(clock.day(rep.start), self.name, rep.name, "hire")
+            if sim.behavior.selection is not None:
+                rep.skill = self._hired_skill(rep, rng)
         for measure, amount in seat.held:  # deals that closed while the seat was empty
             self._credit(rep, measure, amount, 1, clock.month(env.now))
         seat.held.clear()
@@ -321,7 +327,7 @@ class _RoleSim:
         if self.sim.behavior.timing is None:
             yield env.timeout(length)
         else:
-            entry = [env.now + length, env.event(), 0.0]
+            entry = [env.now + length, env.event(), 0.0, amount, measure]
             seat.final.append(entry)
             yield env.timeout(length) | entry[1]
             if entry in seat.final:
@@ -341,9 +347,7 @@ class _RoleSim:
         if env.now >= sim.clock.year:
             return  # closes after the plan year
         rep = seat.current
-        timing = sim.behavior.timing
-        if rep is not None and timing is not None and \
-                pushes_out(timing, self.view, self._attainment(rep)):
+        if rep is not None and self._pushes(rep, measure, amount):
             sim.log(env.now, self.name, rep.name, "pushed", measure, amount=amount)
             return  # pushed past the year end
         if rep is None:
@@ -356,6 +360,19 @@ class _RoleSim:
             return
         sim.log(env.now, self.name, rep.name, "won", measure, amount=amount, discount=discount)
         self._credit(rep, measure, amount, 1, sim.clock.month(env.now))
+
+    def _pushes(self, rep: _Rep, measure: str, amount: float) -> bool:
+        """Whether the rep pushes a deal closing now past the year end: at the cap (fixed
+        price), or in the year's last window when it pays more next year (chosen price)."""
+        timing = self.sim.behavior.timing
+        if timing is None:
+            return False
+        if timing.price == "fixed":
+            return pushes_out(timing, self.view, self._attainment(rep))
+        return measure == self.main and \
+            self.sim.env.now >= self.sim.clock.year - timing.window_days and \
+            defers(self.view, self._attainment(rep), amount / self._rep_quota(rep),
+                   self.view.quota_rate)
 
     def _successor_due(self, seat: _Seat) -> bool:
         return any(h.start < MONTHS and not h.active and h.exit == math.inf
@@ -395,13 +412,37 @@ class _RoleSim:
         n = stream.deals_per_month * months * rep.skill * rep.effort
         return n * stream.size.mean, n * stream.size.second_moment
 
+    def _chosen_effort(self, rep: _Rep, month: int, now: float) -> float:
+        """Effort looked up in the role's policy: by the attainment the rep has committed
+        (credit to date and the deals in flight, which close within the policy's lag) and
+        their productivity in units of their own quota."""
+        policy = self.policy
+        stream = self.market.measures.get(self.main)
+        quota = self._rep_quota(rep)
+        ramp = float(self.role.ramp.factor(np.array([now - rep.start]))[0]) if rep.ramps \
+            else 1.0
+        productivity = rep.skill * ramp * self.policy_quota / quota
+        flight = 0.0
+        if stream is not None:
+            flight = stream.deals_per_month * float(self.rates[month:month + policy.lag].sum()) \
+                * rep.skill * ramp * rep.effort * stream.size.mean
+        return policy.lookup(month, (rep.ytd + flight) / quota, productivity)
+
+    @property
+    def policy_quota(self) -> float:
+        """The quota the role's effort policy was solved for (the role's mean)."""
+        return policy_quota(self.role, self.main)
+
     def _decide(self, rep: _Rep, month: int, now: float) -> None:
         """Effort and giving up for the coming month."""
         b = self.sim.behavior
         mean, var = self._outlook(rep, month)
         quota = self._rep_quota(rep)
         rep.expected = (rep.ytd + mean) / quota
-        effort = effort_level(b.effort, self.view, rep.expected) if b.effort else 1.0
+        if self.policy is not None:
+            effort = self._chosen_effort(rep, month, now)
+        else:
+            effort = effort_level(b.effort, self.view, rep.expected) if b.effort else 1.0
         if b.giving_up is not None:
             p = reach_probability(quota - rep.ytd, mean, var)
             rep.given_up = gives_up(b.giving_up, month + 1, p)
@@ -409,13 +450,36 @@ class _RoleSim:
                 effort *= b.giving_up.effort
         rep.effort = effort
 
-    def _quit_multiplier(self, rep: _Rep) -> float:
-        q = self.sim.behavior.quitting
-        if q is None:
-            return 1.0
+    def _earnings_share(self, attainment: float) -> float:
+        """Earnings as a share of OTE at a year-end attainment of the main measure."""
         plan = self.role.plan
-        share = plan.base_share + (1 - plan.base_share) * self.view.pay_at(rep.expected)
-        return hazard_multiplier(q, share)
+        return plan.base_share + (1 - plan.base_share) * self.view.pay_at(attainment)
+
+    def _quit_multiplier(self, rep: _Rep) -> float:
+        q, sel = self.sim.behavior.quitting, self.sim.behavior.selection
+        share = self._earnings_share(rep.expected) if q is not None or sel is not None \
+            else 1.0
+        m = hazard_multiplier(q, share) if q is not None else 1.0
+        if sel is not None and below_market(sel, share, rep.skill):
+            m *= sel.hazard_multiplier
+        return m
+
+    def _hired_skill(self, rep: _Rep, rng: np.random.Generator) -> float:
+        """A new hire's skill: candidates drawn from the role's skill distribution, the
+        first whose expected earnings on this plan (at effort 1, full productivity) reach
+        their market wage accepts; the last one asked takes the seat otherwise."""
+        sel, sigma = self.sim.behavior.selection, self.role.skill_sigma
+        stream = self.market.measures.get(self.main)
+        per_skill = 0.0 if stream is None else \
+            stream.deals_per_month * float(self.rates.sum()) * stream.size.mean / \
+            self._rep_quota(rep) * (MONTHS - rep.start) / MONTHS
+        skill = rep.skill
+        for _ in range(sel.candidates):
+            skill = self.factors[rep.seat] * (
+                math.exp(sigma * rng.standard_normal() - sigma ** 2 / 2) if sigma > 0 else 1.0)
+            if not below_market(sel, self._earnings_share(skill * per_skill), skill):
+                break
+        return skill
 
     def _poach(self, rep: _Rep) -> float:
         q = self.sim.behavior.quitting
@@ -431,13 +495,19 @@ class _RoleSim:
             yield env.timeout(max(clock.day(float(month)) - env.now, 0.0))
             self.ranked = sorted(r.expected for s in self.seats for r in s.holders if r.active)
 
-    def _period_ends(self, timing):
-        """Pull deals in near each payout period's end, for reps just short of an edge."""
+    def _period_ends(self, timing: Timing):
+        """Pull deals in near each payout period's end, for reps just short of an edge
+        (fixed price), or at the year end where a discount pays (chosen price)."""
         env, clock, sim = self.sim.env, self.sim.clock, self.sim
         step = MONTHS_PER_PERIOD[self.role.plan.payout_period]
+        if timing.price == "chosen":
+            step = MONTHS
         for end_month in range(step, MONTHS + 1, step):
             end = clock.day(float(end_month))
             yield env.timeout(max(end - timing.window_days - env.now, 0.0))
+            if timing.price == "chosen":
+                self._priced_pulls(timing, end)
+                continue
             for seat in self.seats:
                 rep = seat.current
                 if rep is None or not seat.final:
@@ -454,6 +524,30 @@ class _RoleSim:
                         event.succeed(env.now + rng.uniform(0, end - env.now))
                         sim.log(env.now, self.name, rep.name, "pulled", amount=0.0)
 
+    def _priced_pulls(self, timing: Timing, end: float) -> None:
+        """Each rep offers the discount that pays best on each deal of the main measure due
+        in the `horizon_days` after the year end, earliest first; the buyer accepts or not."""
+        env, sim = self.sim.env, self.sim
+        for seat in self.seats:
+            rep = seat.current
+            if rep is None or not seat.final:
+                continue
+            quota = self._rep_quota(rep)
+            mine = sorted((e for e in seat.final if e[4] == self.main and not e[1].triggered),
+                          key=lambda e: e[0])
+            attainment = (rep.ytd + sum(e[3] for e in mine if e[0] < end)) / quota
+            rng = self.rngs[rep.seat]
+            for entry in mine:
+                if not end <= entry[0] <= end + timing.horizon_days:
+                    continue
+                size = entry[3] / quota
+                d, p = best_discount(timing, self.view, attainment, size, self.view.quota_rate)
+                if p > 0 and rng.random() < p:
+                    entry[2] = d
+                    entry[1].succeed(env.now + rng.uniform(0, end - env.now))
+                    sim.log(env.now, self.name, rep.name, "pulled", amount=0.0, discount=d)
+                    attainment += size * (1 - d)
+
     # ---- results -----------------------------------------------------------------------
 
     def draws(self) -> tuple[np.ndarray, ...]:
@@ -468,8 +562,10 @@ class _TrialSim:
     """One plan year of every pipeline role, in one SimPy environment."""
 
     def __init__(self, scenario: Scenario, root: np.random.SeedSequence, trial: int,
-                 clock: _Clock, creation: dict[str, np.ndarray], log: list | None):
+                 clock: _Clock, creation: dict[str, np.ndarray], log: list | None,
+                 policies: dict[str, EffortPolicy] | None = None):
         self.scenario, self.root, self.trial, self.clock = scenario, root, trial, clock
+        self.policies = policies or {}
         self.behavior = scenario.behavior
         self.creation = creation  # per role: opportunity creation rates by month
         self.events = log
@@ -491,6 +587,47 @@ class _TrialSim:
             role.start_processes()
         self.env.run(until=self.clock.year)
         return {name: role.draws() for name, role in self.roles.items()}
+
+
+def main_measure(role: Role, market: PipelineMarket) -> str:
+    """The measure a rep reads their plan by: the plan's first quota measure."""
+    return (role.plan.quota_measures() or list(market.measures))[0]
+
+
+def policy_quota(role: Role, measure: str) -> float:
+    """The role's mean quota on `measure` (1 when the plan sets none)."""
+    if measure not in role.quota_measures():
+        return 1.0
+    return max(float(np.mean(role.quota_for(measure))), 1e-9)
+
+
+def plan_view(role: Role, market: PipelineMarket) -> PlanView:
+    """A role's plan as its reps read it (mean quotas, MBOs at their mean score)."""
+    mbo = next(iter(market.scores.values()), None)
+    return PlanView(role.plan, tuple((m, float(np.mean(role.quota_for(m))))
+                                     for m in role.quota_measures()),
+                    mbo.mean if mbo is not None else 1.0)
+
+
+def effort_policies(scenario: Scenario, clock: _Clock) -> dict[str, EffortPolicy]:
+    """With effort_choice on, each pipeline role's effort policy, solved once per run."""
+    params = scenario.behavior.effort_choice
+    if params is None:
+        return {}
+    out = {}
+    for name, market in scenario.market.items():
+        if not isinstance(market, PipelineMarket):
+            continue
+        role = scenario.org.roles[name]
+        main = main_measure(role, market)
+        stream = market.measures.get(main)
+        if stream is None:
+            continue
+        view = plan_view(role, market)
+        rates = stream.deals_per_month * market.month_rates(clock.days)
+        out[name] = build_policy(params, view.pay_on(POLICY_GRID), rates, stream.size.quantile,
+                                 policy_quota(role, main), market.cycle_days, view.quota_rate)
+    return out
 
 
 def _check(scenario: Scenario) -> None:
@@ -553,6 +690,7 @@ def simulate_agents(scenario: Scenario, *, trials: int | None = None, seed: int 
     slot_names = {k: scenario.org.roles[k].slot_names(k) for k in names} if keep_reps else None
     creation = {name: m.creation_rates(clock.days) for name, m in scenario.market.items()
                 if isinstance(m, PipelineMarket)}
+    policies = effort_policies(scenario, clock)
     events: list = []
     chunks: list[ChunkStats] = []
     with tqdm(total=n, unit="trial", desc=f"{scenario.scenario} (agents)", delay=2.0,
@@ -562,7 +700,8 @@ def simulate_agents(scenario: Scenario, *, trials: int | None = None, seed: int 
             per_trial = []
             for t in range(start, stop):
                 log = events if t < logged_trials else None
-                per_trial.append(_TrialSim(scenario, root, t, clock, creation, log).run())
+                per_trial.append(_TrialSim(scenario, root, t, clock, creation, log,
+                                           policies).run())
                 bar.update(1)
             chunk = Chunk(root, start, stop, months.period_days)
             years = {}

@@ -10,6 +10,7 @@ import pandas as pd
 
 from spmsim.data.fx import FxTable
 from spmsim.data.transactions import Transactions
+from spmsim.history import assignments
 from spmsim.plans import Payout, Plan, PlanInputs, evaluate
 from spmsim.plans.crediting import credit_deals
 
@@ -27,7 +28,7 @@ class PlanGroup:
     # booked (no overlay, before crediting rules), and the member's team total of it
     revenue: Mapping[str, np.ndarray]
     team_revenue: Mapping[str, np.ndarray]
-    # the members' own deal rows with `row` (member index), `period` (0-based) and
+    # the members' own deal rows with `member` (member index), `period` (0-based) and
     # `credited` (the rep's share after the crediting rules), for statements
     deals: pd.DataFrame
 
@@ -42,11 +43,18 @@ class ReplayResult:
     by_rep: pd.DataFrame
 
     def group_of(self, rep_id: str) -> tuple[PlanGroup, int]:
+        return self.groups_of(rep_id)[0]
+
+    def groups_of(self, rep_id: str) -> list[tuple[PlanGroup, int]]:
+        """Each plan the rep was on in the year (dated roster rows), with their position."""
+        found = []
         for g in self.groups.values():
             hits = np.flatnonzero(g.reps["rep_id"].to_numpy() == rep_id)
             if hits.size:
-                return g, int(hits[0])
-        raise KeyError(f"rep {rep_id!r} is not in the roster")
+                found.append((g, int(hits[0])))
+        if not found:
+            raise KeyError(f"rep {rep_id!r} is not in the roster")
+        return found
 
 
 def _binned(measure: np.ndarray, index: tuple[np.ndarray, ...], shape: tuple[int, ...],
@@ -119,35 +127,38 @@ def _team_codes(roster: pd.DataFrame) -> np.ndarray:
 
 def _group(key: str, plan: Plan, tx: Transactions) -> PlanGroup:
     roster = tx.roster
-    members = roster[roster["plan"] == key].reset_index(drop=True)
-    rep_pos = pd.Series(np.arange(len(members)), index=members["rep_id"])
+    reps, member = assignments.members(roster, key)
     all_deals = in_plan_currency(tx.deals, tx.fx.get(key))
-    mine = all_deals[all_deals["rep_id"].isin(rep_pos.index)]
-    own = _measure_arrays(plan, mine, rep_pos[mine["rep_id"]].to_numpy(), len(members))
-    deals = mine.assign(row=rep_pos[mine["rep_id"]].to_numpy(),
-                        period=plan.calendar.period_index(mine["date"].to_numpy()),
-                        credited=_credited(plan, mine))
+    deal_member = member[all_deals["row"].to_numpy()]
+    mine = deal_member >= 0
+    own_deals = all_deals[mine]
+    own = _measure_arrays(plan, own_deals, deal_member[mine], len(reps))
+    deals = own_deals.assign(member=deal_member[mine],
+                             period=plan.calendar.period_index(own_deals["date"].to_numpy()),
+                             credited=_credited(plan, own_deals))
     # team totals over the whole roster, binned in this plan's periods, then read per member
-    # overlay credit is the overlay rep's own: it never adds to a team's total
-    codes = pd.Series(_team_codes(roster), index=roster["rep_id"])
+    # (by the team of the member's latest row on this plan); overlay credit is the overlay
+    # rep's own: it never adds to a team's total
+    codes = _team_codes(roster)
     primary = all_deals[~all_deals["overlay"]]
-    team_all = _measure_arrays(plan, primary, codes[primary["rep_id"]].to_numpy(),
+    team_all = _measure_arrays(plan, primary, codes[primary["row"].to_numpy()],
                                codes.max() + 1)
-    member_codes = codes[members["rep_id"]].to_numpy()
+    member_codes = codes[reps["_row"].to_numpy()]
     team = {field: {m: a[member_codes] for m, a in arrays.items()}
             for field, arrays in team_all.items()}
-    booked = _booked_revenue(primary, codes.max() + 1, codes[primary["rep_id"]].to_numpy())
-    own_primary = mine[~mine["overlay"]]
-    own_booked = _booked_revenue(own_primary, len(members),
-                                 rep_pos[own_primary["rep_id"]].to_numpy())
-    quota = {m: members["rep_id"].map(q.set_index("rep_id")["quota"]).to_numpy(float)
-             for m, q in tx.quotas.groupby("measure")}
-    active = plan.calendar.active_share(members["start_date"].to_numpy("datetime64[D]"),
-                                        members["end_date"].to_numpy("datetime64[D]"))
-    hired = members["start_date"].to_numpy("datetime64[D]") > np.datetime64(plan.year_start)
-    inputs = PlanInputs(quota=quota, active=active, new_hire=hired, team=member_codes,
-                        team_inputs=PlanInputs(**team), **own)
-    return PlanGroup(key, plan, members, inputs, evaluate(plan, inputs), revenue=own_booked,
+    booked = _booked_revenue(primary, codes.max() + 1, codes[primary["row"].to_numpy()])
+    own_primary = mine & ~all_deals["overlay"].to_numpy()
+    own_booked = _booked_revenue(all_deals[own_primary], len(reps), deal_member[own_primary])
+    active = assignments.active(plan, roster, member, len(reps))
+    first_start = roster.groupby("rep_id")["start_date"].min()
+    start = reps["rep_id"].map(first_start)
+    quota, quota_due = assignments.quotas(plan, roster, tx.quotas, member, active,
+                                          assignments.tenure_start(plan, start))
+    hired = start.to_numpy("datetime64[D]") > np.datetime64(plan.year_start)
+    inputs = PlanInputs(quota=quota, quota_due=quota_due, active=active, new_hire=hired,
+                        team=member_codes, team_inputs=PlanInputs(**team), **own)
+    return PlanGroup(key, plan, reps.drop(columns="_row"), inputs, evaluate(plan, inputs),
+                     revenue=own_booked,
                      team_revenue={m: a[member_codes] for m, a in booked.items()},
                      deals=deals.reset_index(drop=True))
 
@@ -183,7 +194,7 @@ def _by_component(g: PlanGroup) -> pd.DataFrame:
             attainment_ytd=np.cumsum(p.credit[i], axis=-1) / q[:, None],
             earned_ytd=p.earned_ytd[i],
             clawback=np.diff(p.clawback_ytd[i], axis=-1, prepend=0.0),
-            paid=np.diff(p.earned_ytd[i], axis=-1, prepend=0.0))
+            paid=np.diff(p.payable_ytd[i], axis=-1, prepend=0.0))
         f.insert(4, "component", comp.name)
         f.insert(5, "measure", comp.measure)
         f.insert(6, "credit_basis", comp.credit)
@@ -195,8 +206,9 @@ def _by_period(g: PlanGroup) -> pd.DataFrame:
     p = g.payout
     return _period_frame(
         g, earned_ytd=p.total_earned_ytd, plan_cap=np.diff(p.plan_cap_ytd, axis=-1, prepend=0.0),
-        clawback=np.diff(p.clawback_ytd.sum(axis=0), axis=-1, prepend=0.0), paid=p.paid,
-        draw=p.draw, recovered=p.recovered, net_paid=p.net_paid, draw_balance=p.draw_balance)
+        clawback=np.diff(p.clawback_ytd.sum(axis=0), axis=-1, prepend=0.0),
+        deferred=p.deferred_ytd, held=p.held_ytd, paid=p.paid, draw=p.draw,
+        recovered=p.recovered, net_paid=p.net_paid, draw_balance=p.draw_balance)
 
 
 def _by_rep(g: PlanGroup) -> pd.DataFrame:

@@ -12,11 +12,13 @@ import bisect
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 
 import numpy as np
 from pydantic import Field, model_validator
 
 from spmsim.config import Frozen, Rate
+from spmsim.model.effortpolicy import EffortChoice
 from spmsim.plans import Plan, payout_curve
 
 GRID = np.linspace(0.0, 4.0, 401)  # attainment grid of the payout curve, steps of 1 %
@@ -54,11 +56,20 @@ class GivingUp(Frozen):
 class Timing(Frozen):
     """Deal timing at period ends.
 
-    In the last `window_days` of a payout period, a rep within `reach` (share of quota)
-    below an edge where their pay rate rises (a gate, an accelerator, a quota bonus;
-    prorated to the period) pulls in `pull_share` of their won deals due in the next
-    `horizon_days`, at a `discount` on price. A rep whose pay is capped pushes deals
-    that would close after the cap past the end of the plan year.
+    With `price: fixed`, in the last `window_days` of a payout period, a rep within
+    `reach` (share of quota) below an edge where their pay rate rises (a gate, an
+    accelerator, a quota bonus; prorated to the period) pulls in `pull_share` of their won
+    deals due in the next `horizon_days`, at a `discount` on price. A rep whose pay is
+    capped pushes deals that would close after the cap past the end of the plan year.
+
+    With `price: chosen`, timing is a choice with a price, made where it changes pay: at
+    the plan year's end (pay is trued up to date within the year). In its last
+    `window_days`, for each deal due in the next `horizon_days`, the rep offers the
+    discount d that maximises the expected gain P(d) x (pay this year of the deal at
+    (1 - d) of its price - what it would pay next year at the plan's rate to quota); the
+    buyer accepts with P(d) = 1 - exp(-d / price_sensitivity). A deal due in that window
+    that pays less this year than next (past a cap, short of a gate out of reach) is
+    pushed into next year.
     """
 
     window_days: int = Field(14, ge=1, le=60)
@@ -67,6 +78,12 @@ class Timing(Frozen):
     pull_share: float = Field(0.6, ge=0, le=1)
     discount: float = Field(0.1, ge=0, lt=1)
     push_at_cap: bool = True
+    price: Literal["fixed", "chosen"] = Field(
+        "fixed", description="fixed: the pull-in rule above; chosen: the rep chooses a "
+        "discount where pulling a deal in pays, the buyer may refuse")
+    price_sensitivity: float = Field(0.1, gt=0, lt=1, description="discount a buyer accepts "
+                                     "to close early with probability 1 - 1/e (63 %)")
+    max_discount: float = Field(0.4, gt=0, lt=1, description="largest discount a rep offers")
 
 
 class Quitting(Frozen):
@@ -80,18 +97,40 @@ class Quitting(Frozen):
     poach_annual: float = Field(0.15, ge=0, lt=1)
 
 
+class Selection(Frozen):
+    """Who stays and who joins follows expected earnings against a market wage that rises
+    with skill: OTE x skill^skill_premium. A rep expecting less than `below_market_share` of
+    theirs leaves at `hazard_multiplier` times the exit hazard; a candidate for a seat who
+    would expect less declines, and the next of up to `candidates` is asked."""
+
+    skill_premium: float = Field(0.5, ge=0, le=3, description="how the market wage rises "
+                                 "with skill: OTE x skill^skill_premium")
+    below_market_share: Rate = Field(0.9, gt=0)
+    hazard_multiplier: Rate = Field(2.5, ge=1)
+    candidates: int = Field(10, ge=1, le=100, description="candidates asked per hire")
+
+
 class Behavior(Frozen):
     """The behaviours switched on for the agent engine (all off when absent)."""
 
     effort: Effort | None = None
+    effort_choice: EffortChoice | None = None
     giving_up: GivingUp | None = None
     timing: Timing | None = None
     quitting: Quitting | None = None
+    selection: Selection | None = None
+
+    @model_validator(mode="after")
+    def _one_effort_rule(self) -> Behavior:
+        if self.effort is not None and self.effort_choice is not None:
+            raise ValueError("effort and effort_choice are two rules for the same decision: "
+                             "keep one of them")
+        return self
 
     @property
     def any(self) -> bool:
-        return any(b is not None for b in (self.effort, self.giving_up, self.timing,
-                                           self.quitting))
+        return any(b is not None for b in (self.effort, self.effort_choice, self.giving_up,
+                                           self.timing, self.quitting, self.selection))
 
 
 @dataclass(frozen=True)
@@ -105,7 +144,11 @@ class PlanView:
 
     @cached_property
     def pay(self) -> np.ndarray:
-        curve = payout_curve(self.plan, GRID, dict(self.quotas), self.mbo_score)
+        return self.pay_on(GRID)
+
+    def pay_on(self, attainment: np.ndarray) -> np.ndarray:
+        """Pay (share of TI) at each of the given attainments."""
+        curve = payout_curve(self.plan, attainment, dict(self.quotas), self.mbo_score)
         return curve.loc[curve["component"] == "Total", "pct_of_ti"].to_numpy()
 
     @cached_property
@@ -192,9 +235,39 @@ def pushes_out(params: Timing, view: PlanView, attainment: float) -> bool:
     return params.push_at_cap and attainment >= view.cap
 
 
+DISCOUNTS = np.linspace(0.01, 1.0, 100)  # discounts a rep weighs (capped by max_discount)
+
+
+def best_discount(params: Timing, view: PlanView, attainment: float, size: float,
+                  next_rate: float) -> tuple[float, float]:
+    """(discount, P(buyer accepts)) that maximise the expected gain of pulling a deal of
+    `size` (share of quota) due next year into this year, at year-end `attainment`; (0, 0)
+    when no discount gains. The gain is this year's pay of the discounted deal less what
+    the whole deal pays next year at `next_rate` (share of TI per unit of attainment)."""
+    d = DISCOUNTS[DISCOUNTS <= params.max_discount]
+    now = np.array([view.pay_at(attainment + size * (1 - x)) for x in d]) - \
+        view.pay_at(attainment)
+    accept = -np.expm1(-d / params.price_sensitivity)
+    expected = accept * (now - next_rate * size)
+    i = int(expected.argmax())
+    return (float(d[i]), float(accept[i])) if expected[i] > 0 else (0.0, 0.0)
+
+
+def defers(view: PlanView, attainment: float, size: float, next_rate: float) -> bool:
+    """Whether a deal of `size` pays less closing this year, at `attainment`, than next
+    (by more than rounding: a deal paying the same either year is kept)."""
+    now = view.pay_at(attainment + size) - view.pay_at(attainment)
+    return now < next_rate * size * (1 - 1e-9)
+
+
 def hazard_multiplier(params: Quitting, earnings_share: float) -> float:
     """Exit hazard multiplier for projected earnings as a share of OTE."""
     return params.hazard_multiplier if earnings_share < params.below_ote_share else 1.0
+
+
+def below_market(params: Selection, earnings_share: float, skill: float) -> bool:
+    """Whether expected earnings (share of OTE) fall short of the rep's market wage."""
+    return earnings_share < params.below_market_share * skill ** params.skill_premium
 
 
 def poach_rate(params: Quitting, top: bool) -> float:

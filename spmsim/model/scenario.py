@@ -18,8 +18,9 @@ from pydantic import Field, ValidationError, model_validator
 from spmsim.config import MEASURE_PATTERN, Frozen, Money, Trials, read_yaml
 from spmsim.data.fx import plan_rate
 from spmsim.errors import InputError, InputErrors, Problem, problems_from_validation
-from spmsim.model.behavior import Behavior, Effort, GivingUp, Quitting, Timing
+from spmsim.model.behavior import Behavior, Effort, GivingUp, Quitting, Selection, Timing
 from spmsim.model.distributions import DISTRIBUTIONS
+from spmsim.model.effortpolicy import EffortChoice
 from spmsim.model.files import files_context, named_files, read_named_files
 from spmsim.model.market import (
     AttainmentMarket,
@@ -241,7 +242,8 @@ _TAGS = frozenset({"attainment", "pipeline", *DISTRIBUTIONS})
 _KEYS = frozenset(name for model in (Scenario, Org, Role, Ramp, Attrition, Hire, Economics,
                                      AttainmentMarket, PipelineMarket, DealStream, DealSize,
                                      Component, SizeBand,
-                                     Score, Stage, Behavior, Effort, GivingUp, Timing, Quitting,
+                                     Score, Stage, Behavior, Effort, EffortChoice, GivingUp, Timing,
+                                     Quitting, Selection,
                                      TerritoryLink, QuotaMethod,
                                      *DISTRIBUTIONS.values())
                   for name in model.model_fields)

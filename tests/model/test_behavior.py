@@ -125,3 +125,46 @@ def test_period_end_share_by_hand():
     assert period_end_share(events, year) == pytest.approx(0.8)  # 300 + 100 of 500 won
     assert period_end_share(events, year, role="a") == pytest.approx(0.75)
     assert math.isnan(period_end_share(events.iloc[3:], year))
+
+
+def test_best_discount_by_hand():
+    # Accelerator 2x above quota, rep at quota, a deal of 0.1 of quota due next year, which
+    # next year pays at the rate to quota (1). Pulled at discount d it pays 2 x 0.1 (1 - d)
+    # now: gain 0.1 - 0.2 d; the buyer accepts with 1 - exp(-d / 0.1). The expected gain
+    # (1 - e^(-10 d)) (0.1 - 0.2 d) peaks where its derivative vanishes (brentq below,
+    # d = 0.1197); the rep offers the nearest of the discounts weighed (steps of 0.01).
+    from scipy.optimize import brentq
+
+    from spmsim.model.behavior import best_discount
+
+    view = PlanView(_plan([{"upto": 1.0, "rate": 1.0}, {"rate": 2.0}]), ())
+    t = Timing(price="chosen", price_sensitivity=0.1, max_discount=0.4)
+    want = brentq(lambda d: 10 * math.exp(-10 * d) * (0.1 - 0.2 * d)
+                  - 0.2 * (1 - math.exp(-10 * d)), 0.01, 0.4)
+    d, p = best_discount(t, view, 1.0, 0.1, 1.0)
+    assert d == pytest.approx(want, abs=0.006) and p == pytest.approx(1 - math.exp(-10 * d))
+    # below quota on the base rate nothing is gained by pulling: no offer
+    assert best_discount(t, view, 0.5, 0.1, 1.0) == (0.0, 0.0)
+    assert best_discount(t, LINEAR, 0.5, 0.1, 1.0) == (0.0, 0.0)
+
+
+def test_a_deal_is_deferred_when_it_pays_more_next_year():
+    from spmsim.model.behavior import defers
+
+    # past the cap (1.75) a deal pays nothing now and its rate next year; under the gate
+    # (0.5) a deal that does not reach it pays nothing now either
+    assert defers(ACCEL, 1.8, 0.1, 1.0) and defers(ACCEL, 0.2, 0.1, 1.0)
+    assert not defers(ACCEL, 0.45, 0.1, 1.0)  # it crosses the gate: pays 0.55 now
+    assert not defers(LINEAR, 0.5, 0.1, 1.0)  # the same either year: kept
+
+
+def test_market_wage_rises_with_skill():
+    from spmsim.model.behavior import Selection, below_market
+
+    # market wage OTE x skill^1: a rep of skill 1.5 expecting 1.2 x OTE is below 0.9 x 1.5
+    # = 1.35; one of skill 0.8 expecting 0.75 x OTE is above 0.9 x 0.8 = 0.72
+    sel = Selection(skill_premium=1.0, below_market_share=0.9)
+    assert below_market(sel, 1.2, 1.5) and not below_market(sel, 0.75, 0.8)
+    # without a skill premium the market wage is 0.9 x OTE for everyone
+    flat = Selection(skill_premium=0.0)
+    assert below_market(flat, 0.85, 2.0) and not below_market(flat, 0.95, 0.5)

@@ -2,7 +2,8 @@
 another measure, a margin modifier; replay and the Monte Carlo engine agree.
 
 TI 100,000 (OTE 200,000 at 50/50), new_arr quota 1,000,000: the base rate is 10 % of credit,
-twice that above quota.
+twice that above quota. Plans here judge on the annual quota (`basis: annual`) unless a
+test says otherwise, so each figure is one multiplication; links follow the plan's basis.
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ from spmsim.engines.montecarlo import simulate
 from spmsim.errors import InputError
 from spmsim.model.scenario import scenario_from_tree
 
-from crediting_helpers import plan, replay_csv
+from crediting_helpers import plan as any_plan
+from crediting_helpers import replay_csv
+
+
+def plan(name: str, components: list[dict], **extra):
+    return any_plan(name, components, **{"basis": "annual", **extra})
 
 ACCEL = [{"upto": 1.0, "rate": 1.0}, {"rate": 2.0}]
 DEALS = "deal_id,rep_id,date,measure,amount"
@@ -118,3 +124,19 @@ def test_the_monte_carlo_engine_pays_the_linkage_as_replay_does(renewals, expect
             "renewals": {"type": "normal", "mean": renewals, "sd": 0.0}}}}})
     reps = simulate(s, trials=3, seed=1, progress=False, workers=1).reps_frame()
     assert reps["variable_pay"].to_numpy() == pytest.approx(expected, rel=1e-9)
+
+
+def test_on_the_prorated_basis_a_link_reads_attainment_against_the_quota_to_date(tmp_path):
+    # quotas 1,200,000 due 1/12 a month. January: new ARR 200,000 against 100,000 due is
+    # 200 %: x1 to 100 %, x2 above -> 3 x the base rate on the month's target: TI 100,000 /
+    # 12 = 8,333.33 x 3 = 25,000 when unlocked, 8,333.33 x 2 = 16,666.67 when locked.
+    # Renewals of 90,000 in January are 90 % of the 100,000 due: unlocked (7.5 % of the
+    # annual quota would have kept it locked); 80,000 is 80 %: locked.
+    weights = [1 / 12] * 12
+    for renewals, expected in ((90_000, 25_000), (80_000, 100_000 / 12 * 2)):
+        prorated = any_plan("AE", [linked_plan(**UNLOCK_ACCEL)], quota_weights=weights)
+        result = replay_csv(tmp_path, {"ae": prorated},
+                            (DEALS, ["D1,A,2027-01-10,new_arr,200000",
+                                     f"R1,A,2027-01-12,renewals,{renewals}"]),
+                            ["A,new_arr,1200000", "A,renewals,1200000"], ROSTER)
+        assert paid(result)[0] == pytest.approx(expected, abs=0.01), renewals

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 
 from spmsim.config import EDGE_TOLERANCE, Rate
 from spmsim.format import money, percent
+from spmsim.plans.basis import Basis
 from spmsim.plans.components.base import Component, Context
 from spmsim.plans.points import rising_points
 
@@ -26,11 +27,18 @@ class Bonus(Component):
         description="[[attainment, fraction of target], ...], attainment rising"
     )
     steps: bool = False
+    basis: Basis | None = Field(
+        None, description="what attainment is judged on: ytd_prorated (quota to date), annual "
+        "or period; the plan's `basis` if omitted"
+    )
 
     @field_validator("curve")
     @classmethod
     def _rising(cls, curve):
         return rising_points(curve, "fraction")
+
+    def judged_on(self, plan_basis: Basis) -> Basis | None:
+        return self.basis or plan_basis
 
     @property
     def needs_quota(self) -> bool:

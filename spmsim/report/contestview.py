@@ -1,0 +1,66 @@
+"""The report's contest section: for each design with a contest, what it costs, who wins
+and how concentrated the prizes are (a contest only the best reps win is a bonus for the
+best)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from IPython.display import HTML
+
+from spmsim.engines.contests import ContestSummary, contest_roles, contest_summary
+from spmsim.format import compact_money, label, money, percent_short
+from spmsim.report.studyview import StudyView, esc
+from spmsim.report.tables import html_table
+from spmsim.studies.describe import role_label
+
+
+def contest_summaries(view: StudyView) -> list[tuple[str, ContestSummary]]:
+    """(variant, summary) for every design and role whose plan has a contest."""
+    return [(v, contest_summary(r, role)) for v, r in view.results.items()
+            for role in contest_roles(r)]
+
+
+def contest_sentence(view: StudyView, variant: str, s: ContestSummary) -> str:
+    cur = view.currency
+    who = role_label(view.results[variant].scenario, s.role)
+    by = s.by_decile
+    top, bottom = by.iloc[-1], by.iloc[0]
+    cost = s.cost
+    spread = "the same every year (every prize is always won)" if cost["p10"] == cost["p90"] \
+        else f"from {compact_money(cost['p10'], cur)} to {compact_money(cost['p90'], cur)} " \
+             f"in 8 years of 10"
+    return (f"<p><b>{esc(label(variant))}</b>, {esc(who)}: the contest costs "
+            f"{compact_money(cost['p50'], cur)} in a typical year, {spread}. "
+            f"{percent_short(s.win_share)} of reps win a prize in a year. The most productive "
+            f"tenth of reps win {percent_short(s.top_decile_share)} of the prize money, with a "
+            f"{percent_short(top['p_win'])} chance of a prize each, against "
+            f"{percent_short(bottom['p_win'])} for the least productive tenth.</p>")
+
+
+def decile_table(view: StudyView, s: ContestSummary) -> pd.DataFrame:
+    by = s.by_decile
+    return pd.DataFrame({
+        "Productivity tenth": [("least productive" if d == 1 else "most productive"
+                                if d == len(by) else _ordinal(d)) for d in by["decile"]],
+        "Chance of a prize": [percent_short(p) for p in by["p_win"]],
+        "Average prize a year": [money(v, view.currency, 0) for v in by["mean_prize"]]})
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n if n < 20 else n % 10, 'th')}"
+
+
+def contest_section(view: StudyView) -> list:
+    """The section's parts: nothing when no design has a contest."""
+    found = contest_summaries(view)
+    if not found:
+        return []
+    parts = [HTML("<h2>Contests</h2><p>Who wins each design's contest over the simulated "
+                  "years. Reps are grouped into tenths by how productive they are (skill, "
+                  "ramp and territory); a contest that only the most productive tenth wins "
+                  "pays the best, and gives the rest little reason to push.</p>")]
+    for variant, s in found:
+        parts.append(HTML(contest_sentence(view, variant, s)))
+        parts.append(HTML(html_table(decile_table(view, s), row_header=False,
+                                     caption=f"Who wins: {label(variant)}")))
+    return parts
