@@ -9,6 +9,7 @@ from spmsim.history.leaderboard import group_standing
 from spmsim.history.replay import PlanGroup, ReplayResult
 from spmsim.plans import basis
 from spmsim.plans.components import Context
+from spmsim.plans.engine import attainment_to_date
 
 EPS = 0.005  # half a cent: smaller movements are not worth a line
 
@@ -88,7 +89,8 @@ def deal_lines(g: PlanGroup, i: int, t: int, measure: str) -> list[str]:
 
 
 def _linked_attainment(g: PlanGroup, i: int, t: int, measure: str) -> float:
-    return float(g.inputs.credit[measure][i, : t + 1].sum() / g.inputs.quota[measure][i])
+    """What the engine's link reads: attainment to date on the plan's basis."""
+    return float(attainment_to_date(g.plan, g.inputs, measure)[i, t])
 
 
 def link_lines(g: PlanGroup, i: int, t: int, c) -> list[str]:

@@ -351,6 +351,13 @@ def _has_cancellations(inputs: PlanInputs | None) -> bool:
         _has_cancellations(inputs.team_inputs)
 
 
+def attainment_to_date(plan: Plan, inputs: PlanInputs, measure: str) -> np.ndarray:
+    """A measure's attainment to date on the plan's basis, (..., reps, periods): what a
+    linkage (unlock, modifier) reads, for statements."""
+    lead, _ = _lead_shape(inputs)
+    return _Evaluator(plan, inputs, lead, np.zeros(lead)).attainment(measure, False)
+
+
 def evaluate(plan: Plan, inputs: PlanInputs) -> Payout:
     """Evaluate `plan` on whole arrays; no per-rep Python loops, inputs never mutated."""
     lead, n = _lead_shape(inputs)

@@ -13,6 +13,7 @@ import pytest
 
 from spmsim.engines.montecarlo import simulate
 from spmsim.errors import InputError
+from spmsim.history.statement import statement
 from spmsim.model.scenario import scenario_from_tree
 
 from crediting_helpers import plan as any_plan
@@ -140,3 +141,7 @@ def test_on_the_prorated_basis_a_link_reads_attainment_against_the_quota_to_date
                                      f"R1,A,2027-01-12,renewals,{renewals}"]),
                             ["A,new_arr,1200000", "A,renewals,1200000"], ROSTER)
         assert paid(result)[0] == pytest.approx(expected, abs=0.01), renewals
+        # the statement reads the link as the engine does: against the quota to date
+        state = "unlocked" if renewals == 90_000 else "locked"
+        assert (f"renewals at {renewals / 1000:.1f}% of quota to date, needs 90.0%: {state}"
+                in statement(result, "A").split("(period 2)")[0])
