@@ -160,7 +160,7 @@ def _credit(market: Market, role: Role, staff: Staffing, rates: np.ndarray,
         for s in range(seats):
             def rng(purpose: str, s: int = s, i: int = i) -> np.random.Generator:
                 return stream_rng(root, block, s, purpose, i)
-            _, credit = pipeline_draws(stream, weight[:, s::seats], staff.steady[:, s::seats],
+            _, credit, _ = pipeline_draws(stream, weight[:, s::seats], staff.steady[:, s::seats],
                                        table, rng)
             out[:, s::seats] += credit
     return out

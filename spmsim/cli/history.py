@@ -6,14 +6,34 @@ import argparse
 from pathlib import Path
 
 from spmsim.cli.common import add_out
-from spmsim.format import amount, percent
+from spmsim.format import amount, money, percent
+
+SUMMARY_LABELS = {"plan": "Plan", "reps": "Reps", "revenue": "Revenue", "ti": "Target incentive",
+                  "earned": "Earned", "net_paid": "Net paid", "pct_of_ti": "Earned % of TI",
+                  "cost_of_sales": "Cost of sales", "share_at_quota": "Reps at quota"}
 
 
-def _summary_text(summary) -> str:
-    return summary.to_string(index=False, formatters={
-        "revenue": amount, "ti": amount, "earned": amount,
-        "net_paid": amount, "pct_of_ti": percent,
-        "cost_of_sales": (lambda v: percent(v, 2)), "share_at_quota": (lambda v: percent(v, 0))})
+def _shown(fmt):
+    """A formatter that writes '-' where a figure is undefined (no revenue, no quota)."""
+    return lambda v: "-" if v != v else fmt(v)
+
+
+def _summary_text(summary, currency: str | None = None) -> str:
+    """The plan summary for people: labels, money with its currency, '-' where undefined."""
+    cash = (lambda v: money(v, currency, 0)) if currency else amount
+    header = [SUMMARY_LABELS[c] for c in summary.columns]
+    text = summary.to_string(index=False, na_rep="-", header=header, formatters={
+        "revenue": cash, "ti": cash, "earned": cash, "net_paid": cash,
+        "pct_of_ti": _shown(percent), "cost_of_sales": _shown(lambda v: percent(v, 2)),
+        "share_at_quota": _shown(lambda v: percent(v, 0))})
+    return text + ("\n\nCost of sales is net paid / revenue, each deal counted once; unit "
+                   "measures (meetings, logos) are never revenue.")
+
+
+def _currency(plans) -> str | None:
+    """The plans' one currency, or None when they differ (then amounts carry no symbol)."""
+    found = {p.currency for p in plans.values()}
+    return found.pop() if len(found) == 1 else None
 
 
 def _transactions(args, plans):
@@ -36,7 +56,8 @@ def cmd_replay(args) -> int:
         return 0
     out = Path(args.out)
     summary = plan_summary(result, args.revenue_measures or revenue_measures(plans))
-    text = _summary_text(summary)
+    text = _summary_text(summary.assign(plan=summary["plan"].map(lambda k: plans[k].plan)),
+                         _currency(plans))
     tables = (("payouts_by_component", result.by_component),
               ("payouts_by_period", result.by_period), ("payouts_by_rep", result.by_rep),
               ("plan_summary", summary.round(6)))

@@ -158,8 +158,10 @@ def dates(rows: Rows, column: str, required: bool) -> pd.Series:
     return parsed
 
 
-def numbers(rows: Rows, column: str, *, positive: bool = False) -> pd.Series:
-    """`column` as finite numbers, >= 0 (or > 0 when `positive`)."""
+def numbers(rows: Rows, column: str, *, positive: bool = False,
+            negative: pd.Series | bool = False) -> pd.Series:
+    """`column` as finite numbers, >= 0 (or > 0 when `positive`); rows where `negative` is
+    True may also be below 0 (credit memos)."""
     values = pd.to_numeric(rows.df[column], errors="coerce")
     rows.flag(values.isna(), column, "not a number")
     rows.flag(np.isinf(values), column, "not a finite number")
@@ -169,7 +171,7 @@ def numbers(rows: Rows, column: str, *, positive: bool = False) -> pd.Series:
     if positive:
         rows.flag(values.notna() & ~(values > 0), column, "must be greater than 0")
     else:
-        rows.flag(values.notna() & (values < 0), column, "must not be negative")
+        rows.flag(values.notna() & (values < 0) & ~negative, column, "must not be negative")
     return values
 
 

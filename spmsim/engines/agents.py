@@ -29,11 +29,13 @@ import simpy
 from tqdm.auto import tqdm
 
 from spmsim.calendar import MONTHS_PER_PERIOD, PlanCalendar
+from spmsim.data.fx import plan_rate
 from spmsim.engines import DEFAULT_LOGGED_TRIALS
 from spmsim.engines.metrics import ChunkStats, assemble, chunk_stats
 from spmsim.engines.montecarlo import (
     BLOCK,
     Chunk,
+    deal_rule,
     draw_role,
     draw_roles,
     draw_scores,
@@ -136,6 +138,12 @@ class _RoleSim:
         shape = (self.slots, MONTHS)
         self.credit = {m: np.zeros(shape) for m in self.market.produces()}
         self.counts = {m: np.zeros(shape, dtype=np.int64) for m in self.market.measures}
+        # a plan's windfall clause credits each deal; revenue keeps the deals as booked
+        self.fx = {m: plan_rate(self.role.plan, s.currency)
+                   for m, s in self.market.measures.items()}
+        self.rules = {m: rule for m in self.market.measures
+                      if (rule := deal_rule(self.role.plan, m, self.fx[m])) is not None}
+        self.booked = {m: np.zeros(shape) for m in self.rules}
         self.active = np.zeros(shape)
         self.productivity = np.zeros(shape)
         self.start = np.full(self.slots, np.inf)
@@ -372,6 +380,10 @@ class _RoleSim:
                    for h in seat.holders if h.start > 0)
 
     def _credit(self, rep: _Rep, measure: str, amount: float, n: int, month: int) -> None:
+        rule = self.rules.get(measure)
+        if rule is not None:
+            self.booked[measure][rep.slot, month] += amount * self.fx[measure]
+            amount = float(rule(np.array(amount)))
         self.credit[measure][rep.slot, month] += amount
         self.counts[measure][rep.slot, month] += n
         units = self.market.measures[measure].count_as
@@ -575,7 +587,7 @@ class _RoleSim:
         steady = (self.active.min(axis=-1) == 1.0) & \
             (self.productivity.min(axis=-1) == self.productivity.max(axis=-1))
         return (self.start, self.exit, self.active, self.productivity, new_hire, steady,
-                self.credit, self.counts)
+                self.credit, self.counts, self.booked)
 
 
 class _TrialSim:
@@ -666,8 +678,9 @@ def _stack(per_trial: list[dict[str, tuple]], name: str, role: Role, market: Pip
                      new_hire=new_hire, steady=steady)
     credit = {m: np.stack([p[6][m] for p in parts]) for m in parts[0][6]}
     counts = {m: np.stack([p[7][m] for p in parts]) for m in parts[0][7]}
+    booked = {m: np.stack([p[8][m] for p in parts]) for m in parts[0][8]}
     credit.update(draw_scores(role, market, chunk, r, staff))
-    return Draws(staff, credit, counts)
+    return Draws(staff, credit, counts, booked)
 
 
 def _drawn_from(per_trial: list[dict[str, tuple]], scenario: Scenario,

@@ -29,6 +29,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from spmsim.calendar import PlanCalendar
+from spmsim.data.fx import plan_rate
 from spmsim.engines import DEFAULT_MEMORY_MB
 from spmsim.engines.metrics import ChunkStats, assemble, chunk_stats
 from spmsim.engines.payroll import Draws, role_year
@@ -49,6 +50,7 @@ from spmsim.model.market import (
 )
 from spmsim.model.org import MONTHS, Role, Staffing, staffing
 from spmsim.model.scenario import Scenario
+from spmsim.plans import Plan
 
 MB = 2 ** 20
 
@@ -134,6 +136,20 @@ class Chunk:
         return out
 
 
+def deal_rule(plan: Plan, measure: str, rate: float = 1.0
+              ) -> Callable[[np.ndarray], np.ndarray] | None:
+    """Each simulated deal's credit in the plan's currency: its size x the plan's FX
+    `rate`, then the plan's windfall clause; None when both leave the size as it is.
+
+    Simulated deals carry no attributes, so a rate by deal attribute cannot apply: the
+    scenario loader refuses such a plan."""
+    rule = plan.crediting.get(measure)
+    windfall = None if rule is None else rule.windfall
+    if windfall is None:
+        return None if rate == 1.0 else (lambda size: size * rate)
+    return windfall.credited if rate == 1.0 else (lambda size: windfall.credited(size * rate))
+
+
 def draw_staff(role: Role, chunk: Chunk, r: int) -> Staffing:
     """Who holds each slot of role r in each trial of the chunk."""
     slots = (role.slots,)
@@ -188,6 +204,7 @@ def draw_role(scenario: Scenario, chunk: Chunk, r: int, name: str) -> Draws:
     staff = draw_staff(role, chunk, r)
     rates = market.month_rates(chunk.month_days)
     counts: dict[str, np.ndarray] = {}
+    booked: dict[str, np.ndarray] = {}
     if isinstance(market, AttainmentMarket):
         drawn = {m: chunk.fill(slots, r, "attainment", i, dist.sample)
                  for i, (m, dist) in enumerate(market.measures.items())}
@@ -199,15 +216,21 @@ def draw_role(scenario: Scenario, chunk: Chunk, r: int, name: str) -> Draws:
         for i, (m, stream) in enumerate(market.measures.items()):
             counts[m] = np.empty(weight.shape, dtype=np.int64)
             credit[m] = np.empty(weight.shape)
+            fx = plan_rate(role.plan, stream.currency)
+            rule = deal_rule(role.plan, m, fx)
+            if rule is not None:
+                booked[m] = np.empty(weight.shape)
             for block, rows in chunk.blocks:
                 def rng(purpose: str, block: int = block, i: int = i) -> np.random.Generator:
                     return chunk.rng(block, r, purpose, i)
-                counts[m][rows], credit[m][rows] = pipeline_draws(
-                    stream, weight[rows], staff.steady[rows], table, rng)
+                counts[m][rows], credit[m][rows], sizes = pipeline_draws(
+                    stream, weight[rows], staff.steady[rows], table, rng, rule)
+                if rule is not None:
+                    booked[m][rows] = sizes * fx  # revenue in the plan's currency
             if stream.count_as:
                 credit[stream.count_as] = credit.get(stream.count_as, 0.0) + counts[m]
     credit.update(draw_scores(role, market, chunk, r, staff))
-    return Draws(staff, credit, counts)
+    return Draws(staff, credit, counts, booked)
 
 
 def bytes_per_trial(scenario: Scenario) -> int:

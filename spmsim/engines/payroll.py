@@ -7,7 +7,7 @@ with the payout engine and returns the `RoleYear` arrays that `metrics` reduces.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -25,6 +25,9 @@ class Draws:
     staff: Staffing
     credit: dict[str, np.ndarray]
     counts: dict[str, np.ndarray]
+    # credit as booked where a crediting rule (windfall) changed what the plan pays on:
+    # revenue counts the deals as booked
+    booked: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _annual(monthly: np.ndarray) -> np.ndarray:
@@ -38,6 +41,13 @@ def _to_periods(monthly: np.ndarray, months_per_period: int) -> np.ndarray:
         return monthly
     *lead, m = monthly.shape
     return monthly.reshape(*lead, m // months_per_period, months_per_period).sum(-1)
+
+
+def _attainment_quotas(quota: dict[str, np.ndarray], units: set[str]) -> dict:
+    """The quotas attainment is judged on: the money ones, or the unit ones (meetings)
+    when the plan has no money quota; never units added to currency."""
+    money = {m: q for m, q in quota.items() if m not in units}
+    return money or quota
 
 
 def _ramped(plan: Plan, quota: dict[str, np.ndarray], staff: Staffing,
@@ -144,12 +154,16 @@ def _plan_year(role: Role, market: Market, d: Draws, months: PlanCalendar,
     else:
         monthly_pay = np.zeros(staff.active.shape)
         monthly_pay[..., step - 1::step] = payout.net_paid
-    revenue = market.money_measures()  # none for managers: each deal counts once
-    monthly_revenue = d.credit[revenue[0]] if len(revenue) == 1 else \
-        sum((d.credit[m] for m in revenue), np.zeros(staff.active.shape))
+    units = set(plan.unit_measures)
+    # none for managers or overlay roles (each deal counts once), never a unit measure
+    revenue = [] if role.overlay else [m for m in market.money_measures() if m not in units]
+    booked = {m: d.booked.get(m, d.credit[m]) for m in revenue}
+    monthly_revenue = booked[revenue[0]] if len(revenue) == 1 else \
+        sum(booked.values(), np.zeros(staff.active.shape))
+    quota = _attainment_quotas(quota, units)
     annual = {m: _annual(d.credit[m]) for m in quota}  # each measure summed once
-    revenue_year = annual[revenue[0]] if len(revenue) == 1 and revenue[0] in annual else \
-        _annual(monthly_revenue)
+    same = len(revenue) == 1 and revenue[0] in annual and booked[revenue[0]] is d.credit[revenue[0]]
+    revenue_year = annual[revenue[0]] if same else _annual(monthly_revenue)
     attained = sum(annual.values()) if quota else np.zeros(year_share.shape)
     quota_total = sum(quota.values()) if quota else 0.0
     prizes = productivity = None

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from spmsim.data.fx import FxTable
 from spmsim.data.transactions import Transactions
 from spmsim.history import assignments
 from spmsim.plans import Payout, Plan, PlanInputs, evaluate
+from spmsim.plans.crediting import credit_deals
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,13 @@ class PlanGroup:
     reps: pd.DataFrame  # roster rows, in array order
     inputs: PlanInputs
     payout: Payout
+    # revenue behind the pay, per measure and member, (reps,): own primary credit as
+    # booked (no overlay, before crediting rules), and the member's team total of it
+    revenue: Mapping[str, np.ndarray]
+    team_revenue: Mapping[str, np.ndarray]
+    # the members' own deal rows with `member` (member index), `period` (0-based) and
+    # `credited` (the rep's share after the crediting rules), for statements
+    deals: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,24 @@ def _binned(measure: np.ndarray, index: tuple[np.ndarray, ...], shape: tuple[int
     return out
 
 
+def in_plan_currency(deals: pd.DataFrame, fx: FxTable | None) -> pd.DataFrame:
+    """Deals with amounts and credit in the plan's currency and the `fx_rate` used: each
+    deal at its own date's rate (the loader checked that every deal a plan reads has one)."""
+    if fx is None:
+        return deals.assign(fx_rate=1.0, amount_booked=deals["amount"])
+    rate = fx.rate(deals["currency"].to_numpy(), deals["date"].to_numpy("datetime64[D]"))
+    return deals.assign(amount=deals["amount"] * rate, credit=deals["credit"] * rate,
+                        fx_rate=rate, amount_booked=deals["amount"])
+
+
+def _credited(plan: Plan, deals: pd.DataFrame) -> np.ndarray:
+    """Each row's credit under the plan's crediting rules: the rule on the whole deal,
+    then the row's split or overlay share."""
+    return deals["split"].to_numpy() * credit_deals(
+        plan.crediting, deals["measure"].to_numpy(), deals["amount"].to_numpy(),
+        {c: deals[c].to_numpy() for c in plan.deal_columns()})
+
+
 def _measure_arrays(plan: Plan, deals: pd.DataFrame, rows: np.ndarray, n_rows: int) -> dict:
     """Credit, counts and (clawback-window) cancellations, binned by row and plan period.
 
@@ -75,9 +102,12 @@ def _measure_arrays(plan: Plan, deals: pd.DataFrame, rows: np.ndarray, n_rows: i
     cal, n = plan.calendar, plan.calendar.n_periods
     measure = deals["measure"].to_numpy()
     booked = cal.period_index(deals["date"].to_numpy())
-    credit, split = deals["credit"].to_numpy(), deals["split"].to_numpy()
+    split, amount = deals["split"].to_numpy(), deals["amount"].to_numpy()
+    credit = _credited(plan, deals)
+    deal_count = np.where(amount < 0, 0.0, split)  # a credit memo is not a deal
     arrays = {"credit": _binned(measure, (rows, booked), (n_rows, n), credit, plan.measures),
-              "counts": _binned(measure, (rows, booked), (n_rows, n), split, plan.measures)}
+              "counts": _binned(measure, (rows, booked), (n_rows, n), deal_count,
+                                plan.measures)}
     if plan.clawback is not None:
         lag = (deals["cancel_date"] - deals["date"]).dt.days.to_numpy()
         clawed = deals["cancel_date"].notna().to_numpy() & (lag <= plan.clawback.within_days)
@@ -85,7 +115,7 @@ def _measure_arrays(plan: Plan, deals: pd.DataFrame, rows: np.ndarray, n_rows: i
         at = np.where(clawed, cal.period_index(deals["cancel_date"].to_numpy()), -1)
         pair = (rows, booked, at)
         arrays["cancelled"] = _binned(measure, pair, (n_rows, n, n), credit, [])
-        arrays["cancelled_counts"] = _binned(measure, pair, (n_rows, n, n), split, [])
+        arrays["cancelled_counts"] = _binned(measure, pair, (n_rows, n, n), deal_count, [])
     return arrays
 
 
@@ -99,17 +129,27 @@ def _group(key: str, plan: Plan, tx: Transactions) -> PlanGroup:
     roster = tx.roster
     reps, member = assignments.members(roster, key)
     counted, paid_from = assignments.blended(plan, roster, member, len(reps))
-    deal_member = counted[tx.deals["row"].to_numpy()]
+    all_deals = in_plan_currency(tx.deals, tx.fx.get(key))
+    deal_member = counted[all_deals["row"].to_numpy()]
     mine = deal_member >= 0
-    own = _measure_arrays(plan, tx.deals[mine], deal_member[mine], len(reps))
+    own_deals = all_deals[mine]
+    own = _measure_arrays(plan, own_deals, deal_member[mine], len(reps))
+    deals = own_deals.assign(member=deal_member[mine],
+                             period=plan.calendar.period_index(own_deals["date"].to_numpy()),
+                             credited=_credited(plan, own_deals))
     # team totals over the whole roster, binned in this plan's periods, then read per member
-    # (by the team of the member's latest row on this plan)
+    # (by the team of the member's latest row on this plan); overlay credit is the overlay
+    # rep's own: it never adds to a team's total
     codes = _team_codes(roster)
-    team_all = _measure_arrays(plan, tx.deals, codes[tx.deals["row"].to_numpy()],
+    primary = all_deals[~all_deals["overlay"]]
+    team_all = _measure_arrays(plan, primary, codes[primary["row"].to_numpy()],
                                codes.max() + 1)
     member_codes = codes[reps["_row"].to_numpy()]
     team = {field: {m: a[member_codes] for m, a in arrays.items()}
             for field, arrays in team_all.items()}
+    booked = _booked_revenue(primary, codes.max() + 1, codes[primary["row"].to_numpy()])
+    own_primary = mine & ~all_deals["overlay"].to_numpy()
+    own_booked = _booked_revenue(all_deals[own_primary], len(reps), deal_member[own_primary])
     active = assignments.active(plan, roster, counted, len(reps))
     first_start = roster.groupby("rep_id")["start_date"].min()
     start = reps["rep_id"].map(first_start)
@@ -117,9 +157,22 @@ def _group(key: str, plan: Plan, tx: Transactions) -> PlanGroup:
                                           assignments.tenure_start(plan, start), counted)
     hired = start.to_numpy("datetime64[D]") > np.datetime64(plan.year_start)
     inputs = PlanInputs(quota=quota, quota_due=quota_due, active=active, new_hire=hired,
-                        paid_from=paid_from,
+                        paid_from=paid_from, team=member_codes,
                         team_inputs=PlanInputs(**team), **own)
-    return PlanGroup(key, plan, reps.drop(columns="_row"), inputs, evaluate(plan, inputs))
+    return PlanGroup(key, plan, reps.drop(columns="_row"), inputs, evaluate(plan, inputs),
+                     revenue=own_booked,
+                     team_revenue={m: a[member_codes] for m, a in booked.items()},
+                     deals=deals.reset_index(drop=True))
+
+
+def _booked_revenue(deals: pd.DataFrame, n_rows: int, rows: np.ndarray) -> dict:
+    """Credit as booked (amount x split, before crediting rules) per measure and row, (rows,),
+    inside the plan year's dates as the loader checked them."""
+    out = {}
+    for m, sel in deals.groupby("measure").indices.items():
+        out[m] = np.bincount(rows[sel], weights=deals["credit"].to_numpy()[sel],
+                             minlength=n_rows)
+    return out
 
 
 def _period_frame(g: PlanGroup, **columns: np.ndarray) -> pd.DataFrame:
@@ -168,8 +221,9 @@ def _by_rep(g: PlanGroup) -> pd.DataFrame:
     frame["base"] = p.base
     frame["ti"] = p.ti
     for m in g.plan.measures:  # the credit the plan pays on: team totals for team components
-        first = next(i for i, c in enumerate(g.plan.components) if c.measure == m)
-        frame[f"credit_{m}"] = p.credit[first].sum(axis=-1)
+        first = next((i for i, c in enumerate(g.plan.components) if c.measure == m), None)
+        frame[f"credit_{m}"] = g.inputs.credit[m].sum(axis=-1) if first is None else \
+            p.credit[first].sum(axis=-1)  # a measure only linked to: the rep's own credit
     for m in g.plan.quota_measures():
         frame[f"attainment_{m}"] = frame[f"credit_{m}"] / g.inputs.quota[m]
     frame["earned"] = p.total_earned_ytd[..., -1]
@@ -211,22 +265,55 @@ def replay(tx: Transactions) -> ReplayResult:
 
 
 def revenue_measures(plans: Mapping[str, Plan]) -> list[str]:
-    """Measures counted as revenue by default: those commissions or bonuses pay on."""
+    """Measures counted as revenue by default: money measures commissions or bonuses pay on
+    (never a plan's unit measures, such as meetings or logos, nor MBO scores)."""
+    units = {m for p in plans.values() for m in (*p.unit_measures, *p.score_measures())}
     return sorted({c.measure for p in plans.values() for c in p.components
-                   if c.type in ("commission", "bonus")})
+                   if c.type in ("commission", "bonus") and c.measure not in units})
+
+
+def _team_measures(plan: Plan) -> set[str]:
+    return {c.measure for c in plan.components if c.credit == "team"}
+
+
+def plan_revenue(g: PlanGroup, revenue: list[str]) -> float:
+    """Revenue behind one plan's pay, each deal counted once: the members' own credit as
+    booked on rep-credited measures (overlay credit and crediting rules left out); each
+    team's total once (not once per member) on team ones."""
+    team_measures = _team_measures(g.plan)
+    money = set(g.plan.money_measures())
+    first_of_team = ~pd.Series(_team_codes(g.reps)).duplicated().to_numpy()
+    total = 0.0
+    for m in revenue:
+        if m not in money:
+            continue
+        if m in team_measures:
+            total += float(g.team_revenue.get(m, np.zeros(len(g.reps)))[first_of_team].sum())
+        else:
+            total += float(g.revenue.get(m, np.zeros(len(g.reps))).sum())
+    return total
+
+
+def share_at_quota(g: PlanGroup, reps: pd.DataFrame) -> float:
+    """Share of the plan's reps at or above quota on its first quota measure (unit quotas
+    included: meetings against a meeting quota); NaN for a plan without quotas."""
+    first = g.plan.quota_measures()[:1]
+    if not first:
+        return np.nan
+    attained = reps[f"attainment_{first[0]}"]
+    return float((attained >= 1.0 - 1e-9).mean())
 
 
 def plan_summary(result: ReplayResult, revenue: list[str]) -> pd.DataFrame:
-    """Per plan: reps, revenue, pay, cost of sales, share of reps at or above quota."""
+    """Per plan: reps, revenue (each deal once, money measures only), pay, cost of sales,
+    share of reps at or above quota."""
     rows = []
     for key, g in result.groups.items():
         reps = result.by_rep[result.by_rep["plan"] == key]
-        rev = sum(reps[f"credit_{m}"].sum() for m in revenue if f"credit_{m}" in reps)
-        first = g.plan.quota_measures()[:1]
-        at_quota = (reps[f"attainment_{first[0]}"] >= 1.0).mean() if first else np.nan
+        rev = plan_revenue(g, revenue)
         rows.append({"plan": key, "reps": len(reps), "revenue": rev, "ti": reps["ti"].sum(),
                      "earned": reps["earned"].sum(), "net_paid": reps["net_paid"].sum(),
                      "pct_of_ti": reps["earned"].sum() / reps["ti"].sum(),
                      "cost_of_sales": reps["net_paid"].sum() / rev if rev else np.nan,
-                     "share_at_quota": at_quota})
+                     "share_at_quota": share_at_quota(g, reps)})
     return pd.DataFrame(rows)

@@ -9,6 +9,7 @@ from spmsim.history.leaderboard import group_standing
 from spmsim.history.replay import PlanGroup, ReplayResult
 from spmsim.plans import basis
 from spmsim.plans.components import Context
+from spmsim.plans.engine import attainment_to_date
 
 EPS = 0.005  # half a cent: smaller movements are not worth a line
 
@@ -55,6 +56,62 @@ def _judged_terms(g: PlanGroup, i: int, k: int, t: int) -> tuple[float, float, f
     return judged_t, share_t, carried, words
 
 
+def _first_on(g: PlanGroup, measure: str) -> int:
+    return next(k for k, c in enumerate(g.plan.components) if c.measure == measure)
+
+
+def deal_lines(g: PlanGroup, i: int, t: int, measure: str) -> list[str]:
+    """The period's deals whose credit is not simply the amount: overlay or split shares,
+    credit memos, and deals a crediting rule changed."""
+    d = g.deals
+    mine = d[(d["member"] == i) & (d["period"] == t) & (d["measure"] == measure)]
+    rule = g.plan.crediting.get(measure)
+    lines = []
+    for deal in mine.itertuples():
+        plain = deal.amount * deal.split
+        notes = []
+        if deal.fx_rate != 1.0:
+            notes.append(f"{money(deal.amount_booked, deal.currency)} x {deal.fx_rate:.4f} "
+                         f"{deal.currency}->{g.plan.currency} = "
+                         f"{money(deal.amount, g.plan.currency)}")
+        if deal.overlay:
+            notes.append("overlay credit (not revenue again)")
+        if deal.amount < 0:
+            notes.append("credit memo")
+        if rule is not None and abs(deal.credited - plain) > EPS:
+            notes += rule.steps(deal.amount, deal._asdict(), money)
+        if deal.split != 1:
+            notes.append(f"x share {percent(deal.split, 0)}")
+        if notes:
+            lines.append(f"deal {deal.deal_id}: {money(deal.amount)} -> credited "
+                         f"{money(deal.credited)} ({', '.join(notes)})")
+    return lines
+
+
+def _linked_attainment(g: PlanGroup, i: int, t: int, measure: str) -> float:
+    """What the engine's link reads: attainment to date on the plan's basis."""
+    return float(attainment_to_date(g.plan, g.inputs, measure)[i, t])
+
+
+def link_lines(g: PlanGroup, i: int, t: int, c) -> list[str]:
+    """The state of c's unlock and modifier at period t, with the figures they read."""
+    lines = []
+    if c.unlock is not None:
+        u = c.unlock
+        a = _linked_attainment(g, i, t, u.measure)
+        what = "the component" if u.applies_to == "component" else \
+            "accelerators (bands above quota at the rate at quota while locked)"
+        state = "unlocked" if u.is_open(np.asarray(a)) else "locked"
+        lines.append(f"unlock of {what}: {u.measure} at {percent(a)} of quota to date, "
+                     f"needs {percent(u.at)}: {state}")
+    if c.modifier is not None:
+        m = c.modifier
+        a = _linked_attainment(g, i, t, m.measure)
+        lines.append(f"modifier: {m.measure} at {percent(a)} of quota to date -> earnings x "
+                     f"{float(m.factor(np.asarray(a))):.4g}")
+    return lines
+
+
 def _component_lines(g: PlanGroup, i: int, k: int, t: int) -> list[str]:
     c, p = g.plan.components[k], g.payout
     credit = p.credit[k, i, : t + 1]
@@ -68,6 +125,8 @@ def _component_lines(g: PlanGroup, i: int, k: int, t: int) -> list[str]:
     basis_word = " (team)" if c.credit == "team" else ""
     lines = [f"  {c.name} [{c.measure}{basis_word}]: credited {money(credit[-1])} this period, "
              f"{money(ytd)} to date"]
+    if k == _first_on(g, c.measure) and c.credit == "rep":
+        lines += [f"    {line}" for line in deal_lines(g, i, t, c.measure)]
     judged, share, carried, words = _judged_terms(g, i, k, t)
     lines += [f"    {line}" for line in words]
     if share > 0:
@@ -77,6 +136,7 @@ def _component_lines(g: PlanGroup, i: int, k: int, t: int) -> list[str]:
         lines.append("    no quota due yet (not on the plan): nothing earned")
     if carried > EPS:
         lines.append(f"    plus {money(carried)} earned in earlier pay periods")
+    lines += [f"    {line}" for line in link_lines(g, i, t, c)]
     if c.ranked:  # a contest: the rep's place among the others on the plan
         lines += [f"    {line}" for line in c.explain_standing(group_standing(g, k), i, t)]
     if c.cap is not None:
@@ -132,6 +192,12 @@ def _plan_statement(g: PlanGroup, i: int, rep_id: str) -> str:
             due = ", ".join(f"{label} {money(v)}" for label, v in
                             zip(plan.calendar.labels, g.inputs.quota_due[m][i], strict=True))
             lines.append(f"  due by period (relief and ramp applied): {due}")
+    for m, rule in plan.crediting.items():
+        lines += [f"crediting {m}: {line}" for line in rule.explain(money)]
+    if plan.fx is not None:
+        when = "the plan rate" if plan.fx.policy == "plan_rate" else "the rate of its date"
+        lines.append(f"a deal in another currency is converted to {plan.currency} at {when} "
+                     f"from {plan.fx.file}")
     for t, label in enumerate(plan.calendar.labels):
         lines.append(f"\n{label} (period {t + 1})")
         for k in range(len(plan.components)):

@@ -203,6 +203,9 @@ class DealStream(Frozen):
 
     deals_per_month: Rate = Field(ge=0)
     size: DealSize
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$", description="currency the "
+                                 "sizes are in (default: the plan's), converted at the plan's "
+                                 "fx plan rate")
     count_as: Measure | None = Field(
         None, description="also credit the number of deals to this units measure")
     bands: tuple[SizeBand, ...] = Field(
@@ -391,9 +394,12 @@ class MonthTable:
 
 
 def pipeline_draws(stream: DealStream, weight: np.ndarray, steady: np.ndarray,
-                   table: MonthTable, rng: Callable[[str], np.random.Generator]
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """(deal counts, summed deal sizes) per rep-month, (trials, slots, 12), for one stream.
+                   table: MonthTable, rng: Callable[[str], np.random.Generator],
+                   credited: Callable[[np.ndarray], np.ndarray] | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(deal counts, summed credit, summed deal sizes) per rep-month, (trials, slots, 12),
+    for one stream. `credited` turns each deal's size into its credit (a plan's windfall
+    clause); without it credit is the size, and the same array is returned twice.
 
     Counts are Poisson with mean deals_per_month x weight. A steady rep's year (in seat all
     year at constant productivity) draws one Poisson total and a month per deal from the
@@ -421,8 +427,12 @@ def pipeline_draws(stream: DealStream, weight: np.ndarray, steady: np.ndarray,
         size = np.concatenate([size, _sizes(stream.size, rng, "other_deal_size",
                                             int(per_month.sum()))])
     counts = np.bincount(cell, minlength=cells.size).reshape(shape)
-    credit = np.bincount(cell, weights=size, minlength=cells.size).reshape(shape)
-    return counts, credit
+    booked = np.bincount(cell, weights=size, minlength=cells.size).reshape(shape)
+    if credited is None:
+        return counts, booked, booked
+    credit = np.bincount(cell, weights=credited(size.astype(float)),
+                         minlength=cells.size).reshape(shape)
+    return counts, credit, booked
 
 
 def _sizes(size: DealSize, rng: Callable[[str], np.random.Generator], purpose: str,

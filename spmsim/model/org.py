@@ -244,6 +244,9 @@ class Role(Frozen):
         None, ge=1, description="seats per team, in seat order (the last team may be "
         "smaller): pays `credit: team` components on the team's credit and gives a manager "
         "role (market `model: team`) its teams")
+    overlay: bool = Field(False, description="an overlay role (product specialists, partner "
+                          "managers): credited on deals other roles book, so its credit is "
+                          "never counted as revenue again")
     plan_changes: tuple[PlanChange, ...] = Field(
         (), description="planned plan changes on dates, in date order")
 

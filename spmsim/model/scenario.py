@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, model_validator
 
 from spmsim.config import MEASURE_PATTERN, Frozen, Money, Trials, read_yaml
+from spmsim.data.fx import plan_rate
 from spmsim.errors import InputError, InputErrors, Problem, problems_from_validation
 from spmsim.model.behavior import Behavior, Effort, GivingUp, Quitting, Selection, Timing
 from spmsim.model.distributions import DISTRIBUTIONS
@@ -113,6 +114,18 @@ def _check_role(name: str, role: Role, market: Market) -> None:
             raise ValueError(f"{where}.plan: component {c.name!r} pays on team credit: set "
                              f"`team_size:` on the role (seats per team), or pay a manager "
                              f"role on the team (market `model: team`)")
+    for m, rule in role.plan.crediting.items():
+        if rule.by is not None:
+            raise ValueError(f"{where}.plan: crediting.{m} rates deals by {rule.by.column!r}; "
+                             "simulated deals carry no attributes: model each rate as its "
+                             "own measure and stream, or replay the plan on real deals")
+    streams = market.measures if isinstance(market, PipelineMarket) else {}
+    for m, stream in streams.items():
+        if stream.currency is not None:
+            try:
+                plan_rate(role.plan, stream.currency)
+            except InputError as e:
+                raise ValueError(f"market.{name}.measures.{m}.currency: {e.render()}") from e
     produced = market.produces()
     for m in role.plan.measures:
         if m not in produced:
@@ -162,8 +175,18 @@ def _is_score(plan: Plan, measure: str) -> bool:
 
 # ---- reading files -------------------------------------------------------------------
 
+def _resolve_fx(plan: dict, folder: Path) -> None:
+    """A plan's `fx.file`, relative to the file that holds the plan, made absolute."""
+    fx = plan.get("fx")
+    if isinstance(fx, dict) and isinstance(fx.get("file"), str):
+        fx["file"] = str(folder / fx["file"])
+
+
 def _inline_plan(holder: object, folder: Path, source: Path, where: str) -> None:
-    """Replace a `plan:` file name in `holder` by the file's mapping, noting the file."""
+    """Replace a `plan:` file name in `holder` by the file's mapping, noting the file; an
+    FX file it names is found from the plan file's folder (an inline plan's: this file's)."""
+    if isinstance(holder, dict) and isinstance(holder.get("plan"), dict):
+        _resolve_fx(holder["plan"], folder)
     if not (isinstance(holder, dict) and isinstance(holder.get("plan"), str)):
         return
     plan_path = folder / holder["plan"]
@@ -174,6 +197,7 @@ def _inline_plan(holder: object, folder: Path, source: Path, where: str) -> None
     holder["plan"] = read_yaml(plan_path)
     if not isinstance(holder["plan"], dict):
         raise InputError(plan_path, f"a plan file is a mapping ({where}.plan)")
+    _resolve_fx(holder["plan"], plan_path.parent)
 
 
 def resolve_files(tree: dict, source: Path) -> None:

@@ -131,7 +131,8 @@ def _tiers(name: str, old: Any, new: Any, currency: str) -> list[Change]:
     return out
 
 
-HANDLED = {"name", "type", "tiers", "rates", "tier_basis", "mode", "threshold", "cap", "weight"}
+HANDLED = {"name", "type", "tiers", "rates", "tier_basis", "mode", "threshold", "cap", "weight",
+           "unlock", "modifier"}
 
 
 def _component(old: Any, new: Any, ti: float, currency: str) -> list[Change]:
@@ -146,11 +147,40 @@ def _component(old: Any, new: Any, ti: float, currency: str) -> list[Change]:
     if getattr(new, "tiers", None) is not None:
         out += _tiers(name, old, new, currency)
     out += _optional(f"a cap on {_q(name)}", old.cap, new.cap, lambda c: _cap(c, currency))
+    out += _optional(f"an unlock of {_q(name)}", old.unlock, new.unlock, _unlock)
+    out += _optional(f"a modifier on {_q(name)}", old.modifier, new.modifier,
+                     lambda m: f"the curve of {label(m.measure)} attainment "
+                               f"({', '.join(f'{x:.0%} x{y:g}' for x, y in m.curve)})")
     a, b = old.model_dump(), new.model_dump()
     for key in sorted(set(a) | set(b)):
         if key not in HANDLED and a.get(key) != b.get(key):
             out.append(Change(f"{_q(name)} {label(key).lower()} {_value(b.get(key), currency)} "
                               f"(now {_value(a.get(key), currency)})"))
+    return out
+
+
+def _unlock(u: Any) -> str:
+    what = "its accelerators" if u.applies_to == "accelerators" else "all of it"
+    return f"{percent_short(u.at)} of {label(u.measure)} ({what})"
+
+
+def _crediting(old: Plan, new: Plan) -> list[Change]:
+    """Windfall clauses, attribute rates, FX tables and unit measures changed."""
+    cur, out = new.currency, []
+    for m in sorted(set(old.crediting) | set(new.crediting)):
+        a, b = old.crediting.get(m), new.crediting.get(m)
+        out += _optional(f"a windfall clause on {label(m)}",
+                         a and a.windfall, b and b.windfall,
+                         lambda w: f"{percent_short(w.rate)} of each deal's amount above "
+                                   f"{compact_money(w.above, cur)}")
+        out += _optional(f"credit rates by deal attribute on {label(m)}",
+                         a and a.by, b and b.by, lambda r: f"the {r.column} column")
+    out += _optional("an FX table", old.fx, new.fx,
+                     lambda f: f"{label(f.policy).lower()} rates from {f.file}")
+    if old.unit_measures != new.unit_measures:
+        words = lambda ms: ", ".join(ms) or "none"  # noqa: E731
+        out.append(Change(f"measures counted in units: {words(new.unit_measures)} (now "
+                          f"{words(old.unit_measures)})"))
     return out
 
 
@@ -187,6 +217,7 @@ def plan_changes(old: Plan, new: Plan) -> list[Change]:
                                f"{d.periods} periods")
     out += _optional("a clawback", old.clawback, new.clawback,
                      lambda c: f"{_share(c.share)} of a deal's pay within {c.within_days} days")
+    out += _crediting(old, new)
     before = {c.name: c for c in old.components}
     after = {c.name: c for c in new.components}
     for name in before.keys() - after.keys():

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from spmsim.plans import basis, timing
-from spmsim.plans.components import Component, Context
+from spmsim.plans.components import Component, Context, Tier
+from spmsim.plans.linkage import linked_measures, without_accelerators
 from spmsim.plans.model import Plan
 
 
@@ -180,6 +181,44 @@ class _Evaluator:
         q = np.broadcast_to(np.asarray(self.inputs.quota[c.measure], dtype=float), self.lead)
         return q[..., None]
 
+    def attainment(self, measure: str, without_cancelled: bool) -> np.ndarray:
+        """The rep's own attainment to date on `measure` (..., P), on the plan's basis: the
+        annual quota (`annual`) or the quota due to date (otherwise); one variant per
+        period t without the deals cancelled by t (t, ..., P) when it has cancellations."""
+        values = np.asarray(self.inputs.credit.get(measure, self._zeros), dtype=float)
+        cancelled = self.inputs.cancelled.get(measure)
+        if without_cancelled and cancelled is not None:
+            values = values - self._removed_by(np.asarray(cancelled, dtype=float), values.ndim)
+        if measure not in self.inputs.quota and measure not in self.inputs.quota_due:
+            raise ValueError(f"a component links to {measure!r}: pass its quota")
+        if measure in self.inputs.quota_due:
+            quota = np.asarray(self.inputs.quota_due[measure], dtype=float).sum(axis=-1)
+        else:
+            quota = np.asarray(self.inputs.quota[measure], dtype=float)
+        quota = np.broadcast_to(quota, self.lead)[..., None]
+        if self.plan.basis != "annual":
+            quota = quota * basis.due_to_date(self._due(measure))
+        ytd = np.cumsum(values, axis=-1)
+        return np.divide(ytd, quota, out=np.zeros(np.broadcast_shapes(ytd.shape, quota.shape)),
+                         where=quota > 0)
+
+    def _linked(self, c: Component, judged: tuple, earned: np.ndarray,
+                without_cancelled: bool) -> np.ndarray:
+        """Earnings after c's unlock (held back while closed) and modifier (scaled);
+        `judged` is what c's own earnings were judged on (credit, quota, target, ...)."""
+        if c.unlock is not None:
+            is_open = c.unlock.is_open(self.attainment(c.unlock.measure, without_cancelled))
+            if c.unlock.applies_to == "accelerators":
+                tiers = tuple(Tier(**t) for t in without_accelerators(c.tiers))
+                locked = self._judged(c.model_copy(update={"tiers": tiers}), *judged)
+            else:
+                locked = 0.0
+            earned = np.where(is_open, earned, locked)
+        if c.modifier is not None:
+            earned = earned * c.modifier.factor(
+                self.attainment(c.modifier.measure, without_cancelled))
+        return earned
+
     def component(self, c: Component, without_cancelled: bool) -> tuple[np.ndarray, np.ndarray]:
         """(credit per period, earned YTD after the component cap).
 
@@ -187,8 +226,10 @@ class _Evaluator:
         cancellations on its measure is evaluated once and broadcast over t.
         """
         src = self._source(c)
+        linked = linked_measures(c)
         if without_cancelled and c.measure not in src.cancelled and \
-                c.measure not in src.cancelled_counts:
+                c.measure not in src.cancelled_counts and \
+                not any(m in self.inputs.cancelled for m in linked):
             credit, earned = self.component(c, without_cancelled=False)
             return tuple(np.broadcast_to(a, (self.n,) + a.shape) for a in (credit, earned))
         credit = self._series("credit", c, "cancelled" if without_cancelled else None)
@@ -200,6 +241,9 @@ class _Evaluator:
             np.asarray(self.inputs.team)
         quota = self._quota(c)
         earned = self._judged(c, credit, quota, target[..., None], counts, team)
+        if linked:
+            judged = (credit, quota, target[..., None], counts, team)
+            earned = self._linked(c, judged, earned, without_cancelled)
         if c.cap is not None:
             earned = c.cap.apply(earned, target)
         return credit, earned
@@ -321,6 +365,13 @@ def _has_cancellations(inputs: PlanInputs | None) -> bool:
         return False
     return bool(inputs.cancelled or inputs.cancelled_counts) or \
         _has_cancellations(inputs.team_inputs)
+
+
+def attainment_to_date(plan: Plan, inputs: PlanInputs, measure: str) -> np.ndarray:
+    """A measure's attainment to date on the plan's basis, (..., reps, periods): what a
+    linkage (unlock, modifier) reads, for statements."""
+    lead, _ = _lead_shape(inputs)
+    return _Evaluator(plan, inputs, lead, np.zeros(lead)).attainment(measure, False)
 
 
 def evaluate(plan: Plan, inputs: PlanInputs) -> Payout:

@@ -33,8 +33,13 @@ def plan_from_dict(data: object, source: str | Path = "<plan>") -> Plan:
 
 
 def load_plan(path: str | Path) -> Plan:
-    """Load and validate a plan file."""
-    return plan_from_dict(read_yaml(path), path)
+    """Load and validate a plan file; a relative `fx.file` is taken from its folder."""
+    data = read_yaml(path)
+    fx = data.get("fx") if isinstance(data, dict) else None
+    if isinstance(fx, dict) and isinstance(fx.get("file"), str) and \
+            not Path(fx["file"]).is_absolute():
+        data = {**data, "fx": {**fx, "file": str(Path(path).parent / fx["file"])}}
+    return plan_from_dict(data, path)
 
 
 def plan_json_schema() -> str:

@@ -11,8 +11,10 @@ from pydantic import Field, field_validator, model_validator
 from spmsim.calendar import MONTHS_PER_PERIOD, PayoutPeriod, PlanCalendar
 from spmsim.config import Frozen, Money
 from spmsim.plans.basis import Basis
-from spmsim.plans.components import AnyComponent, Cap
+from spmsim.plans.components import AnyComponent, Cap, Commission
 from spmsim.plans.components.spiff import Spiff
+from spmsim.plans.crediting import CreditRule
+from spmsim.plans.linkage import linked_measures
 from spmsim.plans.timing import Holdback
 
 WEIGHT_TOLERANCE = 1e-3  # twelve weights written to three decimals still add up
@@ -37,6 +39,16 @@ class Clawback(Frozen):
 
     within_days: int = Field(ge=0)
     share: float = Field(1.0, gt=0, le=1)
+
+
+class Fx(Frozen):
+    """Exchange rates for deals booked in other currencies than the plan's."""
+
+    file: str = Field(min_length=1, description="CSV of rates `currency, rate[, date]` "
+                      "(plan currency per unit of `currency`), relative to the plan file")
+    policy: Literal["plan_rate", "dated"] = Field(
+        "plan_rate", description="plan_rate: one fixed rate per currency for the year; "
+        "dated: the latest rate on or before each deal's date")
 
 
 class Plan(Frozen):
@@ -72,6 +84,13 @@ class Plan(Frozen):
         None, description="share of the full quota due in a new hire's tenure months 1, 2, "
         "...; in full after the last"
     )
+    crediting: dict[str, CreditRule] = Field(
+        {}, description="measure -> how its deals are credited (windfall, "
+        "rates by deal attribute)")
+    fx: Fx | None = Field(None, description="exchange rates for deals in other currencies")
+    unit_measures: tuple[str, ...] = Field(
+        (), description="measures counted in units (meetings, logos), not money: never added "
+        "to revenue or cost of sales")
 
     @field_validator("year_start")
     @classmethod
@@ -100,6 +119,28 @@ class Plan(Frozen):
             if not 0 < x <= 1:
                 raise ValueError(f"ramp_quota[{i}]: a share of the full quota above 0 and at "
                                  f"most 1, got {x:g}")
+        for i, c in enumerate(self.components):
+            for link in ("unlock", "modifier"):
+                linked = getattr(c, link)
+                if linked is not None and linked.measure == c.measure:
+                    raise ValueError(f"components[{i}].{link}.measure: links to another "
+                                     f"measure; {c.measure!r} is the component's own")
+                if linked is not None and linked.measure in self.score_measures():
+                    raise ValueError(f"components[{i}].{link}.measure: {linked.measure!r} "
+                                     "is an MBO score, which has no quota to attain")
+            if c.unlock is not None and c.unlock.applies_to == "accelerators" and not (
+                    isinstance(c, Commission) and c.tier_basis == "attainment"):
+                raise ValueError(f"components[{i}].unlock.applies_to: accelerators are the "
+                                 "bands above quota of a commission on attainment tiers; "
+                                 "use `component` here")
+        for m in self.unit_measures:
+            if m not in self.measures:
+                raise ValueError(f"unit_measures: no component pays on {m!r} (measures: "
+                                 f"{', '.join(self.measures)})")
+        for m in self.crediting:
+            if m not in self.measures or m in self.score_measures():
+                raise ValueError(f"crediting.{m}: no component pays on {m!r} as credit "
+                                 f"(measures: {', '.join(self.measures)})")
         if self.draw is not None and self.draw.periods > n:
             raise ValueError(f"draw.periods: a {self.payout_period} plan has {n} periods")
         return self
@@ -139,11 +180,23 @@ class Plan(Frozen):
 
     @property
     def measures(self) -> list[str]:
-        return list(dict.fromkeys(c.measure for c in self.components))
+        """Measures the plan reads: what components pay on, then what they link to."""
+        return list(dict.fromkeys([*(c.measure for c in self.components),
+                                   *(m for c in self.components for m in linked_measures(c))]))
 
     def quota_measures(self) -> list[str]:
-        """Measures for which each rep on this plan needs a quota."""
-        return list(dict.fromkeys(c.measure for c in self.components if c.needs_quota))
+        """Measures for which each rep on this plan needs a quota (linked ones included)."""
+        return list(dict.fromkeys([*(c.measure for c in self.components if c.needs_quota),
+                                   *(m for c in self.components for m in linked_measures(c))]))
+
+    def money_measures(self) -> list[str]:
+        """Measures credited in currency: neither unit counts nor MBO scores."""
+        units = set(self.unit_measures) | self.score_measures()
+        return [m for m in self.measures if m not in units]
+
+    def deal_columns(self) -> set[str]:
+        """Extra deals.csv columns the crediting rules read (product, gross_margin)."""
+        return {col for rule in self.crediting.values() for col in rule.columns}
 
     def score_measures(self) -> set[str]:
         """Measures credited as scores in [0, 1] per assessment (MBOs), not as amounts."""

@@ -23,7 +23,8 @@ MONTH_STARTS = np.arange("2027-01", "2028-01", dtype="datetime64[M]").astype("da
 # quarter-end months close more business (the "hockey stick")
 SEASONALITY = np.array([0.7, 0.8, 1.3, 0.8, 0.9, 1.3, 0.7, 0.8, 1.3, 0.9, 1.0, 1.5])
 SEASONALITY = SEASONALITY / SEASONALITY.mean()
-STREAMS = ("skill", "arrivals", "size", "day", "split", "cancel", "logo", "mbo", "renewal")
+STREAMS = ("skill", "arrivals", "size", "day", "split", "cancel", "logo", "mbo", "renewal",
+           "strategic")  # appended only: earlier streams keep their draws
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,50 @@ def example_company(seed: int = 2027) -> dict[str, pd.DataFrame]:
                         -2)
         measure = "new_arr" if role[r] != "am" else "expansion"
         deals += [(rep, d, measure, a) for d, a in zip(day, size, strict=True)]
-    return _assemble(rng, roster, deals, quotas, start, end)
+    data = _assemble(rng, roster, deals, quotas, start, end)
+    return _with_strategic(data, rng["strategic"])
+
+
+STRATEGIC = ("STR01", "STR02", "STR03")
+STRATEGIC_QUOTA = {"new_arr": 2_000_000.0, "renewals": 1_850_000.0}
+
+
+def _with_strategic(data: dict[str, pd.DataFrame], rng) -> dict[str, pd.DataFrame]:
+    """Three strategic AEs (plan strategic_ae: windfall clause, accelerators unlocked by
+    renewals) from their own stream, so the other reps' rows keep their bytes: a few large
+    new-ARR deals each (one bluebird above the windfall line, one cancelled) and a book of
+    named accounts renewing over the year."""
+    roster = pd.concat([data["roster"], pd.DataFrame(
+        {"rep_id": STRATEGIC, "plan": "strategic_ae", "team": "strategic", "start_date": "",
+         "end_date": ""})], ignore_index=True)
+    quotas = pd.concat([data["quotas"], pd.DataFrame(
+        [(rep, m, q) for rep in STRATEGIC for m, q in STRATEGIC_QUOTA.items()],
+        columns=["rep_id", "measure", "quota"])], ignore_index=True)
+    rows = []
+    for rep in STRATEGIC:
+        n = rng.poisson(0.55 * SEASONALITY)
+        month = np.repeat(np.arange(12), n)
+        days = MONTH_STARTS[month] + rng.integers(0, 28, month.size)
+        sizes = np.round(rng.lognormal(np.log(220_000), 0.7, month.size), -3)
+        rows += [(f"S-{rep}-{i + 1:02d}", rep, d, "new_arr", a)
+                 for i, (d, a) in enumerate(zip(days, sizes, strict=True))]
+        accounts = 12
+        renew_days = YEAR_START + rng.integers(0, 365, accounts)
+        value = np.round(rng.lognormal(np.log(150_000), 0.3, accounts), -3)
+        renewed = rng.random(accounts) < 0.92
+        rows += [(f"R-{rep}-{a + 1:02d}", rep, d, "renewals", v) for a, (d, v, ok) in
+                 enumerate(zip(renew_days, value, renewed, strict=True)) if ok]
+    rows.append(("S-STR01-BLUEBIRD", "STR01", np.datetime64("2027-06-18"), "new_arr",
+                 1_800_000.0))  # above the windfall line
+    deals = pd.DataFrame(rows, columns=["rep_id_", "rep_id", "date", "measure", "amount"]) \
+        .rename(columns={"rep_id_": "deal_id"}).assign(split="", cancel_date="")
+    first_large = deals.index[(deals["rep_id"] == "STR02") & (deals["measure"] == "new_arr")][0]
+    cancelled = pd.Timestamp(deals.loc[first_large, "date"]) + pd.Timedelta(days=60)
+    deals.loc[first_large, "cancel_date"] = cancelled.strftime("%Y-%m-%d")
+    deals["date"] = pd.to_datetime(deals["date"]).dt.strftime("%Y-%m-%d")
+    all_deals = pd.concat([data["deals"], deals[data["deals"].columns]], ignore_index=True) \
+        .sort_values(["date", "deal_id", "rep_id"], kind="stable").reset_index(drop=True)
+    return {"roster": roster, "deals": all_deals, "quotas": quotas}
 
 
 def _assemble(rng, roster, deals, quotas, start, end) -> dict[str, pd.DataFrame]:

@@ -170,7 +170,7 @@ def test_replay_writes_the_five_outputs_and_nothing_else(replayed):
     assert stdout.startswith(summary.rstrip("\n"))
     plans = pd.read_csv(out / "plan_summary.csv")
     assert sorted(plans["plan"]) == ["account_manager", "enterprise_ae", "sales_manager",
-                                     "smb_ae"]
+                                     "smb_ae", "strategic_ae"]
     roster = pd.read_csv(FY27 / "roster.csv")
     by_rep = pd.read_csv(out / "payouts_by_rep.csv")
     # one row per rep and plan (a promoted rep has two), in the roster's order of reps

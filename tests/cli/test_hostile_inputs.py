@@ -121,7 +121,8 @@ def test_misspelt_cancel_date_is_refused_not_ignored(tmp_path):
     assert code == 2
     assert err.strip() == (f"error: {deals}: line 1, column 7: unknown column 'cancel_dte' "
                            "(did you mean 'cancel_date'?): rename it to one of deal_id, "
-                           "rep_id, date, measure, amount, split, cancel_date, or remove it")
+                           "rep_id, date, measure, amount, split, cancel_date, credit_role, "
+                           "currency, or remove it")
     assert not (tmp_path / "out").exists()
 
 

@@ -237,13 +237,16 @@ def test_cancel_dates_before_the_deal_date_are_all_reported(tmp_path):
     assert_flagged(err, "cancel_date", {2, 4}, "is before date")
 
 
-def test_negative_amounts_are_all_reported(tmp_path):
+def test_negative_scores_are_all_reported_negative_credit_is_a_memo(tmp_path):
+    # a negative amount on a credited measure is a credit memo (issue 15); a score is not
     _, err = rejected(tmp_path, "deals", [
-        "D1,A,2027-02-01,new_arr,-10,,",
-        "D2,A,2027-02-01,new_arr,0,,",  # zero is allowed
-        "D3,C,2027-02-01,new_arr,-0.01,,",
+        "D1,A,2027-02-01,mbo_score,-0.5,,",
+        "D2,A,2027-02-01,new_arr,-10,,",  # a credit memo
+        "D3,C,2027-02-01,mbo_score,-0.01,,",
+        "D4,C,2027-02-01,new_arr,-5,,2027-03-01",  # a memo is not cancelled
     ])
     assert_flagged(err, "amount", {2, 4}, "must not be negative")
+    assert set(flagged(err, "cancel_date")) == {5}
 
 
 def test_non_numeric_amounts_are_all_reported(tmp_path):
@@ -381,7 +384,7 @@ def test_problems_of_different_kinds_in_one_file_are_reported_together(tmp_path)
     _, err = rejected(tmp_path, "deals", [
         "D1,A,not-a-date,new_arr,10,,",
         "D2,Z,2027-02-01,new_arr,10,,",
-        "D3,A,2027-02-01,new_arr,-1,,",
+        "D3,A,2027-02-01,mbo_score,-1,,",
         "D4,A,2027-02-01,bogus,10,,",
     ])
     assert set(flagged(err, "date")) == {2}

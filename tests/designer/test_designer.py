@@ -349,7 +349,8 @@ def test_the_repositorys_scenarios_roles_and_plans_are_offered():
         "acme_teams.yaml", "acme_territories.yaml"]
     assert [p.name for p in plan_files([PLANS])] == [
         "account_manager.yaml", "enterprise_ae.yaml", "enterprise_ae_proposed.yaml",
-        "sales_manager.yaml", "smb_ae.yaml", "smb_ae_q4_contest.yaml", "smb_ae_q4_spif.yaml"]
+        "sales_manager.yaml", "smb_ae.yaml", "smb_ae_q4_contest.yaml", "smb_ae_q4_spif.yaml",
+        "strategic_ae.yaml"]
     assert roles(ACME) == ["ent_ae", "smb_ae", "account_mgr"]
     assert roles(SCENARIOS / "acme_steeper_accelerator.yaml") == roles(ACME)  # extends
 

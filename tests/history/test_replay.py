@@ -471,7 +471,8 @@ def test_example_rep_credit_adds_up_to_the_deals(example):
     expected = (new_arr["amount"] * split).sum()
     comp = result.by_component
     rep_credit = comp[(comp["measure"] == "new_arr") & (comp["credit_basis"] == "rep")]
-    assert rep_credit["credited"].sum() == pytest.approx(expected, abs=1.0)
+    # less the strategic plan's windfall cut on STR01's 1,800,000 deal: 75 % of 800,000
+    assert rep_credit["credited"].sum() == pytest.approx(expected - 600_000, abs=1.0)
     assert tx.deals.loc[tx.deals["measure"] == "new_arr", "credit"].sum() == \
         pytest.approx(expected, abs=1.0)
 

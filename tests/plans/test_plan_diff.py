@@ -95,3 +95,21 @@ def test_a_variant_in_one_sentence():
     flat = _scenario(_edited(ENT, tiers=[{"rate": 1.0}]))
     assert structural_changes(_scenario(ENT), flat) == [
         "Enterprise AE: “New ARR” loses its accelerator above quota"]
+
+
+def test_crediting_linkage_and_currency_changes_are_named_in_words():
+    from spmsim.plans import load_plan
+    from spmsim.plans.diff import describe, plan_changes
+
+    from paths import PLANS
+
+    strategic = load_plan(PLANS / "strategic_ae.yaml")
+    no_windfall = strategic.model_copy(update={"crediting": {}})
+    unlocked = strategic.model_copy(update={"components": (
+        strategic.components[0].model_copy(update={"unlock": None}),
+        *strategic.components[1:])})
+    assert describe(plan_changes(strategic, no_windfall)) == (
+        "removes a windfall clause on New ARR (now 25% of each deal's amount above $1M)")
+    text = describe(plan_changes(strategic, unlocked))
+    assert text.startswith("removes an unlock of “New ARR” (now 90% of Renewals")
+    assert all(c.structural for c in plan_changes(strategic, unlocked))

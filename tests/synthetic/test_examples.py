@@ -50,7 +50,7 @@ def test_same_seed_same_bytes_other_seed_other_deals(tmp_path):
         (tmp_path / "a" / "roster.csv").read_bytes()
 
 
-def test_example_company_has_about_thirty_reps_in_three_roles_and_managers():
+def test_example_company_has_about_thirty_reps_in_four_roles_and_managers():
     data = example_company()
     roster = data["roster"]
     # one row per rep, but for the dated changes: SMB03 promoted to the enterprise plan on
@@ -66,10 +66,11 @@ def test_example_company_has_about_thirty_reps_in_three_roles_and_managers():
     assert relief[["rep_id", "quota", "from"]].values.tolist() == \
         [["ENT08", -150_000.0, "2027-10-01"]]
     counts = roster["plan"].value_counts()
-    assert set(counts.index) == {"enterprise_ae", "smb_ae", "account_manager", "sales_manager"}
+    assert set(counts.index) == {"enterprise_ae", "smb_ae", "account_manager", "sales_manager",
+                                 "strategic_ae"}
     reps = counts.drop("sales_manager")
     assert 25 <= reps.sum() <= 35
-    assert (reps >= 5).all()
+    assert (reps >= 3).all()  # three strategic AEs, at least five in the other roles
     managers = roster[roster["plan"] == "sales_manager"]
     assert 2 <= len(managers) <= 5
     # every manager leads a team of reps
@@ -94,7 +95,8 @@ def test_every_shipped_plan_loads(path):
 
 def test_shipped_plans_are_the_expected_set():
     assert {p.stem for p in PLAN_FILES} >= {"enterprise_ae", "enterprise_ae_proposed",
-                                            "smb_ae", "account_manager", "sales_manager"}
+                                            "smb_ae", "account_manager", "sales_manager",
+                                            "strategic_ae"}
 
 
 def test_example_data_loads_against_the_shipped_plans(shipped):
@@ -125,3 +127,19 @@ def test_example_replay_looks_like_a_real_sales_year(shipped):
     # nobody is paid a negative year, and total variable pay is below total revenue
     assert (rep["net_paid"] >= 0).all()
     assert summary["net_paid"].sum() < summary["revenue"].sum()
+
+
+def test_the_strategic_plan_uses_its_windfall_and_linkage_on_the_shipped_deals(shipped):
+    tx, result = shipped
+    rep = result.by_rep.set_index("rep_id")
+    # STR01's 1,800,000 bluebird credits 1,000,000 + 25 % x 800,000 = 1,200,000
+    booked = tx.deals[(tx.deals["rep_id"] == "STR01") & (tx.deals["measure"] == "new_arr")]
+    assert rep.loc["STR01", "credit_new_arr"] == pytest.approx(booked["credit"].sum() - 600_000)
+    # STR03 is far above quota but renewals stay below 90 %: its accelerators stay locked,
+    # so it earns the base rate on all credit (TI 200,000 x 0.8 / 2,000,000 = 8 %), plus its
+    # renewal bonus (curve at 88.7 %: 0.5 + 0.5 x 3.7 / 10 of 40,000)
+    str03 = rep.loc["STR03"]
+    assert str03["attainment_renewals"] < 0.9 < 1.0 < str03["attainment_new_arr"]
+    renewal_bonus = 40_000 * (0.5 + 0.5 * (str03["attainment_renewals"] - 0.85) / 0.10)
+    assert str03["earned"] == pytest.approx(0.08 * str03["credit_new_arr"] + renewal_bonus,
+                                            abs=0.05)

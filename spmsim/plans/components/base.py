@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from spmsim.calendar import PayoutPeriod
 from spmsim.config import MEASURE_PATTERN, Frozen, Money, Rate
 from spmsim.plans.basis import Basis
+from spmsim.plans.linkage import Modifier, Unlock
 
 
 class Cap(Frozen):
@@ -78,6 +79,10 @@ class Component(Frozen):
         "rep", description="team: pay on the summed credit of the rep's team"
     )
     cap: Cap | None = None
+    unlock: Unlock | None = Field(None, description="pay only once another measure's YTD "
+                                  "attainment reaches a level")
+    modifier: Modifier | None = Field(None, description="multiply earnings by a curve of "
+                                      "another measure's YTD attainment")
     payout_period: PayoutPeriod | None = Field(
         None, description="pay this component by month, quarter or year (the plan's if omitted;"
         " never more often than the plan's)"

@@ -11,6 +11,7 @@ from spmsim.config import EDGE_TOLERANCE, Rate
 from spmsim.format import money, percent
 from spmsim.plans.basis import Basis
 from spmsim.plans.components.base import Component, Context
+from spmsim.plans.points import rising_points
 
 
 class Bonus(Component):
@@ -34,15 +35,7 @@ class Bonus(Component):
     @field_validator("curve")
     @classmethod
     def _rising(cls, curve):
-        if not curve:
-            raise ValueError("give at least one [attainment, fraction] point")
-        for i, (x, y) in enumerate(curve):
-            if x < 0 or y < 0:
-                raise ValueError(f"curve[{i}]: attainment and fraction must be >= 0")
-            if i and x <= curve[i - 1][0]:
-                raise ValueError(f"curve[{i}]: attainment must rise ({x} is not above "
-                                 f"{curve[i - 1][0]})")
-        return curve
+        return rising_points(curve, "fraction")
 
     def judged_on(self, plan_basis: Basis) -> Basis | None:
         return self.basis or plan_basis
