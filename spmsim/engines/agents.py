@@ -1,15 +1,18 @@
 """The agent-based engine (SimPy): reps and opportunities as processes, days as time.
 
 Each seat's holder is a process living month by month: at each month start they set
-their effort from their plan (see `behavior.py`), prospect (opportunities created as a
-Poisson process at deals_per_month / win rate x seasonality x productivity x effort),
-and face their exit hazard (raised by the quitting behaviour). Each opportunity is a
+their effort from their plan (see `behavior.py`; with `effort_choice`, looked up in the
+role's effort policy, solved once per run by `effortpolicy.py`), prospect (opportunities
+created as a Poisson process at deals_per_month / win rate x seasonality x productivity
+x effort), and face their exit hazard (raised by the quitting behaviour). Each opportunity is a
 process moving through the market's stages (exponential lengths, conversion shares) to
 won or lost; a won deal credits the seat's holder on its close date. A leaver's open
 deals go to the successor (credited from their start) or are lost, as the scenario says.
 Opportunities are created from `warm-up` days before the year so the pipeline is full
-on its first day. Deal timing at period ends and pushes past a cap act on won deals in
-their last stage. Roles on the attainment model are drawn as in the Monte Carlo engine.
+on its first day. Deal timing at period ends (or, with a chosen price, at the year end)
+and pushes past a cap act on won deals in their last stage; with selection on, hires are
+drawn among candidates who accept the plan. Roles on the attainment model are drawn as in
+the Monte Carlo engine.
 
 The monthly credit and staffing that come out are paid by the same payout engine and
 reduced to the same `Results`, with an event log besides. With every behaviour off and
