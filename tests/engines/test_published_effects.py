@@ -293,3 +293,16 @@ def test_pay_for_output_selects_more_productive_reps():
     np.testing.assert_allclose(out["flat", False], out["commission", False])
     diff = out["commission", True] - out["flat", True]
     assert diff.mean() / (diff.std(ddof=1) / math.sqrt(diff.size)) > Z
+
+
+# ---- consistency -------------------------------------------------------------------------
+
+def test_a_plan_paying_ti_for_expected_bookings_leaves_effort_at_one():
+    """The cost of effort is scaled so that a rep paid TI, in proportion, for the year's
+    expected bookings works at effort 1 in every state (without discounting): on that plan
+    effort choice books what the engine books with behaviour off, to within 0.5 % (the
+    policy's interpolation error; the runs share their draws)."""
+    linear = plan(commission(1.0, 1.0))
+    chosen = revenue(run(scenario(linear, behavior={"effort_choice": {"discount": 1.0}})))
+    off = revenue(run(scenario(linear, behavior={})))
+    assert abs(chosen.mean() / off.mean() - 1) < 0.005, (chosen.mean(), off.mean())
