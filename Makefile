@@ -1,21 +1,31 @@
 # Two commands on a fresh machine: `make report` (the main job) and `make test`.
-# Each creates .venv on first use and reinstalls when pyproject.toml changes.
+# Each creates .venv on first use and reinstalls when pyproject.toml or the lock changes;
+# the install is constrained to the pinned set in requirements.lock, so a new release of a
+# dependency cannot change a study's numbers or break the two commands unseen.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 DATA := scenarios/data/fy27
 PLANS := scenarios/plans
 
-.PHONY: report test test-fast docs lint bench clean chromium
+.PHONY: report test test-fast docs lint bench clean chromium lock
 # both cores; a module's tests stay on one worker, so its fixtures are built once
 XDIST := -n 2 --dist loadfile
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[test]'
 	touch $(STAMP)
+
+# The pinned set again, from pyproject.toml's dependencies and test extra (pip-tools): run it
+# after changing either, review the diff of requirements.lock and commit both.
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet pip-tools
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --extra test --strip-extras \
+		--no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
 
 report: $(STAMP)
 	$(BIN)/spmsim validate $(PLANS)

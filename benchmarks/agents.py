@@ -87,8 +87,8 @@ import simpy
 import spmsim.engines.agents as agents_module
 from spmsim.engines import simulate, simulate_agents
 from spmsim.engines.agents import DEFAULT_LOGGED_TRIALS
-from spmsim.engines.montecarlo import default_workers
 from spmsim.engines.results import Results
+from spmsim.engines.threads import default_workers
 from spmsim.model.market import PipelineMarket
 from spmsim.model.scenario import Scenario, load_scenario
 

@@ -36,7 +36,7 @@ def fill_sizes(ap: argparse.ArgumentParser, args: argparse.Namespace,
                sizes: dict[str, Any], positive: tuple[str, ...]) -> None:
     """Size flags left unset take `sizes` (the full or --quick set), `--workers` the
     engine's default; each flag in `positive` must be at least 1."""
-    from spmsim.engines.montecarlo import default_workers
+    from spmsim.engines.threads import default_workers
 
     for name, value in sizes.items():
         if getattr(args, name) is None:

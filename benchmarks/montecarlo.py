@@ -20,6 +20,14 @@ What it measures, in one run:
 * a statistical cross-check that both simulate the same process: mean annual credit and mean
   annual variable pay per rep of the two agree within 4 standard errors (exit 1 otherwise);
   also that the engine gives identical per-trial figures with 1 and N workers (same seed);
+* two baselines of the same model in the same run (`benchmarks/baselines.py`): the naive
+  numpy sketch (one Poisson per rep-month, a lognormal per deal, YTD tiers; 1,000 reps x
+  1,000 trials by default) and a pbpython-style pandas loop (a DataFrame per trial, the
+  payout `apply`-ed per row; 100 reps x 5 trials), each cross-checked against the engine
+  (mean annual credit and pay per rep within 4 standard errors) and printed as ratios;
+* a scaling table (`benchmarks/scaling.py`): seats 120 / 1,200 / 12,000 / 24,000 x trials
+  1,000 / 10,000, each in a fresh child, with time and peak RSS against the 512 MB budget
+  plus the child that only imports (target: within it at 24,000 seats x 1,000 trials);
 * peak memory: the engine run for 10,000 and 100,000 trials, each in a fresh subprocess
   (`--child-memory N`) that prints its own peak RSS, next to a child that only imports spmsim
   and builds the scenario (the baseline), and the difference. The child reads VmHWM from
@@ -30,16 +38,20 @@ What it measures, in one run:
   next to the engine's own estimate it sizes chunks by.
 
 Targets: >= 2e7 rep-month-trials/s on 2 cores, >= 50x the SimPy baseline, peak RSS < 2 GiB at
-100,000 trials. Random numbers come only from `numpy.random.Generator`s seeded by SeedSequence.
+100,000 trials, peak RSS within the budget plus the baseline at 24,000 seats x 1,000 trials.
+Random numbers come only from `numpy.random.Generator`s seeded by SeedSequence.
 
-Run from the repository root. The default run takes about 4 minutes on 2 cores, 2.5 of them in
+Run from the repository root. The default run takes about 15 minutes on 2 quiet cores, most
+of them in the scaling table (24,000 seats x 10,000 trials alone is 2.9e9 rep-month-trials) and
 the 100,000-trial memory child; `--quick` shrinks everything (200 reps, 1,000 trials, SimPy 50
-reps x 20 trials, memory runs at 2,000 and 10,000 trials) and finishes in about 10 seconds:
+reps x 20 trials, memory runs at 2,000 and 10,000 trials, scaling 120 and 1,200 seats x 1,000
+trials) and finishes in under a minute:
 
     .venv/bin/python benchmarks/montecarlo.py
     .venv/bin/python benchmarks/montecarlo.py --quick
     .venv/bin/python benchmarks/montecarlo.py --workers 2 --repeat 3 --json /tmp/mc.json
     .venv/bin/python benchmarks/montecarlo.py --memory-trials 10000 100000 --no-progress
+    .venv/bin/python benchmarks/montecarlo.py --scaling-trials 1000   # the 1k column only
 """
 
 from __future__ import annotations
@@ -62,12 +74,15 @@ from tqdm import tqdm
 
 from spmsim.config import read_yaml
 from spmsim.engines import simulate
-from spmsim.engines.montecarlo import bytes_per_trial, chunk_trials, default_workers
+from spmsim.engines.montecarlo import bytes_per_trial, chunk_trials
 from spmsim.engines.results import Results
+from spmsim.engines.threads import default_workers
 from spmsim.model.scenario import Scenario, scenario_from_tree
 from spmsim.plans import Plan, PlanInputs, evaluate
 
+from baselines import Model, naive_sketch, pandas_loop  # benchmarks/baselines.py
 from machine import fill_sizes, machine_info  # benchmarks/machine.py
+from scaling import print_table, scaling_table  # benchmarks/scaling.py
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN_FILE = ROOT / "scenarios" / "plans" / "smb_ae.yaml"
@@ -89,10 +104,16 @@ Z_LIMIT = 4.0  # standard errors allowed between the two means
 CHILD_TAG = "MEMORY-CHILD "
 MIB = 2.0**20
 
+BUDGET_MB = 512  # the engine's default memory budget
+SCALE_TARGET = (24_000, 1_000)  # seats x trials where peak RSS must stay within budget + base
+
 QUICK = {"reps": 200, "trials": 1000, "simpy_reps": 50, "simpy_trials": 20,
-         "memory_trials": [2000, 10_000]}
+         "memory_trials": [2000, 10_000], "naive_trials": 200, "pandas_reps": 50,
+         "pandas_trials": 2, "scaling_seats": [120, 1200], "scaling_trials": [1000]}
 FULL = {"reps": 1000, "trials": 10_000, "simpy_reps": 100, "simpy_trials": 50,
-        "memory_trials": [10_000, 100_000]}
+        "memory_trials": [10_000, 100_000], "naive_trials": 1000, "pandas_reps": 100,
+        "pandas_trials": 5, "scaling_seats": [120, 1200, 12_000, 24_000],
+        "scaling_trials": [1000, 10_000]}
 
 
 # ----------------------------------------------------------------------------- scenario
@@ -120,6 +141,15 @@ def scenario_tree(reps: int, seed: int) -> dict[str, Any]:
 
 def build_scenario(reps: int, seed: int) -> Scenario:
     return scenario_from_tree(scenario_tree(reps, seed), "benchmarks/montecarlo.py")
+
+
+def baseline_model(plan: Plan) -> Model:
+    """The benchmark's model in plain numbers, the tiers read from the plan."""
+    c = plan.components[0]
+    return Model(quota=QUOTA, target=plan.ti * c.weight, skill_sigma=SKILL_SIGMA,
+                 deals_per_month=DEALS_PER_MONTH, deal_median=DEAL_MEDIAN,
+                 deal_sigma=DEAL_SIGMA, seasonality=tuple(SEASONALITY),
+                 tiers=tuple((t.upto, t.rate) for t in c.tiers), cap=c.cap.of_target)
 
 
 def expected_credit() -> float:
@@ -261,11 +291,12 @@ def mean_se(x: np.ndarray) -> tuple[float, float]:
     return float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size))
 
 
-def cross_check(mc: Results, sp: SimpyRun) -> list[dict[str, Any]]:
-    """MC per-trial means (iid over trials) vs SimPy per-rep values (iid over reps and trials:
-    reps share no random shocks in this model)."""
+def cross_check(mc: Results, credit: np.ndarray, variable_pay: np.ndarray
+                ) -> list[dict[str, Any]]:
+    """MC per-trial means (iid over trials) vs another model's per-rep annual values (iid
+    over reps and trials: reps share no random shocks in this model)."""
     mc_means = per_rep_trial_means(mc)
-    sp_values = {"credit": sp.credit.sum(axis=-1), "variable_pay": sp.variable_pay}
+    sp_values = {"credit": credit, "variable_pay": variable_pay}
     rows = []
     for name in ("credit", "variable_pay"):
         m_mean, m_se = mean_se(mc_means[name])
@@ -348,6 +379,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--memory-trials", type=int, nargs="*", default=None, metavar="N",
                     help="trials of each memory child (10000 100000; --quick 2000 10000); "
                          "none: skip")
+    ap.add_argument("--naive-trials", type=int, default=None,
+                    help="trials of the naive numpy sketch, at --reps (1000; --quick 200)")
+    ap.add_argument("--pandas-reps", type=int, default=None,
+                    help="reps of the pandas loop (100; --quick 50)")
+    ap.add_argument("--pandas-trials", type=int, default=None,
+                    help="trials of the pandas loop (5; --quick 2)")
+    ap.add_argument("--scaling-seats", type=int, nargs="*", default=None, metavar="N",
+                    help="seats of the scaling table (120 1200 12000 24000; --quick 120 "
+                         "1200); none: skip")
+    ap.add_argument("--scaling-trials", type=int, nargs="*", default=None, metavar="N",
+                    help="trials of the scaling table (1000 10000; --quick 1000)")
     ap.add_argument("--seed", type=int, default=20270101)
     ap.add_argument("--quick", action="store_true", help="small sizes, under a minute")
     ap.add_argument("--json", type=Path, default=None, metavar="PATH",
@@ -357,9 +399,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help=argparse.SUPPRESS)  # internal: run as a memory child
     args = ap.parse_args(argv)
     fill_sizes(ap, args, QUICK if args.quick else FULL,
-               ("reps", "trials", "workers", "repeat", "simpy_reps", "simpy_trials"))
-    if any(n < 1 for n in args.memory_trials):
-        ap.error("--memory-trials must be >= 1")
+               ("reps", "trials", "workers", "repeat", "simpy_reps", "simpy_trials",
+                "naive_trials", "pandas_reps", "pandas_trials"))
+    for name in ("memory_trials", "scaling_seats", "scaling_trials"):
+        if any(n < 1 for n in getattr(args, name)):
+            ap.error(f"--{name.replace('_', '-')} must be >= 1")
     return args
 
 
@@ -414,7 +458,29 @@ def main(argv: list[str] | None = None) -> int:
                for _ in range(args.repeat)]
     sp = min(sp_runs, key=lambda r: r.seconds)
     sp_all_seconds = [r.seconds for r in sp_runs]
-    checks = cross_check(main_run.results, sp)
+    checks = cross_check(main_run.results, sp.credit.sum(axis=-1), sp.variable_pay)
+
+    # --- the naive numpy sketch and the pbpython-style pandas loop, same model
+    model = baseline_model(plan)
+    print(f"naive numpy sketch: {args.naive_trials:,} trials x {args.reps:,} reps",
+          file=sys.stderr, flush=True)
+    naive = min((naive_sketch(model, args.reps, args.naive_trials, args.seed)
+                 for _ in range(args.repeat)), key=lambda r: r.seconds)
+    print(f"pandas loop: {args.pandas_trials:,} trials x {args.pandas_reps:,} reps",
+          file=sys.stderr, flush=True)
+    pandas_run = pandas_loop(model, args.pandas_reps, args.pandas_trials, args.seed)
+    baseline_checks = {"naive numpy sketch": cross_check(main_run.results, naive.credit,
+                                                         naive.variable_pay),
+                       "pandas loop": cross_check(main_run.results, pandas_run.credit,
+                                                  pandas_run.variable_pay)}
+
+    # --- scaling: seats x trials, each in a fresh child
+    scale_base, scale_rows = (None, [])
+    if args.scaling_seats and args.scaling_trials:
+        def child(n: int, seats: int) -> dict[str, Any]:
+            print(f"scaling child: {n:,} trials x {seats:,} seats", file=sys.stderr, flush=True)
+            return run_child(n, seats, args.workers, args.seed, False)
+        scale_base, scale_rows = scaling_table(child, args.scaling_seats, args.scaling_trials)
 
     # --- memory
     traced = traced_round(scenario, args.workers)
@@ -447,6 +513,14 @@ def main(argv: list[str] | None = None) -> int:
           f"{sp.cells / sp.events_s:12.3e}")
     print(f"{'  of which payout (evaluate)':34} {'':6} {'':8} {'':17} {sp.payout_s:9.2f} "
           f"{sp.cells / sp.payout_s:12.3e}")
+    for name, b in (("naive numpy sketch", naive), ("pandas loop (pbpython style)", pandas_run)):
+        print(f"{name:34} {b.reps:6,d} {b.trials:8,d} {b.cells:17,d} {b.seconds:9.2f} "
+              f"{b.rate:12.3e} {b.rate / sp.rate:8,.0f}x")
+    print(f"\nMC engine ({workers_text(args.workers)}) / naive numpy sketch: "
+          f"{main_run.rate / naive.rate:.2f}x; / pandas loop: "
+          f"{main_run.rate / pandas_run.rate:,.0f}x; with 1 worker: "
+          f"{mc[1].rate / naive.rate:.2f}x and "
+          f"{mc[1].rate / pandas_run.rate:,.0f}x")
     if len(worker_counts) > 1:
         print(f"\nthreading speed-up {workers_text(args.workers)} / 1 worker: {speedup:.2f}x")
         print("engine figures identical with 1 and "
@@ -454,16 +528,27 @@ def main(argv: list[str] | None = None) -> int:
     print(f"SimPy: {sp.deals:,} deals = {sp.deals / (sp.reps * sp.trials):.2f} per rep-year "
           f"(expected {MONTHS * DEALS_PER_MONTH:g})")
 
-    print(f"\ncross-check, mean per rep-year (MC: {args.trials:,} trials x {args.reps:,} reps; "
-          f"SimPy: {sp.trials:,} x {sp.reps:,}); must agree within {Z_LIMIT:g} SE\n")
-    head = f"{'':28} {'MC':>12} {'+- SE':>9} {'SimPy':>12} {'+- SE':>9} {'z':>7}  result"
+    print(f"\ncross-check, mean per rep-year against the MC engine ({args.trials:,} trials x "
+          f"{args.reps:,} reps); must agree within {Z_LIMIT:g} SE\n")
+    head = f"{'':44} {'MC':>10} {'+- SE':>7} {'baseline':>10} {'+- SE':>7} {'z':>6}  result"
     print(head)
     print("-" * len(head))
-    for c in checks:
-        print(f"{c['quantity']:28} {c['mc_mean']:12,.0f} {c['mc_se']:9,.0f} "
-              f"{c['simpy_mean']:12,.0f} {c['simpy_se']:9,.0f} {c['z']:7.2f}  "
-              f"{'agree' if c['agree'] else 'DISAGREE'}")
+    sizes = {"SimPy": sp, "naive numpy sketch": naive, "pandas loop": pandas_run}
+    for name, rows in {"SimPy": checks, **baseline_checks}.items():
+        for c in rows:
+            what = c["quantity"].replace("annual ", "").replace(" per rep", "")
+            b = sizes[name]
+            label = f"{what}, {name} ({b.trials:,}x{b.reps:,})"
+            print(f"{label:44} {c['mc_mean']:10,.0f} {c['mc_se']:7,.0f} "
+                  f"{c['simpy_mean']:10,.0f} {c['simpy_se']:7,.0f} {c['z']:6.2f}  "
+                  f"{'agree' if c['agree'] else 'DISAGREE'}")
     print(f"(analytic mean annual credit per rep: {expected_credit():,.0f})")
+    scale_ok: bool | None = None
+    if scale_base is not None:
+        print_table(scale_base, scale_rows, BUDGET_MB)
+        at = [r for r in scale_rows if (r["reps"], r["trials"]) == SCALE_TARGET]
+        if at:
+            scale_ok = at[0]["minus_base_bytes"] <= BUDGET_MB * MIB
 
     rss_target: bool | None = None
     rss_note = ""
@@ -516,7 +601,11 @@ def main(argv: list[str] | None = None) -> int:
                           for m in mem_runs) or "no memory runs"
     print(f"  peak RSS < 2 GiB at {TARGET_RSS_TRIALS:,} trials x {FULL['reps']:,} reps: "
           f"{peak_line} -> {verdict(rss_target)}{rss_note}")
-    agree = all(c["agree"] for c in checks)
+    print(f"  peak RSS within the {BUDGET_MB} MB budget + the import baseline at "
+          f"{SCALE_TARGET[0]:,} seats x {SCALE_TARGET[1]:,} trials: {verdict(scale_ok)}"
+          + ("" if scale_ok is not None else " (not in this run's scaling table)"))
+    agree = all(c["agree"] for c in checks) and \
+        all(c["agree"] for rows in baseline_checks.values() for c in rows)
     same = "n/a" if args.workers == 1 else ("yes" if deterministic else "NO")
     print(f"  cross-check MC vs SimPy within {Z_LIMIT:g} SE: "
           f"{'passes' if agree else 'FAILS'}; figures identical with 1 and "
@@ -542,6 +631,14 @@ def main(argv: list[str] | None = None) -> int:
                       "all_seconds": sp_all_seconds, "rate": sp.rate, "deals": sp.deals},
             "ratio": ratio, "ratio_1_worker": ratio_1,
             "cross_check": checks,
+            "baselines": {name: {"reps": b.reps, "trials": b.trials, "seconds": b.seconds,
+                                 "rate": b.rate, "mc_ratio": main_run.rate / b.rate,
+                                 "mc_ratio_1_worker": mc[1].rate / b.rate,
+                                 "cross_check": baseline_checks[key]}
+                          for name, key, b in (("naive_numpy", "naive numpy sketch", naive),
+                                               ("pandas_loop", "pandas loop", pandas_run))},
+            "scaling": {"budget_mb": BUDGET_MB, "baseline": scale_base, "rows": scale_rows,
+                        "target": list(SCALE_TARGET), "met": scale_ok},
             "memory": {"baseline": mem_base, "runs": mem_runs, "traced_round": traced},
             "targets": {"rate": {"target": TARGET_RATE, "value": main_run.rate, "met": rate_ok},
                         "ratio": {"target": TARGET_RATIO, "value": ratio, "met": ratio_ok},
@@ -552,7 +649,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nfigures written to {args.json}")
 
     if not agree:
-        print("\nFAILED: the MC engine and the SimPy baseline disagree (see the cross-check)",
+        print("\nFAILED: the MC engine and a baseline disagree (see the cross-check)",
               file=sys.stderr)
         return 1
     if not deterministic:

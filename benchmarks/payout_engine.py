@@ -55,6 +55,7 @@ PLAN: dict[str, Any] = {
     "base_share": 0.5,
     "payout_period": "month",
     "year_start": "2027-01-01",
+    "basis": "annual",  # --basis ytd_prorated: gates, tiers and curve on the quota to date
     "components": [
         {
             "name": "New ARR", "type": "commission", "measure": "new_arr", "weight": 0.8,
@@ -138,6 +139,7 @@ class NaivePlan:
     bonus_target: float
     curve: list[tuple[float, float]]
     plan_cap: float
+    due_to_date: list[float]  # share of the annual quota due by each period's end
 
     @classmethod
     def of(cls, plan: Plan) -> NaivePlan:
@@ -153,16 +155,26 @@ class NaivePlan:
             commission_target=ti * comm.target_share(),
             commission_cap=comm.cap.of_target * ti * comm.target_share(),
             bonus_target=ti * bonus.target_share(), curve=[(x, y) for x, y in bonus.curve],
-            plan_cap=plan.cap.of_target * ti,
+            plan_cap=plan.cap.of_target * ti, due_to_date=_due_to_date(plan),
         )
 
 
-def naive_commission(ytd: float, quota: float, p: NaivePlan) -> float:
-    """Marginal tiers on YTD credit: each band of attainment paid at its rate x base rate."""
+def _due_to_date(plan: Plan) -> list[float]:
+    """1.0 every period on the annual basis; days to date / days in the year when prorated."""
+    if plan.basis == "annual":
+        return [1.0] * plan.calendar.n_periods
+    days = plan.calendar.period_days
+    return list(np.cumsum(days) / days.sum())
+
+
+def naive_commission(ytd: float, quota: float, p: NaivePlan, share: float = 1.0) -> float:
+    """Marginal tiers on YTD credit against the quota to date (quota x share), each band of
+    attainment paid at its rate x base rate; the cap is on the year's target."""
+    quota = quota * share
     attainment = ytd / quota
     if attainment < p.threshold:
         return 0.0
-    base_rate = p.commission_target / quota  # currency per unit of credit at rate 1.0
+    base_rate = p.commission_target * share / quota  # currency per unit of credit at rate 1.0
     earned, lower = 0.0, 0.0
     for upper, rate in p.tiers:
         top = attainment if upper is None else min(attainment, upper)
@@ -187,8 +199,10 @@ def naive_curve(attainment: float, curve: list[tuple[float, float]]) -> float:
 
 def naive_row(row: pd.Series, p: NaivePlan) -> float:
     """Total earned YTD for one (trial, rep, period) row, after the plan cap."""
-    commission = naive_commission(row["ytd_new_arr"], row["quota_new_arr"], p)
-    bonus = p.bonus_target * naive_curve(row["ytd_renewals"] / row["quota_renewals"], p.curve)
+    share = p.due_to_date[int(row["period"])]
+    commission = naive_commission(row["ytd_new_arr"], row["quota_new_arr"], p, share)
+    bonus = p.bonus_target * share * naive_curve(
+        row["ytd_renewals"] / (row["quota_renewals"] * share), p.curve)
     return min(commission + bonus, p.plan_cap)
 
 
@@ -351,6 +365,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--memory-mb", type=float, default=512.0,
                     help="budget for one chunk's arrays, sets trials per chunk (512)")
     ap.add_argument("--seed", type=int, default=20270101)
+    ap.add_argument("--basis", choices=["annual", "ytd_prorated"], default="annual",
+                    help="attainment basis of the plan (annual: the plan measured since 2026-11)")
     ap.add_argument("--sample-trials", type=int, default=5, help="naive sample trials (5)")
     ap.add_argument("--sample-reps", type=int, default=200, help="naive sample reps (200)")
     ap.add_argument("--profile", type=int, default=0, metavar="N",
@@ -369,7 +385,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    plan = plan_from_dict(PLAN, "benchmark plan")
+    plan = plan_from_dict({**PLAN, "basis": args.basis}, "benchmark plan")
     periods = plan.calendar.n_periods
     info = machine_info("numpy", "pandas")
 

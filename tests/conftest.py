@@ -1,4 +1,5 @@
-"""Shared fixtures: Debian's headless Chromium for the browser tests."""
+"""Shared fixtures: Debian's headless Chromium for the browser tests; a folder of its own
+as the working directory."""
 
 from __future__ import annotations
 
@@ -26,3 +27,10 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def in_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`tmp_path` as the working directory for the test (a project's folder)."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

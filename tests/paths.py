@@ -21,6 +21,6 @@ STUDIES = SCENARIOS / "studies"
 DEFAULT_STUDY = STUDIES / "default.yaml"
 SWEEP_STUDY = STUDIES / "sweep_accelerator.yaml"
 CAPACITY = SCENARIOS / "capacity"
-NOTEBOOKS = ROOT / "notebooks"
+NOTEBOOKS = ROOT / "spmsim" / "notebooks"  # the one copy; notebooks/ links to it
 REPORTS = ROOT / "reports"
 TEST_DATA = ROOT / "tests" / "data"

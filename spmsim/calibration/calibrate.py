@@ -35,6 +35,7 @@ from spmsim.format import amount
 from spmsim.io import atomic_write_text
 from spmsim.model.scenario import resolve_files, scenario_from_tree
 from spmsim.plans import Plan, load_plan
+from spmsim.versions import versions
 
 DEFAULT_SCORE = {"mean": 0.85, "sd": 0.1}  # MBO scores are not in CRM: an assumption
 
@@ -232,7 +233,7 @@ def write_calibration(cal: Calibration, out: str | Path) -> tuple[Path, Path]:
     table = cal.table()
     payload = {"source": cal.source, "since": cal.since, "complete_from": cal.complete,
                "as_of": cal.as_of, "scenario": out.name, "assumptions": cal.assumptions,
-               "estimates": json_records(table)}
+               "estimates": json_records(table), **versions()}
     atomic_write_text(report, json_dumps(payload))
     return out, report
 

@@ -15,10 +15,10 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from spmsim.cli import crm, history, plans, simulate, studies, territory
+from spmsim.cli import crm, history, plans, project, simulate, studies, territory
 from spmsim.errors import SpmsimError
 
-GROUPS = (plans, history, simulate, territory, studies, crm)
+GROUPS = (project, plans, history, simulate, territory, studies, crm)
 
 
 def _version() -> str:
@@ -39,8 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of every command, group by group."""
     parser = _Parser(
         prog="spmsim", description="Design sales compensation, quota and territory plans by "
-        "simulation: validate, replay, compare, curve, simulate, territory, quota, study, "
-        "report, notebook, sweep, capacity, forecast, calibrate, crm, schema.")
+        "simulation: init, validate, replay, compare, curve, simulate, territory, quota, "
+        "study, report, notebook, sweep, capacity, forecast, calibrate, crm, schema.")
     parser.add_argument("--version", action="version", version=f"spmsim {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for group in GROUPS:

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 
 from spmsim.config import MAX_COUNT, MAX_MONEY, MAX_TRIALS
 from spmsim.errors import SpmsimError
 
 MAX_SEED = 2 ** 63 - 1
+
+
+@contextlib.contextmanager
+def notes() -> Iterator[None]:
+    """What the library warns of (assumptions made reading an export, approximations, a
+    memory budget it cannot keep) as plain `note:` lines, not Python warnings with a file
+    and line."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        try:
+            yield
+        finally:
+            for w in caught:
+                print(f"note: {w.message}")
 
 
 def whole(low: int = 1, high: int = MAX_COUNT) -> Callable[[str], int]:
@@ -64,6 +80,20 @@ def add_set(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", metavar="PATH=VALUE",
                    help="override a field by dotted path, e.g. "
                         "org.roles.ent_ae.plan.components[0].tiers[1].rate=2.5 (repeatable)")
+
+
+def add_dask(p: argparse.ArgumentParser, what: str,
+             threads: bool = False) -> None:
+    """--workers N (a Dask LocalCluster) or --scheduler ADDRESS (a running cluster) for
+    `what`; with `threads`, also --threads N for this process instead (one of the three)."""
+    where = p.add_mutually_exclusive_group()
+    if threads:
+        where.add_argument("--threads", type=whole(1, 1024),
+                           help="threads in this process (default: the usable cores, up to 8)")
+    where.add_argument("--workers", type=whole(1, 1024),
+                       help=f"run {what} on a Dask LocalCluster of N processes")
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help=f"run {what} on an existing Dask cluster")
 
 
 def add_progress(p: argparse.ArgumentParser) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import warnings
 
 from spmsim.cli.common import (
     add_history_inputs,
@@ -12,23 +10,11 @@ from spmsim.cli.common import (
     add_progress,
     add_seed,
     add_trials,
+    notes,
     number,
     pair,
     whole,
 )
-
-
-@contextlib.contextmanager
-def _notes():
-    """What the library warns of (assumptions made reading an export, approximations) as
-    plain `note:` lines, not Python warnings with a file and line."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UserWarning)
-        try:
-            yield
-        finally:
-            for w in caught:
-                print(f"note: {w.message}")
 
 
 def cmd_capacity(args) -> int:
@@ -49,7 +35,7 @@ def cmd_forecast(args) -> int:
     from spmsim.data.crm import read_history
     from spmsim.forecast import backtest, forecast, resolve_period
 
-    with _notes():
+    with notes():
         history = read_history(args.history, args.mapping, drop_bad=args.drop_bad)
         types = args.type or None
         if args.backtest:
@@ -78,7 +64,7 @@ def cmd_calibrate(args) -> int:
     )
     from spmsim.data.crm import read_history
 
-    with _notes():
+    with notes():
         history = read_history(args.history, args.mapping, drop_bad=args.drop_bad)
     cal = calibrate_scenario(history, plan_arguments(args.plan),
                              quota=dict(map(pair, args.quota or [])),

@@ -6,17 +6,20 @@ import argparse
 from pathlib import Path
 
 from spmsim.cli.common import (
+    add_dask,
     add_out,
     add_progress,
     add_seed,
     add_set,
     add_trials,
+    notes,
     number,
     overrides,
     whole,
 )
 from spmsim.config import MAX_TRIALS
 from spmsim.engines import DEFAULT_LOGGED_TRIALS, DEFAULT_MEMORY_MB
+from spmsim.errors import SpmsimError
 from spmsim.format import percent
 
 
@@ -25,14 +28,26 @@ def cmd_simulate(args) -> int:
     from spmsim.engines.eventlog import even_share, period_end_share
     from spmsim.io import csv_text, text_writer
     from spmsim.model.scenario import load_scenario
+    from spmsim.studies.sweep.backends import open_backend
 
     scenario = load_scenario(args.scenario, overrides(args), trials=args.trials, seed=args.seed)
     if args.engine == "agents":
+        if args.workers or args.scheduler:
+            raise SpmsimError("--workers and --scheduler run the montecarlo engine on Dask; "
+                              "the agents engine runs in this process: drop them")
         results = simulate_agents(scenario, keep_reps=not args.no_rep_detail,
                                   progress=not args.no_progress, logged_trials=args.log_trials)
     else:
-        results = simulate(scenario, memory_mb=args.memory_mb, workers=args.workers,
-                           keep_reps=not args.no_rep_detail, progress=not args.no_progress)
+        dask = args.workers is not None or args.scheduler is not None
+        with notes(), open_backend(args.workers, args.scheduler) as backend:
+            if dask:
+                print(f"running on {backend.description}")
+                if backend.note:
+                    print(f"note: {backend.note}")
+            results = simulate(scenario, memory_mb=args.memory_mb,
+                               workers=None if dask else args.threads,
+                               keep_reps=not args.no_rep_detail, progress=not args.no_progress,
+                               backend=backend if dask else None)
     out = Path(args.out)
     text = results.summary_text()
     table = csv_text(results.summary().reset_index(names="metric"))
@@ -58,8 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_set(m)
     m.add_argument("--memory-mb", type=number(0, 1e7, above=True), default=DEFAULT_MEMORY_MB,
                    help="memory budget for the working arrays (sets the chunk size)")
-    m.add_argument("--workers", type=whole(1, 1024),
-                   help="threads (default: the CPU count, up to 8)")
+    add_dask(m, what="the trials (montecarlo engine)", threads=True)
     m.add_argument("--no-rep-detail", action="store_true",
                    help="keep per-trial summaries only, not every rep of every trial")
     add_progress(m)

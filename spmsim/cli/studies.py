@@ -7,16 +7,29 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from spmsim.cli.common import add_out, add_progress, add_reports, add_trials, whole
+from spmsim.cli.common import add_dask, add_out, add_progress, add_reports, add_trials, whole
 from spmsim.config import safe_name
 from spmsim.errors import SpmsimError
 
+# `spmsim study --check`: the run differs from the recorded outcome
+CHANGED = 3
+
 
 def cmd_study(args) -> int:
+    from spmsim.report.outcome import outcome_path, read_outcome
     from spmsim.studies.study import run_study
+    from spmsim.studies.sweep.backends import open_backend
 
-    summary = run_study(args.study, args.out, trials=args.trials,
-                        progress=not args.no_progress)
+    recorded = args.outcome or outcome_path(args.study)
+    expected = read_outcome(recorded, args.study) if args.check else None
+    dask = args.workers is not None or args.scheduler is not None
+    with open_backend(args.workers, args.scheduler) as backend:
+        if dask:
+            print(f"running on {backend.description}")
+            if backend.note:
+                print(f"note: {backend.note}")
+        summary = run_study(args.study, args.out, trials=args.trials,
+                            progress=not args.no_progress, backend=backend if dask else None)
     shown = ["variant", "status", *[c for c in ("cost_of_sales", "share_at_quota",
                                                   "variable_pay_p50", "variable_pay_p90",
                                                   "profit_after_comp") if c in summary],
@@ -29,7 +42,32 @@ def cmd_study(args) -> int:
     failed = (summary["status"] != "ok").sum()
     if failed:
         print(f"error: {failed} variant(s) failed (see status above)", file=sys.stderr)
-    return 1 if failed else 0
+    changed = _outcome(args, summary, recorded, expected)
+    return 1 if failed else CHANGED if changed else 0
+
+
+def _outcome(args, summary, recorded: Path, expected: dict | None) -> bool:
+    """--record: write the run's outcome; --check: compare it with the recorded one and
+    say what changed (True when something did)."""
+    from spmsim.report.outcome import changes, outcome, write_outcome
+    from spmsim.studies.study import load_study
+
+    if not (args.check or args.record):
+        return False
+    found = outcome(load_study(args.study), summary)
+    if args.record:
+        print(f"wrote {write_outcome(recorded, found, args.study)} (the outcome --check expects)")
+        return False
+    assert expected is not None
+    diff = changes(expected, found)
+    if not diff:
+        print(f"outcome as recorded in {recorded}: recommendation and constraints unchanged")
+        return False
+    print(f"error: the study's outcome changed from {recorded}:\n" +
+          "\n".join(f"  {line}" for line in diff) +
+          f"\nReview the change; if it is intended, run `spmsim study {args.study} --out "
+          f"{args.out} --record` and commit {recorded}.", file=sys.stderr)
+    return True
 
 
 def _how_sure(meta_path: Path) -> str:
@@ -84,7 +122,8 @@ def _add_pdf(parser: argparse.ArgumentParser) -> None:
 
 def cmd_notebook(args) -> int:
     """Any shipped notebook as a report; `-p key=value` values are YAML, and a value that
-    names an existing file or folder is made absolute (the notebook runs in the repo root)."""
+    names an existing file or folder is made absolute (the notebook runs in the working
+    directory; the project's own notebooks/ copy is preferred to the shipped one)."""
     from spmsim.overrides import parse_assignment
     from spmsim.report.build import render_notebook
 
@@ -141,6 +180,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     y.add_argument("study", help="study YAML file")
     add_out(y)
     add_trials(y, help="trials per variant (default: the study's)")
+    add_dask(y, what="each variant's trials")
+    expect = y.add_mutually_exclusive_group()
+    expect.add_argument("--check", action="store_true",
+                        help="exit 3 when the recommendation or a constraint's verdict differs "
+                             "from the recorded outcome (for CI)")
+    expect.add_argument("--record", action="store_true",
+                        help="record this run's outcome for --check")
+    y.add_argument("--outcome", type=Path, help="the recorded outcome file (default: "
+                                                "outcomes/<study file> beside the study)")
     add_progress(y)
     y.set_defaults(func=cmd_study)
 
@@ -168,11 +216,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     w = sub.add_parser("sweep", help="sweep a study's parameters; Pareto front, chosen plan")
     w.add_argument("study", help="sweep study YAML file (with `sweep:`)")
     add_out(w, help="output folder (finished candidates are kept)")
-    where = w.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=whole(1, 1024),
-                       help="start a Dask LocalCluster of N processes")
-    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                       help="run on an existing Dask cluster")
+    add_dask(w, what="the candidates")
     add_trials(w, help="trials per candidate (default: the study's)")
     w.add_argument("--no-resume", action="store_true",
                    help="run every candidate again, even those finished in --out")

@@ -15,7 +15,7 @@ from spmsim.calendar import MONTHS_PER_PERIOD, PlanCalendar
 from spmsim.engines.metrics import RoleYear
 from spmsim.model.market import Market
 from spmsim.model.org import Role, Staffing
-from spmsim.plans import PlanInputs, evaluate
+from spmsim.plans import Plan, PlanInputs, basis, evaluate
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,9 @@ class Draws:
 
 
 def _annual(monthly: np.ndarray) -> np.ndarray:
-    """Sum over the last axis as a matrix-vector product (several times faster than .sum
-    over a short last axis)."""
-    return monthly @ np.ones(monthly.shape[-1])
+    """Sum over the short last axis. einsum's own loop is about 3x faster than .sum here
+    and, unlike a product with a vector of ones, starts no BLAS threads."""
+    return np.einsum("...m->...", monthly)
 
 
 def _to_periods(monthly: np.ndarray, months_per_period: int) -> np.ndarray:
@@ -38,6 +38,20 @@ def _to_periods(monthly: np.ndarray, months_per_period: int) -> np.ndarray:
         return monthly
     *lead, m = monthly.shape
     return monthly.reshape(*lead, m // months_per_period, months_per_period).sum(-1)
+
+
+def _ramped(plan: Plan, quota: dict[str, np.ndarray], staff: Staffing,
+            active: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Quota due per period under the plan's ramp quota, (trials, slots, P) per measure: a
+    new hire owes the ramp's share of the full quota in their first tenure months (the
+    month they start is month 1), as replay does. Empty without a ramp quota."""
+    if plan.ramp_quota is None:
+        return {}
+    tenure = np.where(staff.new_hire, staff.start, -1000.0)
+    shape = staff.start.shape + (plan.calendar.n_periods,)
+    due = np.broadcast_to(basis.due(plan.calendar, plan.quota_weights, active), shape)
+    due = due * basis.ramp_factor(plan.calendar, plan.ramp_quota, tenure)
+    return {m: np.asarray(q)[..., None] * due for m, q in quota.items()}
 
 
 def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> RoleYear:
@@ -55,11 +69,14 @@ def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> Rol
     in_seat = year_share > 0
     scale = np.where(in_seat, year_share, 1.0) if role.prorate_quota else 1.0
     quota = {m: role.quota_for(m) * scale for m in role.quota_measures()}
+    quota_due = _ramped(plan, quota, staff, None if staff.always_active else active)
+    quota = {m: q.sum(axis=-1) for m, q in quota_due.items()} or quota
     used = plan.measures
     per_deal = {c.measure for c in plan.components if getattr(c, "per_deal", None)}
     inputs = PlanInputs(
         credit={m: _to_periods(c, step) for m, c in d.credit.items() if m in used},
         quota={m: q for m, q in quota.items() if m in used},
+        quota_due={m: q for m, q in quota_due.items() if m in used},
         active=None if staff.always_active else active,
         counts={m: _to_periods(c, step) for m, c in d.counts.items() if m in per_deal},
         new_hire=staff.new_hire, team=role.team_codes())

@@ -27,6 +27,7 @@ from spmsim.config import EDGE_TOLERANCE
 from spmsim.errors import SpmsimError
 from spmsim.format import amount, percent
 from spmsim.io import atomic_folder, naming, sha256_file
+from spmsim.versions import versions
 
 TRIAL_STATS = ("revenue", "variable_pay", "base_pay", "on_target_incentive", "reps", "fte",
                "at_quota", "leavers", "top20_revenue_share",
@@ -231,7 +232,8 @@ class Results:
             files[name] = {"file": path.name, "rows": len(df), "sha256": sha256_file(path)}
         meta = {"format": FORMAT, "engine": self.engine, "seed": self.seed,
                 "groups": list(self.groups), "months": list(self.months),
-                "trials": self.n_trials, "tables": files, "scenario": self.scenario}
+                "trials": self.n_trials, "tables": files, "scenario": self.scenario,
+                **versions()}
         (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
     def _raw_trials(self) -> pd.DataFrame:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from spmsim.data.transactions import Transactions
+from spmsim.history import assignments
 from spmsim.plans import Payout, Plan, PlanInputs, evaluate
 
 
@@ -33,11 +34,18 @@ class ReplayResult:
     by_rep: pd.DataFrame
 
     def group_of(self, rep_id: str) -> tuple[PlanGroup, int]:
+        return self.groups_of(rep_id)[0]
+
+    def groups_of(self, rep_id: str) -> list[tuple[PlanGroup, int]]:
+        """Each plan the rep was on in the year (dated roster rows), with their position."""
+        found = []
         for g in self.groups.values():
             hits = np.flatnonzero(g.reps["rep_id"].to_numpy() == rep_id)
             if hits.size:
-                return g, int(hits[0])
-        raise KeyError(f"rep {rep_id!r} is not in the roster")
+                found.append((g, int(hits[0])))
+        if not found:
+            raise KeyError(f"rep {rep_id!r} is not in the roster")
+        return found
 
 
 def _binned(measure: np.ndarray, index: tuple[np.ndarray, ...], shape: tuple[int, ...],
@@ -89,25 +97,27 @@ def _team_codes(roster: pd.DataFrame) -> np.ndarray:
 
 def _group(key: str, plan: Plan, tx: Transactions) -> PlanGroup:
     roster = tx.roster
-    members = roster[roster["plan"] == key].reset_index(drop=True)
-    rep_pos = pd.Series(np.arange(len(members)), index=members["rep_id"])
-    mine = tx.deals[tx.deals["rep_id"].isin(rep_pos.index)]
-    own = _measure_arrays(plan, mine, rep_pos[mine["rep_id"]].to_numpy(), len(members))
+    reps, member = assignments.members(roster, key)
+    deal_member = member[tx.deals["row"].to_numpy()]
+    mine = deal_member >= 0
+    own = _measure_arrays(plan, tx.deals[mine], deal_member[mine], len(reps))
     # team totals over the whole roster, binned in this plan's periods, then read per member
-    codes = pd.Series(_team_codes(roster), index=roster["rep_id"])
-    team_all = _measure_arrays(plan, tx.deals, codes[tx.deals["rep_id"]].to_numpy(),
+    # (by the team of the member's latest row on this plan)
+    codes = _team_codes(roster)
+    team_all = _measure_arrays(plan, tx.deals, codes[tx.deals["row"].to_numpy()],
                                codes.max() + 1)
-    member_codes = codes[members["rep_id"]].to_numpy()
+    member_codes = codes[reps["_row"].to_numpy()]
     team = {field: {m: a[member_codes] for m, a in arrays.items()}
             for field, arrays in team_all.items()}
-    quota = {m: members["rep_id"].map(q.set_index("rep_id")["quota"]).to_numpy(float)
-             for m, q in tx.quotas.groupby("measure")}
-    active = plan.calendar.active_share(members["start_date"].to_numpy("datetime64[D]"),
-                                        members["end_date"].to_numpy("datetime64[D]"))
-    hired = members["start_date"].to_numpy("datetime64[D]") > np.datetime64(plan.year_start)
-    inputs = PlanInputs(quota=quota, active=active, new_hire=hired, team=member_codes,
+    active = assignments.active(plan, roster, member, len(reps))
+    first_start = roster.groupby("rep_id")["start_date"].min()
+    start = reps["rep_id"].map(first_start)
+    quota, quota_due = assignments.quotas(plan, roster, tx.quotas, member, active,
+                                          assignments.tenure_start(plan, start))
+    hired = start.to_numpy("datetime64[D]") > np.datetime64(plan.year_start)
+    inputs = PlanInputs(quota=quota, quota_due=quota_due, active=active, new_hire=hired,
                         team_inputs=PlanInputs(**team), **own)
-    return PlanGroup(key, plan, members, inputs, evaluate(plan, inputs))
+    return PlanGroup(key, plan, reps.drop(columns="_row"), inputs, evaluate(plan, inputs))
 
 
 def _period_frame(g: PlanGroup, **columns: np.ndarray) -> pd.DataFrame:
@@ -131,7 +141,7 @@ def _by_component(g: PlanGroup) -> pd.DataFrame:
             attainment_ytd=np.cumsum(p.credit[i], axis=-1) / q[:, None],
             earned_ytd=p.earned_ytd[i],
             clawback=np.diff(p.clawback_ytd[i], axis=-1, prepend=0.0),
-            paid=np.diff(p.earned_ytd[i], axis=-1, prepend=0.0))
+            paid=np.diff(p.payable_ytd[i], axis=-1, prepend=0.0))
         f.insert(4, "component", comp.name)
         f.insert(5, "measure", comp.measure)
         f.insert(6, "credit_basis", comp.credit)
@@ -143,8 +153,9 @@ def _by_period(g: PlanGroup) -> pd.DataFrame:
     p = g.payout
     return _period_frame(
         g, earned_ytd=p.total_earned_ytd, plan_cap=np.diff(p.plan_cap_ytd, axis=-1, prepend=0.0),
-        clawback=np.diff(p.clawback_ytd.sum(axis=0), axis=-1, prepend=0.0), paid=p.paid,
-        draw=p.draw, recovered=p.recovered, net_paid=p.net_paid, draw_balance=p.draw_balance)
+        clawback=np.diff(p.clawback_ytd.sum(axis=0), axis=-1, prepend=0.0),
+        deferred=p.deferred_ytd, held=p.held_ytd, paid=p.paid, draw=p.draw,
+        recovered=p.recovered, net_paid=p.net_paid, draw_balance=p.draw_balance)
 
 
 def _by_rep(g: PlanGroup) -> pd.DataFrame:

@@ -7,19 +7,52 @@ import numpy as np
 from spmsim.format import money, percent
 from spmsim.history.leaderboard import group_standing
 from spmsim.history.replay import PlanGroup, ReplayResult
+from spmsim.plans import basis
 from spmsim.plans.components import Context
 
 EPS = 0.005  # half a cent: smaller movements are not worth a line
 
 
 def _uncapped(c, credit_to_date: np.ndarray, quota: float | None, target: float,
-              counts: np.ndarray | None) -> float:
-    """The component's earnings to date before its cap, from the same code the engine runs."""
+              counts: np.ndarray | None, judged: float, share: float) -> float:
+    """The component's earnings to date before its cap, from the same code the engine runs:
+    share x E(credit judged / share) on the annual quota and target."""
     credit = credit_to_date[None, :]
-    ctx = Context(ytd=np.cumsum(credit, axis=-1), period_credit=credit,
+    ytd = np.cumsum(credit, axis=-1)
+    ytd[0, -1] = judged / share if share > 0 else 0.0
+    ctx = Context(ytd=ytd, period_credit=credit,
                   quota=None if quota is None else np.array([[quota]]),
                   target=np.array([[target]]), counts=None if counts is None else counts[None, :])
-    return float(c.earned_ytd(ctx)[0, -1])
+    return share * float(c.earned_ytd(ctx)[0, -1])
+
+
+def _judged_terms(g: PlanGroup, i: int, k: int, t: int) -> tuple[float, float, float, list]:
+    """(credit judged, share of quota and target it is judged on, earned in earlier pay
+    periods, lines saying so) for component k of rep i in period t, as the engine does it."""
+    c, p, plan = g.plan.components[k], g.payout, g.plan
+    how = c.judged_on(plan.basis) if c.measure in g.inputs.quota else None
+    credit = p.credit[k, i]
+    if how is None or how == "annual":
+        return float(credit[: t + 1].sum()), 1.0, 0.0, []
+    active = None if g.inputs.active is None else g.inputs.active[i]
+    due = basis.due(plan.calendar, plan.quota_weights, active)
+    dated = g.inputs.quota_due.get(c.measure)
+    if dated is not None:  # relief or a ramp quota: the dated schedule's shares
+        due = dated[i] / dated[i].sum() if dated[i].sum() > 0 else np.zeros_like(dated[i])
+    groups = basis.pay_groups(plan.calendar.n_periods, plan.payout_period, c.payout_period)
+    judged, share = basis.judged(how, np.cumsum(credit), due, groups)
+    judged_t, share_t = float(judged[t]), float(np.broadcast_to(share, judged.shape)[t])
+    quota = float(g.inputs.quota[c.measure][i])
+    if how == "ytd_prorated":
+        words = [f"quota to date: {money(quota)} x {percent(share_t)} due by this period's end "
+                 f"= {money(quota * share_t)}; the target to date likewise"]
+        return judged_t, share_t, 0.0, words
+    start = int(basis.group_starts(groups)[t])
+    carried = float(p.earned_ytd[k, i, start - 1] + p.clawback_ytd[k, i, start - 1]) \
+        if start else 0.0
+    words = [f"judged on this pay period alone: {money(judged_t)} credited against its quota "
+             f"{money(quota)} x {percent(share_t)} = {money(quota * share_t)}"]
+    return judged_t, share_t, carried, words
 
 
 def _component_lines(g: PlanGroup, i: int, k: int, t: int) -> list[str]:
@@ -32,16 +65,24 @@ def _component_lines(g: PlanGroup, i: int, k: int, t: int) -> list[str]:
     earned = float(p.earned_ytd[k, i, t])
     before = float(p.earned_ytd[k, i, t - 1]) if t else 0.0
     claw = float(p.clawback_ytd[k, i, t] - (p.clawback_ytd[k, i, t - 1] if t else 0.0))
-    basis = " (team)" if c.credit == "team" else ""
-    lines = [f"  {c.name} [{c.measure}{basis}]: credited {money(credit[-1])} this period, "
+    basis_word = " (team)" if c.credit == "team" else ""
+    lines = [f"  {c.name} [{c.measure}{basis_word}]: credited {money(credit[-1])} this period, "
              f"{money(ytd)} to date"]
-    lines += [f"    {line}" for line in c.explain(ytd, q, target, g.plan.calendar.n_periods)]
+    judged, share, carried, words = _judged_terms(g, i, k, t)
+    lines += [f"    {line}" for line in words]
+    if share > 0:
+        lines += [f"    {line}" for line in c.explain(
+            judged, None if q is None else q * share, target * share, g.plan.calendar.n_periods)]
+    else:
+        lines.append("    no quota due yet (not on the plan): nothing earned")
+    if carried > EPS:
+        lines.append(f"    plus {money(carried)} earned in earlier pay periods")
     if c.ranked:  # a contest: the rep's place among the others on the plan
         lines += [f"    {line}" for line in c.explain_standing(group_standing(g, k), i, t)]
     if c.cap is not None:
         counts = g.inputs.counts.get(c.measure)
-        raw = _uncapped(c, credit, q, target,
-                        None if counts is None else counts[i, : t + 1])
+        raw = carried + _uncapped(c, credit, q, target,
+                                  None if counts is None else counts[i, : t + 1], judged, share)
         capped = earned + float(p.clawback_ytd[k, i, t])
         if raw - capped > EPS:
             lines.append(f"    cap {c.cap.model_dump(exclude_none=True)}: {money(raw)} "
@@ -56,9 +97,28 @@ def _component_lines(g: PlanGroup, i: int, k: int, t: int) -> list[str]:
     return lines
 
 
+def _timing_lines(g: PlanGroup, i: int, t: int) -> list[str]:
+    """Pay held back this period: deferred to a component's pay date, or the holdback."""
+    p, lines = g.payout, []
+    for k, c in enumerate(g.plan.components):
+        owed = float(p.earned_ytd[k, i, t] - p.payable_ytd[k, i, t])
+        if owed > EPS:
+            lines.append(f"  {c.name} is paid by {c.payout_period}: {money(owed)} earned to date "
+                         "waits for the end of its pay period")
+    held, before = float(p.held_ytd[i, t]), float(p.held_ytd[i, t - 1]) if t else 0.0
+    if held > EPS or before > EPS:
+        hb = g.plan.holdback
+        lines.append(f"  holdback {percent(hb.share, 0)} of earnings to date: {money(held)} held"
+                     + (f", {money(before - held)} released" if before - held > EPS else ""))
+    return lines
+
+
 def statement(result: ReplayResult, rep_id: str) -> str:
-    """The full-year statement of one rep as text."""
-    g, i = result.group_of(rep_id)
+    """The full-year statement of one rep as text: one part per plan they were on."""
+    return "\n\n".join(_plan_statement(g, i, rep_id) for g, i in result.groups_of(rep_id))
+
+
+def _plan_statement(g: PlanGroup, i: int, rep_id: str) -> str:
     plan, p = g.plan, g.payout
     rep = g.reps.iloc[i]
     lines = [f"Statement for {rep_id} on {plan.plan} ({plan.currency})",
@@ -68,10 +128,15 @@ def statement(result: ReplayResult, rep_id: str) -> str:
              f"TI {money(plan.ti)} a year, prorated to {money(p.ti[i])} for days on the plan"]
     for m in plan.quota_measures():
         lines.append(f"quota {m}: {money(g.inputs.quota[m][i])}")
+        if m in g.inputs.quota_due:  # relief or a ramp quota: what is due when
+            due = ", ".join(f"{label} {money(v)}" for label, v in
+                            zip(plan.calendar.labels, g.inputs.quota_due[m][i], strict=True))
+            lines.append(f"  due by period (relief and ramp applied): {due}")
     for t, label in enumerate(plan.calendar.labels):
         lines.append(f"\n{label} (period {t + 1})")
         for k in range(len(plan.components)):
             lines += _component_lines(g, i, k, t)
+        lines += _timing_lines(g, i, t)
         cut = p.plan_cap_ytd[i, t] - (p.plan_cap_ytd[i, t - 1] if t else 0.0)
         if abs(cut) > EPS:
             lines.append(f"  plan cap {plan.cap.model_dump(exclude_none=True)}: {money(cut)}")

@@ -409,27 +409,35 @@ def pipeline_draws(stream: DealStream, weight: np.ndarray, steady: np.ndarray,
     others = np.flatnonzero(~steady)
     rate = stream.deals_per_month
     year_cells = cells if others.size == 0 else cells[rows]
-    per_year = rng("arrivals").poisson(rate * (year_cells @ np.ones(MONTHS)))
+    per_year = rng("arrivals").poisson(rate * np.einsum("cm->c", year_cells))  # no BLAS
     n_year = int(per_year.sum())
     cell = np.repeat(rows * MONTHS, per_year)
     cell += table.months(rng("deal_month").random(n_year, dtype=np.float32))
-    size = _sizes(stream.size, rng("deal_size"), n_year)
+    size = _sizes(stream.size, rng, "deal_size", n_year)
     if others.size:
         per_month = rng("monthly_arrivals").poisson(rate * cells[others]).ravel()
         other_cells = (others[:, None] * MONTHS + np.arange(MONTHS)).ravel()
         cell = np.concatenate([cell, np.repeat(other_cells, per_month)])
-        size = np.concatenate([size, _sizes(stream.size, rng("other_deal_size"),
+        size = np.concatenate([size, _sizes(stream.size, rng, "other_deal_size",
                                             int(per_month.sum()))])
     counts = np.bincount(cell, minlength=cells.size).reshape(shape)
     credit = np.bincount(cell, weights=size, minlength=cells.size).reshape(shape)
     return counts, credit
 
 
-def _sizes(size: DealSize, rng: np.random.Generator, n: int) -> np.ndarray:
-    """n deal sizes; lognormal ones drawn in single precision (summed in double)."""
-    if size.type != "lognormal":
-        return size.sample(rng, n)
-    out = rng.standard_normal(n, dtype=np.float32)
+def _sizes(size: DealSize, rng: Callable[[str], np.random.Generator], purpose: str,
+           n: int) -> np.ndarray:
+    """n deal sizes from the stream `purpose`; lognormal ones drawn in single precision
+    (summed in double). A mixture draws its components from a stream of their own, so
+    each stream is consumed deal after deal and a block drawn in pieces gets the same
+    sizes as the block drawn at once."""
+    if size.type == "empirical":
+        return size.sample(rng(purpose), n)
+    if size.type == "mixture":
+        w, mu, sigma = size._parts()
+        k = rng(purpose.replace("size", "component")).choice(w.size, n, p=w)
+        return np.exp(mu[k] + sigma[k] * rng(purpose).standard_normal(n))
+    out = rng(purpose).standard_normal(n, dtype=np.float32)
     out *= np.float32(size.sigma)
     out += np.float32(math.log(size.median))
     return np.exp(out, out=out)

@@ -2,7 +2,8 @@
 
 Arrays are (..., reps, periods) with the plan's payout periods last; the same call serves
 historical replay (reps, periods) and simulation (trials, reps, periods). Commissions and
-bonuses accrue on YTD credit against the annual quota; each period pays the YTD increment.
+bonuses accrue on YTD credit, judged against the quota to date, the annual quota or each
+period's own quota (`plans.basis`); each period pays the YTD increment.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from spmsim.plans import basis, timing
 from spmsim.plans.components import Component, Context
 from spmsim.plans.model import Plan
 
@@ -23,6 +25,9 @@ class PlanInputs:
     Attributes:
         credit: credited amount per measure and period (a rep's share after splits).
         quota: annual quota per measure, broadcastable to (..., reps).
+        quota_due: quota due in each period per measure, (..., reps, periods): a dated
+            schedule (relief from a date, a ramp quota, a leave) that replaces `quota` for
+            its measure; the annual quota is its sum and gates judge its share to date.
         active: share of each period's days the rep is on the plan (None: all of it).
         cancelled: credit of deals cancelled inside the clawback window, as (..., reps,
             booked, cancelled-in) periods; or (..., reps, periods) by cancellation period,
@@ -41,6 +46,7 @@ class PlanInputs:
 
     credit: Mapping[str, np.ndarray]
     quota: Mapping[str, np.ndarray] = field(default_factory=dict)
+    quota_due: Mapping[str, np.ndarray] = field(default_factory=dict)
     active: np.ndarray | None = None
     cancelled: Mapping[str, np.ndarray] = field(default_factory=dict)
     counts: Mapping[str, np.ndarray] = field(default_factory=dict)
@@ -60,11 +66,16 @@ class Payout:
         credit: credit each component paid on, per period (team sums for team components).
         earned_ytd: earned to date per component, after component caps and clawback, before
             the plan cap.
+        payable_ytd: the same as paid by each period: a component paid less often than the
+            plan holds what it earned until the end of its own pay period.
         clawback_ytd: amount reversed to date by the clawback, per component.
         plan_cap_ytd: (..., periods), <= 0: the plan cap's cut to date.
         ti: (...,) target incentive prorated by active days.
         base: (...,) base salary prorated by active days.
-        paid: (..., periods) increment of total earned to date, before draws.
+        deferred_ytd: (..., periods) earned but not yet due (components paid less often).
+        held_ytd: (..., periods) withheld by the holdback and not yet released.
+        paid: (..., periods) increment of total payable to date (earned, less deferred and
+            held), before draws.
         draw: (..., periods) advanced by the draw guarantee.
         recovered: (..., periods) earlier draws recovered.
         net_paid: (..., periods) paid + draw - recovered.
@@ -75,11 +86,14 @@ class Payout:
     components: tuple[str, ...]
     credit: np.ndarray  # credit each component paid on, per period (team sums for team ones)
     earned_ytd: np.ndarray  # after component caps and clawback, before the plan cap
+    payable_ytd: np.ndarray  # earned_ytd as due by each period (pay frequency)
     clawback_ytd: np.ndarray  # amount reversed to date by the clawback
     plan_cap_ytd: np.ndarray  # (..., P), <= 0: the plan cap's cut to date
     ti: np.ndarray  # (...,) target incentive prorated by active days
     base: np.ndarray  # (...,) base salary prorated by active days
-    paid: np.ndarray  # (..., P) increment of total earned YTD, before draws
+    deferred_ytd: np.ndarray  # (..., P) earned, not yet due
+    held_ytd: np.ndarray  # (..., P) withheld by the holdback, not yet released
+    paid: np.ndarray  # (..., P) increment of total payable YTD, before draws
     draw: np.ndarray  # (..., P) advanced by the draw guarantee
     recovered: np.ndarray  # (..., P) earlier draws recovered
     net_paid: np.ndarray  # (..., P) paid + draw - recovered
@@ -119,6 +133,7 @@ class _Evaluator:
         self.plan, self.inputs, self.lead, self.ti = plan, inputs, lead, ti
         self.n = plan.calendar.n_periods
         self._zeros = np.zeros(lead + (self.n,))
+        self.due = basis.due(plan.calendar, plan.quota_weights, inputs.active)
 
     def _source(self, c: Component) -> PlanInputs:
         """Where c's figures come from: precomputed team totals for team components if given."""
@@ -151,6 +166,9 @@ class _Evaluator:
         return np.moveaxis(np.cumsum(pairs, axis=-1), -1, 0)
 
     def _quota(self, c: Component) -> np.ndarray | None:
+        if c.measure in self.inputs.quota_due:
+            due = np.asarray(self.inputs.quota_due[c.measure], dtype=float)
+            return np.broadcast_to(due.sum(axis=-1), self.lead)[..., None]
         if c.measure not in self.inputs.quota:
             if c.needs_quota:
                 raise ValueError(f"component {c.name!r} needs a quota for measure {c.measure!r}")
@@ -176,12 +194,38 @@ class _Evaluator:
         target = self.ti * c.target_share()
         team = None if c.credit != "team" or self.inputs.team is None else \
             np.asarray(self.inputs.team)
-        ctx = Context(ytd=np.cumsum(credit, axis=-1), period_credit=credit,
-                      quota=self._quota(c), target=target[..., None], counts=counts, team=team)
-        earned = c.earned_ytd(ctx)
+        quota = self._quota(c)
+        earned = self._judged(c, credit, quota, target[..., None], counts, team)
         if c.cap is not None:
             earned = c.cap.apply(earned, target)
         return credit, earned
+
+    def _judged(self, c: Component, credit: np.ndarray, quota: np.ndarray | None,
+                target: np.ndarray, counts: np.ndarray | None,
+                team: np.ndarray | None) -> np.ndarray:
+        """c's earnings to date on its attainment basis: s x E(credit judged / s)."""
+        how = c.judged_on(self.plan.basis) if quota is not None else None
+        ytd = np.cumsum(credit, axis=-1)
+        if how is None or how == "annual":
+            return c.earned_ytd(Context(ytd, credit, quota, target, counts, team))
+        groups = basis.pay_groups(self.n, self.plan.payout_period, c.payout_period)
+        judged, share = basis.judged(how, ytd, self._due(c.measure), groups)
+        if self.inputs.active is None and c.measure not in self.inputs.quota_due:
+            judged /= share
+        else:
+            judged = np.divide(judged, share, out=np.zeros(np.broadcast_shapes(
+                judged.shape, share.shape)), where=share > 0)
+        earned = c.earned_ytd(Context(judged, credit, quota, target, counts, team))
+        earned *= share
+        return earned if how == "ytd_prorated" else basis.carried(earned, groups)
+
+    def _due(self, measure: str) -> np.ndarray:
+        """Share of the annual quota due in each period: a dated schedule's, or the plan's."""
+        if measure not in self.inputs.quota_due:
+            return self.due
+        due = np.asarray(self.inputs.quota_due[measure], dtype=float)
+        total = due.sum(axis=-1, keepdims=True)
+        return np.divide(due, total, out=np.zeros_like(due), where=total > 0)
 
     def all_components(self, without_cancelled: bool) -> tuple[np.ndarray, np.ndarray]:
         pairs = [self.component(c, without_cancelled) for c in self.plan.components]
@@ -229,6 +273,32 @@ def _draws(plan: Plan, paid: np.ndarray, active: np.ndarray, new_hire: np.ndarra
     return advanced, recovered, balance
 
 
+def _payable(plan: Plan, earned: np.ndarray, total: np.ndarray,
+             active: np.ndarray | None, lead: tuple[int, ...]):
+    """(payable per component, deferred, held, total payable), all to date.
+
+    Deferred: what components paid less often than the plan earned but is not yet due.
+    Held: the holdback's share of the rest, until its release.
+    """
+    n = plan.calendar.n_periods
+    payable, deferred = earned, np.broadcast_to(0.0, total.shape)
+    slow = [k for k, c in enumerate(plan.components) if c.payout_period not in
+            (None, plan.payout_period)]
+    if slow:
+        payable = earned.copy()
+        for k in slow:
+            c = plan.components[k]
+            groups = basis.pay_groups(n, plan.payout_period, c.payout_period)
+            payable[k] = timing.settled(earned[k], groups)
+        deferred = (earned - payable).sum(axis=0)
+    due = total - deferred if slow else total
+    held = np.broadcast_to(0.0, total.shape)
+    if plan.holdback is not None:
+        held = timing.held(due, plan.holdback, timing.release_period(active, lead, n))
+        due = due - held
+    return payable, deferred, held, due
+
+
 def _has_cancellations(inputs: PlanInputs | None) -> bool:
     """Any cancelled credit or deals, the rep's own or in precomputed team totals."""
     if inputs is None:
@@ -264,8 +334,9 @@ def evaluate(plan: Plan, inputs: PlanInputs) -> Payout:
         raw = (1.0 - share) * raw + share * raw_without
         total = (1.0 - share) * total + share * total_without
         earned = earned - clawback
-    paid = np.array(total, dtype=float)  # the YTD increment of each period
-    paid[..., 1:] -= total[..., :-1]
+    payable, deferred, held, due = _payable(plan, earned, total, inputs.active, lead)
+    paid = np.array(due, dtype=float)  # the YTD increment of each period
+    paid[..., 1:] -= due[..., :-1]
     hires = None
     if plan.draw is not None and plan.draw.applies_to == "new_hires":
         hires = _new_hires(inputs, lead)
@@ -273,7 +344,7 @@ def evaluate(plan: Plan, inputs: PlanInputs) -> Payout:
     net_paid = paid if plan.draw is None else paid + draw - recovered
     return Payout(
         plan=plan, components=tuple(c.name for c in plan.components), credit=credit,
-        earned_ytd=earned, clawback_ytd=clawback, plan_cap_ytd=total - raw,
-        ti=ti, base=plan.base_salary * year_share, paid=paid, draw=draw, recovered=recovered,
-        net_paid=net_paid, draw_balance=balance,
+        earned_ytd=earned, payable_ytd=payable, clawback_ytd=clawback, plan_cap_ytd=total - raw,
+        deferred_ytd=deferred, held_ytd=held, ti=ti, base=plan.base_salary * year_share,
+        paid=paid, draw=draw, recovered=recovered, net_paid=net_paid, draw_balance=balance,
     )

@@ -8,10 +8,14 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from spmsim.calendar import PayoutPeriod, PlanCalendar
+from spmsim.calendar import MONTHS_PER_PERIOD, PayoutPeriod, PlanCalendar
 from spmsim.config import Frozen, Money
+from spmsim.plans.basis import Basis
 from spmsim.plans.components import AnyComponent, Cap
 from spmsim.plans.components.spiff import Spiff
+from spmsim.plans.timing import Holdback
+
+WEIGHT_TOLERANCE = 1e-3  # twelve weights written to three decimals still add up
 
 
 class Draw(Frozen):
@@ -44,10 +48,24 @@ class Plan(Frozen):
     base_share: float = Field(ge=0, lt=1, description="pay mix: base / OTE")
     payout_period: PayoutPeriod = "month"
     year_start: date
+    basis: Basis = Field(
+        "ytd_prorated", description="what gates, tiers and bonus curves judge attainment on: "
+        "credit to date against the quota to date (ytd_prorated), the annual quota, or each "
+        "pay period's own quota"
+    )
+    quota_weights: tuple[float, ...] | None = Field(
+        None, description="seasonal share of the annual quota in each payout period, adding up "
+        "to 1; by days if omitted"
+    )
     components: tuple[AnyComponent, ...]
     cap: Cap | None = None
     draw: Draw | None = None
     clawback: Clawback | None = None
+    holdback: Holdback | None = None
+    ramp_quota: tuple[float, ...] | None = Field(
+        None, description="share of the full quota due in a new hire's tenure months 1, 2, "
+        "...; in full after the last"
+    )
 
     @field_validator("year_start")
     @classmethod
@@ -69,9 +87,36 @@ class Plan(Frozen):
             if isinstance(c, Spiff) and c.periods and max(c.periods) > n:
                 raise ValueError(f"components[{i}].periods: a {self.payout_period} plan has "
                                  f"periods 1-{n}")
+        self._check_pay_periods()
+        if self.quota_weights is not None:
+            self._check_weights(n)
+        for i, x in enumerate(self.ramp_quota or ()):
+            if not 0 < x <= 1:
+                raise ValueError(f"ramp_quota[{i}]: a share of the full quota above 0 and at "
+                                 f"most 1, got {x:g}")
         if self.draw is not None and self.draw.periods > n:
             raise ValueError(f"draw.periods: a {self.payout_period} plan has {n} periods")
         return self
+
+    def _check_pay_periods(self) -> None:
+        step = MONTHS_PER_PERIOD[self.payout_period]
+        for i, c in enumerate(self.components):
+            if c.payout_period is not None and MONTHS_PER_PERIOD[c.payout_period] < step:
+                raise ValueError(f"components[{i}].payout_period: a component cannot pay by "
+                                 f"{c.payout_period} on a plan paid by {self.payout_period}; "
+                                 f"set the plan's `payout_period: {c.payout_period}`")
+
+    def _check_weights(self, n: int) -> None:
+        w = self.quota_weights
+        if len(w) != n:
+            raise ValueError(f"quota_weights: a {self.payout_period} plan needs {n} weights, one "
+                             f"per period, got {len(w)}")
+        for i, x in enumerate(w):
+            if not 0 < x <= 1:
+                raise ValueError(f"quota_weights[{i}]: a share of the annual quota above 0 and "
+                                 f"at most 1, got {x:g}")
+        if abs(sum(w) - 1.0) > WEIGHT_TOLERANCE:
+            raise ValueError(f"quota_weights: the shares add up to {sum(w):.4g}, not 1")
 
     @cached_property
     def calendar(self) -> PlanCalendar:

@@ -29,10 +29,9 @@ from spmsim.config import SAFE_NAME_RULE, is_safe_name, safe_name
 from spmsim.errors import InputError, Problem, SpmsimError
 from spmsim.io import atomic_write_text
 from spmsim.report import page
+from spmsim.shipped import find_notebook, notebook_names
 from spmsim.studies.study import load_study, run_study
-
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-
+from spmsim.versions import versions
 
 # the kernel listens on localhost only; its warning about unencrypted TCP is noise here
 _KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
@@ -148,16 +147,17 @@ def _update_index(reports: Path, entry: dict) -> None:
 
 
 def notebook_path(notebook: str | Path) -> Path:
-    """A notebook by name (`quota_study`) or by path."""
+    """A notebook by path, or by name (`quota_study`): the project's own copy in its
+    `notebooks/` folder if it keeps one, else the one that ships with spmsim."""
     path = Path(notebook)
     if path.suffix != ".ipynb":
         if not is_safe_name(str(notebook)):
             raise InputError(str(notebook), f"a notebook's name is {SAFE_NAME_RULE} "
                                             "(or give the path of an .ipynb file)")
-        path = NOTEBOOKS / f"{notebook}.ipynb"
+        path = find_notebook(str(notebook)) or path
     if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")))
-        raise SpmsimError(f"{notebook}: no such notebook (the shipped ones: {known})")
+        raise SpmsimError(f"{notebook}: no such notebook (the project's and the shipped "
+                          f"ones: {', '.join(notebook_names())})")
     return path
 
 
@@ -178,8 +178,8 @@ def render_notebook(notebook: str | Path, parameters: dict, *, name: str, title:
     """Execute a notebook with `parameters` and write `reports/<name>.html` (code hidden,
     offline) plus its line in the reports index; returns the HTML path.
 
-    The notebook runs in the repository root, so its default paths resolve; give
-    parameters that name files as absolute paths.
+    The notebook runs in the working directory (the project's folder), so its default
+    paths resolve from there; give parameters that name files as absolute paths.
     """
     if not is_safe_name(name):
         raise InputError(f"--name {name!r}", f"a report's name is {SAFE_NAME_RULE}; it "
@@ -189,7 +189,7 @@ def render_notebook(notebook: str | Path, parameters: dict, *, name: str, title:
     used = {**notebook_defaults(path), **parameters}
     seed = used.get("seed") if seed is None else seed
     trials = used.get("trials") if trials is None else trials
-    nb = execute_notebook(path, parameters, cwd=NOTEBOOKS.parent)
+    nb = execute_notebook(path, parameters, cwd=Path.cwd())
     return write_report(nb, name=name, title=title, notebook=path.stem, reports=reports,
                         seed=seed, trials=trials)
 
@@ -203,7 +203,7 @@ def write_report(nb, *, name: str, title: str, notebook: str, reports: str | Pat
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     atomic_write_text(target, to_html(nb, title, page.facts(date, seed, trials)))
     _update_index(reports, {"file": target.name, "study": title, "notebook": notebook,
-                            "seed": seed, "trials": trials, "date": date})
+                            "seed": seed, "trials": trials, "date": date, **versions()})
     return target
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 import html
 import re
 
+from spmsim.versions import versions_text
+
 CSS = """
 :root{--ink:#1d2430;--muted:#5b6675;--rule:#d9dee5;--accent:#1f5fa8;--warn:#8a4b00;
 --warn-bg:#fff4e0}
@@ -121,13 +123,15 @@ def frame(page: str, title: str, facts: str = "") -> str:
 
 
 def facts(date: str, seed: int | None, trials: int | None) -> str:
-    """A report's run in a line: 'run 2026-12-02 07:30 UTC · seed 2027 · 1,000 trials'."""
+    """A report's run in a line: 'run 2026-12-02 07:30 UTC · seed 2027 · 1,000 trials ·
+    spmsim 0.1.0, numpy 2.1.3' (the versions: the same seed gives the same numbers only
+    with the same spmsim and numpy)."""
     parts = [f"run {date}"]
     if seed is not None:
         parts.append(f"seed {seed}")
     if isinstance(trials, int):
         parts.append(f"{trials:,} trials")
-    return " · ".join(parts)
+    return " · ".join([*parts, versions_text()])
 
 
 # the order of the index: the main report (a study's executive summary) first

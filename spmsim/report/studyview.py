@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from spmsim import __version__
 from spmsim.engines.results import Results
 from spmsim.errors import InputError
 from spmsim.format import (
@@ -44,6 +43,7 @@ from spmsim.studies.study import Constraint, Study
 from spmsim.studies.study import comparison as study_comparison
 from spmsim.studies.study import runner_up as study_runner_up
 from spmsim.studies.winners import outcome_counts
+from spmsim.versions import versions_text
 
 # metric -> (the reader's label, kind: money or share)
 READER = {
@@ -468,6 +468,6 @@ def assumptions(view: StudyView) -> list:
            f"years a design, seed {view.seed}, "
            + ("every design on the same draws (paired)" if view.paired else
               "independent draws per design")
-           + f"; spmsim {__version__}.")
+           + f"; {versions_text()}.")
     return [HTML(html_table(assumptions_table(view), caption="The current plans")),
             HTML(f"<p class=\"spmsim-note\">{esc(run)}</p>")]

@@ -33,6 +33,7 @@ from spmsim.config import (
     read_yaml,
 )
 from spmsim.engines import simulate, simulate_agents
+from spmsim.engines.montecarlo import Backend
 from spmsim.engines.results import Results
 from spmsim.errors import InputError, SpmsimError, problems_from_validation
 from spmsim.io import atomic_folder, atomic_write, atomic_write_text, write_csv
@@ -46,6 +47,7 @@ from spmsim.studies.winners import (
     study_changes,
     winners_and_losers,
 )
+from spmsim.versions import versions
 
 # metric name -> (summary row, direction shown in the report)
 METRICS = {
@@ -275,21 +277,24 @@ OWNED = frozenset({"variants", "summary.csv", "results.duckdb", "study.json",
 
 
 def run_study(path: str | Path, out: str | Path, *, trials: int | None = None,
-              progress: bool = True, log: Callable[[str], None] = print) -> pd.DataFrame:
+              progress: bool = True, log: Callable[[str], None] = print,
+              backend: Backend | None = None) -> pd.DataFrame:
     """Run every variant; returns the summary (also written to `out`).
 
     The folder is written as a unit: built beside `out` and swapped into place when every
     variant has run, so an interrupted or failed run (a full disk) leaves the previous
-    study whole.
+    study whole. With a `backend` (`spmsim.studies.sweep.backends.open_backend`), the
+    Monte Carlo variants' trial chunks run as its tasks (Dask); the figures are the
+    serial run's.
     """
     path, out = Path(path), Path(out)
     study = load_study(path)
     with atomic_folder(out, OWNED) as tmp:
-        return _run(study, path, tmp, trials, progress, log)
+        return _run(study, path, tmp, trials, progress, log, backend)
 
 
 def _run(study: Study, path: Path, out: Path, trials: int | None, progress: bool,
-         log: Callable[[str], None]) -> pd.DataFrame:
+         log: Callable[[str], None], backend: Backend | None = None) -> pd.DataFrame:
     seeds = variant_seeds(study)
     metrics, status, frames = {}, {}, {"trials": [], "periods": [], "reps": []}
     done: dict[str, Results] = {}
@@ -304,8 +309,12 @@ def _run(study: Study, path: Path, out: Path, trials: int | None, progress: bool
             if history is not None and name != study.current:
                 changes[name] = winners_and_losers(history, current, scenario)
             n = trials or study.trials
-            run = simulate_agents if study.engine == "agents" else simulate
-            results = run(scenario, trials=n, seed=seeds[name], progress=progress)
+            if study.engine == "agents":  # SimPy runs in this process
+                results = simulate_agents(scenario, trials=n, seed=seeds[name],
+                                          progress=progress)
+            else:
+                results = simulate(scenario, trials=n, seed=seeds[name], progress=progress,
+                                   backend=backend)
             results.save(out / "variants" / name)
             metrics[name], status[name], done[name] = _metrics(results), "ok", results
             frames["trials"].append(results.trials_frame().assign(variant=name))
@@ -340,6 +349,6 @@ def _run(study: Study, path: Path, out: Path, trials: int | None, progress: bool
             "engine": study.engine, "trials": trials or study.trials, "current": study.current,
             "comparison": None if diff is None else diff.as_dict(),
             "descriptions": {name: v.description for name, v in study.variants.items()},
-            "study_spec": json.loads(study.model_dump_json())}
+            "study_spec": json.loads(study.model_dump_json()), **versions()}
     atomic_write_text(out / "study.json", json.dumps(meta, indent=2) + "\n")
     return summary

@@ -260,11 +260,13 @@ def test_replay_with_a_broken_plan_exits_2_and_writes_nothing(tmp_path):
 
 
 def test_explain_prints_a_statement_whose_net_paid_lines_add_up(capsys, replayed):
+    # AM06 starts on 15 July, paid on the quota due over their own days: their earnings
+    # fall short of the new-hire draw in their first quarter, so a draw is advanced
     out, _ = replayed
     code, text, err = run_cli(capsys, "replay", "--plan", PLANS, *INPUTS, "--explain",
-                              "AM05")
+                              "AM06")
     assert code == 0, err
-    assert text.startswith("Statement for AM05 on Account Manager FY27 (USD)")
+    assert text.startswith("Statement for AM06 on Account Manager FY27 (USD)")
     assert "draw" in text
     labels = [f"2027-Q{q} (period {q})" for q in range(1, 5)]
     positions = [text.index(label) for label in labels]
@@ -272,11 +274,11 @@ def test_explain_prints_a_statement_whose_net_paid_lines_add_up(capsys, replayed
     net = [money(m) for m in re.findall(rf"^  net paid: .* = ({MONEY})", text, re.M)]
     assert len(net) == 4
     by_rep = pd.read_csv(out / "payouts_by_rep.csv").set_index("rep_id")
-    assert sum(net) == pytest.approx(by_rep.loc["AM05", "net_paid"], abs=0.02)
+    assert sum(net) == pytest.approx(by_rep.loc["AM06", "net_paid"], abs=0.02)
     year = re.search(rf"^Year: earned {MONEY}, net paid ({MONEY})", text, re.M)
-    assert year and money(year[1]) == pytest.approx(by_rep.loc["AM05", "net_paid"], abs=0.01)
+    assert year and money(year[1]) == pytest.approx(by_rep.loc["AM06", "net_paid"], abs=0.01)
     by_period = pd.read_csv(out / "payouts_by_period.csv")
-    periods = by_period[by_period["rep_id"] == "AM05"]
+    periods = by_period[by_period["rep_id"] == "AM06"]
     assert list(periods["period_label"]) == [f"2027-Q{q}" for q in range(1, 5)]
     assert net == pytest.approx(list(periods["net_paid"]), abs=0.01)
     # an advance shows up as a draw line in the period it was paid

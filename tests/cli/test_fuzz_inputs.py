@@ -202,7 +202,7 @@ def test_scenario_documents_simulate_or_are_refused_by_file(data):
         path, out = Path(tmp) / "scenario.yaml", Path(tmp) / "out"
         path.write_bytes(text)
         code, err = run("simulate", path, "--trials", "2", "--no-progress", "--out", out,
-                        "--memory-mb", "64", "--workers", "1")
+                        "--memory-mb", "64", "--threads", "1")
         assert_clean(code, err, path)
         if code == 0:
             assert Results.load(out).n_trials == 2

@@ -106,3 +106,14 @@ def test_schema_prints_the_scenario_schema(capsys):
     assert schema["title"] == "Scenario" and "org" in schema["properties"]
     assert main(["schema"]) == 0
     assert json.loads(capsys.readouterr().out)["title"] == "Plan"
+
+
+def test_simulate_notes_a_memory_budget_it_cannot_keep(tmp_path, capsys):
+    """Under one simulated year per worker the run goes on, one trial at a time, and says
+    so as a plain note (no Python warning with a file and line)."""
+    code = main(["simulate", str(ACME), "--trials", "3", "--memory-mb", "0.01",
+                 "--threads", "1", "--no-progress", "--out", str(tmp_path / "run")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "note: one simulated year of this organisation needs about" in out
+    assert "--memory-mb" in out and "Warning" not in out

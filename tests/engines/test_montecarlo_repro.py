@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from spmsim.engines import simulate
-from spmsim.engines.montecarlo import BLOCK, bytes_per_trial, chunk_trials
+from spmsim.engines.montecarlo import BLOCK, bytes_per_trial, chunk_trials, task_trials
 from spmsim.engines.results import Results
 from spmsim.model.scenario import load_scenario, with_overrides
 
@@ -77,6 +77,25 @@ def test_chunk_size_and_workers_do_not_change_results(acme, reference, chunk, wo
 def test_reps_frame_is_identical_whatever_the_chunk(acme, reference):
     other = run(acme, chunk=128, workers=1)
     pd.testing.assert_frame_equal(reference.reps, other.reps, check_exact=True)
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 17, 63])
+def test_blocks_drawn_in_pieces_give_the_same_results(acme, reference, chunk):
+    """Under one block, each block is drawn in pieces of `chunk` trials, each continuing
+    the block's generators: the same numbers as whole blocks, reps frame included."""
+    assert_same(reference, run(acme, chunk=chunk, workers=2))
+
+
+def test_pieces_of_a_block_must_come_in_order(acme):
+    from spmsim.engines.montecarlo import Chunk
+
+    days = np.full(12, 30.0)
+    streams: dict = {}
+    Chunk(np.random.SeedSequence(1), 0, 10, days, streams)
+    with pytest.raises(ValueError, match="in order"):
+        Chunk(np.random.SeedSequence(1), 20, 30, days, streams)  # skips trials 10-19
+    with pytest.raises(ValueError, match="in order"):
+        Chunk(np.random.SeedSequence(1), 5, 64, days)  # mid-block without its start
 
 
 def test_chunk_is_rounded_up_to_whole_blocks(acme):
@@ -168,22 +187,26 @@ def test_plan_variants_see_the_same_draws(acme, reference):
                               variant.trial["variable_pay"][:, g]), role
 
 
+@pytest.mark.filterwarnings("ignore:one simulated year")  # 1 MB for 8 workers: < one trial
 def test_chunk_trials_follows_the_memory_budget(acme):
     per_trial = bytes_per_trial(acme)
     assert per_trial > 0
     budgets = [1, 64, 256, 1024, 4096, 16384]
     for workers in (1, 2, 8):
         sizes = [chunk_trials(acme, mb, workers) for mb in budgets]
-        assert all(s % BLOCK == 0 and s >= BLOCK for s in sizes), sizes
+        assert all(s % BLOCK == 0 or s < BLOCK for s in sizes), sizes
         assert sizes == sorted(sizes), sizes
         assert sizes[-1] > sizes[0], sizes
         for mb, size in zip(budgets, sizes, strict=True):
             share = mb * 2 ** 20 / workers
-            # the most whole blocks that fit in each worker's share, but at least one
-            if size > BLOCK:
+            # the most whole blocks that fit in each worker's share; under one block, the
+            # most trials that fit (pieces of a block); at least one trial
+            if size >= BLOCK:
                 assert size * per_trial <= share < (size + BLOCK) * per_trial, (mb, workers)
+            elif share >= per_trial:
+                assert size * per_trial <= share < (size + 1) * per_trial, (mb, workers)
             else:
-                assert share < 2 * BLOCK * per_trial, (mb, workers)
+                assert size == 1, (mb, workers)
     # more workers split the same budget
     assert chunk_trials(acme, 4096, 8) < chunk_trials(acme, 4096, 1)
     # a bigger organisation needs more memory per trial, hence smaller chunks
@@ -197,4 +220,63 @@ def test_memory_budget_sets_the_chunks(acme):
     assert size < TRIALS
     sizes: list[int] = []
     run(acme, memory_mb=16, workers=1, on_chunk=sizes.append)
-    assert max(sizes) == size and sum(sizes) == TRIALS
+    # tasks are whole blocks; under one block, a task's block is drawn in pieces of `size`
+    assert max(sizes) == task_trials(size) and sum(sizes) == TRIALS
+
+
+@pytest.mark.parametrize("memory_mb", [8, 32])
+def test_large_organisation_stays_within_the_budget(acme, memory_mb):
+    """Ten times acme's SMB team: one block no longer fits a small budget, so blocks are
+    drawn in pieces. The arrays alive at the peak (tracemalloc sees numpy's) stay within
+    the budget, and the figures equal those of whole blocks."""
+    import tracemalloc
+
+    big = with_overrides(acme, {"org.roles.smb_ae.headcount": 10 * acme.org.roles[
+        "smb_ae"].headcount})
+    budget = memory_mb * 2 ** 20
+    assert bytes_per_trial(big) * BLOCK > budget  # a block does not fit
+    assert chunk_trials(big, memory_mb, 1) < BLOCK
+    whole = run(big, trials=70, chunk=64, workers=1, keep_reps=False)
+    tracemalloc.start()
+    try:
+        pieces = run(big, trials=70, memory_mb=memory_mb, workers=1, keep_reps=False)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < budget, (peak / 2 ** 20, memory_mb)
+    for stat, values in whole.trial.items():
+        assert np.array_equal(values, pieces.trial[stat], equal_nan=True), stat
+    for stat, values in whole.period.items():
+        assert np.array_equal(values, pieces.period[stat]), stat
+    for name, counts in whole.histograms.items():
+        assert np.array_equal(counts, pieces.histograms[name]), name
+
+
+def test_warns_when_one_trial_does_not_fit(acme):
+    with pytest.warns(UserWarning, match="one trial at a time"):
+        assert chunk_trials(acme, bytes_per_trial(acme) / 2 ** 21, 1) == 1
+
+
+@pytest.mark.parametrize("size", [
+    {"type": "mixture", "components": [{"weight": 3, "median": 12_000, "sigma": 0.6},
+                                       {"weight": 1, "median": 60_000, "sigma": 0.9}]},
+    {"type": "empirical", "values": [9_000.0, 15_000.0, 22_000.0, 80_000.0]},
+])
+def test_other_deal_sizes_drawn_in_pieces_give_the_same_results(acme, size):
+    """Mixture and empirical sizes consume their streams deal after deal too (a mixture
+    draws its components from a stream of their own), so pieces change nothing."""
+    other = with_overrides(acme, {"market.smb_ae.measures.new_arr.size": size})
+    assert other.market["smb_ae"].measures["new_arr"].size.type == size["type"]
+    whole = run(other, trials=100, chunk=64, workers=1)
+    assert_same(whole, run(other, trials=100, chunk=9, workers=2))
+
+
+def test_cache_sized_pieces(acme):
+    """Default runs evaluate pieces of about CELLS_PER_PIECE cells (at least one trial)."""
+    from spmsim.engines.montecarlo import CELLS_PER_PIECE, cache_trials
+
+    cells = sum(r.slots for r in acme.org.roles.values()) * 12
+    n = cache_trials(acme)
+    assert n * cells <= CELLS_PER_PIECE < (n + 1) * cells
+    huge = with_overrides(acme, {"org.roles.smb_ae.headcount": 30_000})
+    assert cache_trials(huge) == 1

@@ -118,7 +118,7 @@ def test_split_deal_credits_each_rep_its_share_and_pays_on_it(tmp_path):
 
 def test_mid_year_starter_and_leaver_have_ti_prorated_by_active_days(tmp_path):
     # ote 240,000, base share 0.5 -> base 120,000 and TI 120,000 for a full year
-    plans = {"acc": make_plan("Acc FY27", ote=240_000, tiers=ACCELERATOR)}
+    plans = {"acc": make_plan("Acc FY27", ote=240_000, tiers=ACCELERATOR, basis="annual")}
     result = run(
         tmp_path, plans,
         deals=["D1,H,2027-08-15,new_arr,300000,,",
@@ -178,7 +178,7 @@ def test_mid_year_starter_and_leaver_have_ti_prorated_by_active_days(tmp_path):
 def test_quarterly_plan_pays_ytd_increments_with_a_tier_crossing(tmp_path):
     # ote 200,000, base share 0.6 -> TI 80,000; quota 800,000 -> base rate 0.1, 0.2 above quota
     plans = {"qtr": make_plan("Quarterly FY27", period="quarter", base_share=0.6,
-                              tiers=ACCELERATOR)}
+                              tiers=ACCELERATOR, basis="annual")}
     result = run(
         tmp_path, plans,
         deals=["D1,Q,2027-01-10,new_arr,300000,,",
@@ -214,11 +214,11 @@ def test_quarterly_plan_pays_ytd_increments_with_a_tier_crossing(tmp_path):
 
 def test_clawback_reverses_what_a_cancelled_deal_earned_in_the_cancel_period(tmp_path):
     # every plan: TI 100,000, quota 1,000,000 -> base rate 0.1, 0.2 above quota
-    plans = {"cb90": make_plan("CB FY27", tiers=ACCELERATOR,
+    plans = {"cb90": make_plan("CB FY27", tiers=ACCELERATOR, basis="annual",
                                clawback={"within_days": 90, "share": 1.0}),
-             "cbhalf": make_plan("CB half FY27", tiers=ACCELERATOR,
+             "cbhalf": make_plan("CB half FY27", tiers=ACCELERATOR, basis="annual",
                                  clawback={"within_days": 90, "share": 0.5}),
-             "nocb": make_plan("No CB FY27", tiers=ACCELERATOR)}
+             "nocb": make_plan("No CB FY27", tiers=ACCELERATOR, basis="annual")}
     # lags from 2027-02-10: to 04-05 = 18 (Feb) + 31 (Mar) + 5 = 54 days;
     # to 05-11 = 18 + 31 + 30 + 11 = 90 days; to 06-10 = 18 + 31 + 30 + 31 + 10 = 120 days
     result = run(

@@ -85,7 +85,7 @@ TIER_CASES = [
 
 @pytest.mark.parametrize("mode", ["marginal", "retroactive"])
 def test_marginal_and_retroactive_on_the_same_tier_table(mode):
-    plan = make_plan(commission(mode=mode, tiers=THREE_TIERS))
+    plan = make_plan(commission(mode=mode, tiers=THREE_TIERS), basis="annual")
     credit = np.stack([periods(p3=c) for c, _, _ in TIER_CASES])
     payout = run(plan, {"new_arr": credit}, {"new_arr": QUOTA})
     expected = [m if mode == "marginal" else r for _, m, r in TIER_CASES]
@@ -109,8 +109,8 @@ def test_retroactive_with_a_falling_rate_pays_less_for_more_and_is_not_monotone(
 
 def test_retroactive_crossing_an_edge_re_rates_earlier_credit_in_the_true_up():
     # 600,000 in month 2 and again in month 5; tiers [x1 to 100 %, x2 above]
-    plan_r = make_plan(commission(mode="retroactive", tiers=ACCELERATOR))
-    plan_m = make_plan(commission(mode="marginal", tiers=ACCELERATOR))
+    plan_r = make_plan(commission(mode="retroactive", tiers=ACCELERATOR), basis="annual")
+    plan_m = make_plan(commission(mode="marginal", tiers=ACCELERATOR), basis="annual")
     credit = {"new_arr": periods(p2=600_000, p5=600_000)}
     retro = run(plan_r, credit, {"new_arr": QUOTA})
     marg = run(plan_m, credit, {"new_arr": QUOTA})
@@ -161,7 +161,7 @@ def test_percent_rates_on_attainment_tiers_pay_a_share_of_credit():
 
 def test_attainment_threshold_just_below_pays_nothing_and_at_it_pays_from_the_first_dollar():
     # threshold 50 % of 1,000,000 = 500,000; tiers [x1 to 100 %, x2 above]
-    plan = make_plan(commission(tiers=ACCELERATOR, threshold=0.5))
+    plan = make_plan(commission(tiers=ACCELERATOR, threshold=0.5), basis="annual")
     credit = np.stack([periods(p1=499_999), periods(p1=500_000), periods(p1=300_000, p2=300_000)])
     payout = run(plan, {"new_arr": credit}, {"new_arr": QUOTA})
     # 499,999 < 500,000 -> 0; 500,000 -> 500,000 x 0.1 = 50,000 (not only above the gate)
@@ -187,7 +187,7 @@ def test_amount_threshold_with_percent_rates():
 
 def test_component_cap_of_target():
     # cap 1.5 x target 100,000 = 150,000; tiers [x1 to 100 %, x2 above]
-    plan = make_plan(commission(tiers=ACCELERATOR, cap={"of_target": 1.5}))
+    plan = make_plan(commission(tiers=ACCELERATOR, cap={"of_target": 1.5}), basis="annual")
     payout = run(plan, {"new_arr": periods(p1=1_200_000, p2=200_000)}, {"new_arr": QUOTA})
     # YTD 1,200,000 -> 100,000 + 200,000 x 0.2 = 140,000 (under the cap)
     # YTD 1,400,000 -> 100,000 + 400,000 x 0.2 = 180,000 -> capped at 150,000
@@ -222,7 +222,7 @@ def test_per_period_cap_can_pay_less_for_more_credit_although_the_plan_is_monoto
     # = 80,000. Rep 1 books 500,000 more, earlier: 1,000,000 in month 1 -> 100,000 -> 40,000;
     # month 2 YTD 1,500,000 still earns 100,000 (rate 0 above quota) -> 0 -> 40,000 in all.
     plan = make_plan(commission(tiers=[{"upto": 1.0, "rate": 1.0}, {"rate": 0.0}],
-                                cap={"amount": 40_000, "per": "period"}))
+                                cap={"amount": 40_000, "per": "period"}), basis="annual")
     credit = np.stack([periods(p1=500_000, p2=500_000), periods(p1=1_000_000, p2=500_000)])
     payout = run(plan, {"new_arr": credit}, {"new_arr": QUOTA})
     close(payout.total_earned_ytd[:, -1], [80_000, 40_000])
@@ -232,7 +232,7 @@ def test_per_period_cap_can_pay_less_for_more_credit_although_the_plan_is_monoto
 def test_plan_cap_of_ti_cuts_the_total_after_component_earnings():
     # plan cap 1.5 x TI 100,000 = 150,000; tiers [x1 to 100 %, x3 above]
     plan = make_plan(commission(tiers=[{"upto": 1.0, "rate": 1.0}, {"rate": 3.0}]),
-                     cap={"of_target": 1.5})
+                     cap={"of_target": 1.5}, basis="annual")
     payout = run(plan, {"new_arr": periods(p1=1_000_000, p2=200_000)}, {"new_arr": QUOTA})
     # YTD 1,000,000 -> 100,000; YTD 1,200,000 -> 100,000 + 200,000 x 0.3 = 160,000
     close(payout.earned_ytd[0, 0, :2], [100_000, 160_000])  # component, before the plan cap
@@ -288,7 +288,7 @@ def test_bonus_curve_linear_and_steps(attainment, linear, steps):
 def test_bonus_trues_up_on_ytd_attainment():
     # issue example curve [[0.9, 0], [1.0, 1.0], [1.1, 1.5]], target 20,000
     plan = make_plan({"name": "Bonus", "type": "bonus", "measure": "renewals", "weight": 0.2,
-                      "curve": [[0.9, 0.0], [1.0, 1.0], [1.1, 1.5]]})
+                      "curve": [[0.9, 0.0], [1.0, 1.0], [1.1, 1.5]]}, basis="annual")
     payout = run(plan, {"renewals": periods(p3=500_000, p6=450_000, p9=100_000)},
                  {"renewals": QUOTA})
     # YTD 0.5 -> 0; 0.95 -> 0.5 x 20,000 = 10,000; 1.05 -> 1.25 x 20,000 = 25,000
@@ -477,7 +477,7 @@ def test_clawback_reverses_a_cancelled_deal_in_the_cancel_period(share, month4_e
 def test_clawback_takes_back_the_accelerator_the_deal_unlocked():
     # tiers [x1 to 100 %, x2 above]; 500,000 in month 1, a 300,000 deal in month 2,
     # 500,000 in month 3; the deal is cancelled in month 4
-    plan = make_plan(commission(tiers=ACCELERATOR), clawback={"within_days": 90})
+    plan = make_plan(commission(tiers=ACCELERATOR), clawback={"within_days": 90}, basis="annual")
     payout = run(plan, {"new_arr": periods(p1=500_000, p2=300_000, p3=500_000)},
                  {"new_arr": QUOTA}, cancelled={"new_arr": np.atleast_2d(periods(p4=300_000))})
     # with the deal: YTD 500k -> 50,000; 800k -> 80,000; 1,300k -> 100,000 + 300k x 0.2
@@ -587,7 +587,7 @@ def test_rep_starting_in_july_gets_184_of_365_days_of_ti():
 
 def test_quarterly_plan_pays_ytd_increments():
     # quarter plan; tiers [x1 to 100 %, x2 above]; credit 300k, 500k, 400k, 100k a quarter
-    plan = make_plan(commission(tiers=ACCELERATOR), period="quarter")
+    plan = make_plan(commission(tiers=ACCELERATOR), period="quarter", basis="annual")
     payout = run(plan, {"new_arr": [300_000, 500_000, 400_000, 100_000]}, {"new_arr": QUOTA})
     # YTD 300k -> 30,000; 800k -> 80,000; 1,200k -> 100,000 + 200k x 0.2 = 140,000;
     # 1,300k -> 160,000

@@ -8,7 +8,9 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from spmsim.calendar import PayoutPeriod
 from spmsim.config import MEASURE_PATTERN, Frozen, Money, Rate
+from spmsim.plans.basis import Basis
 
 
 class Cap(Frozen):
@@ -42,7 +44,8 @@ class Cap(Frozen):
 class Context:
     """Arrays a component is evaluated on; leading shape (..., reps), periods last.
 
-    ytd: credit to date (..., P); period_credit: credit per period (..., P);
+    ytd: credit to date (..., P), divided by the share of quota it is judged against when
+    the basis is not annual; period_credit: credit per period (..., P);
     quota: annual quota (..., 1) or None; target: TI x weight, prorated (..., 1);
     counts: deals per period (..., P) or None;
     team: integer team per rep (reps,) or None: who shares a team's credit (contests rank
@@ -75,8 +78,16 @@ class Component(Frozen):
         "rep", description="team: pay on the summed credit of the rep's team"
     )
     cap: Cap | None = None
+    payout_period: PayoutPeriod | None = Field(
+        None, description="pay this component by month, quarter or year (the plan's if omitted;"
+        " never more often than the plan's)"
+    )
 
     weight: Rate | None = None
+
+    def judged_on(self, plan_basis: Basis) -> Basis | None:
+        """The attainment basis of this component's gates, tiers or curve; None if it has none."""
+        return None
 
     @property
     def needs_quota(self) -> bool:

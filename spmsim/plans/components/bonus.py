@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 
 from spmsim.config import EDGE_TOLERANCE, Rate
 from spmsim.format import money, percent
+from spmsim.plans.basis import Basis
 from spmsim.plans.components.base import Component, Context
 
 
@@ -25,6 +26,10 @@ class Bonus(Component):
         description="[[attainment, fraction of target], ...], attainment rising"
     )
     steps: bool = False
+    basis: Basis | None = Field(
+        None, description="what attainment is judged on: ytd_prorated (quota to date), annual "
+        "or period; the plan's `basis` if omitted"
+    )
 
     @field_validator("curve")
     @classmethod
@@ -38,6 +43,9 @@ class Bonus(Component):
                 raise ValueError(f"curve[{i}]: attainment must rise ({x} is not above "
                                  f"{curve[i - 1][0]})")
         return curve
+
+    def judged_on(self, plan_basis: Basis) -> Basis | None:
+        return self.basis or plan_basis
 
     @property
     def needs_quota(self) -> bool:

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from spmsim.config import EDGE_TOLERANCE, MAX_RATE, Frozen, Money, Rate
 from spmsim.format import money, percent
+from spmsim.plans.basis import Basis
 from spmsim.plans.components.base import Component, Context
 
 
@@ -38,6 +39,10 @@ class Commission(Component):
     tier_basis: Literal["attainment", "amount"] = "attainment"
     tiers: tuple[Tier, ...] = (Tier(rate=1.0),)
     threshold: Money | None = Field(None, ge=0)
+    basis: Basis | None = Field(
+        None, description="what attainment is judged on: ytd_prorated (quota to date), annual "
+        "or period; the plan's `basis` if omitted"
+    )
 
     @field_validator("tiers")
     @classmethod
@@ -69,7 +74,13 @@ class Commission(Component):
             if max(edges) > MAX_RATE:
                 raise ValueError(f"tiers: with `tier_basis: attainment` edges and threshold are "
                                  f"fractions of quota, at most {MAX_RATE:g} (1.5 is 150 %)")
+        if self.basis is not None and self.tier_basis == "amount":
+            raise ValueError("`basis` judges attainment; with `tier_basis: amount` the edges are "
+                             "amounts of credit to date: remove `basis`")
         return self
+
+    def judged_on(self, plan_basis: Basis) -> Basis | None:
+        return (self.basis or plan_basis) if self.tier_basis == "attainment" else None
 
     @property
     def needs_quota(self) -> bool:
@@ -129,6 +140,9 @@ class Commission(Component):
         if self.threshold and x + EDGE_TOLERANCE < self.threshold:
             return lines + [f"{fmt(x)} {basis} is below the threshold {fmt(self.threshold)}:"
                             " nothing earned"]
+        if self.threshold:
+            lines.append(f"{fmt(x)} {basis} reaches the threshold {fmt(self.threshold)}: paid "
+                         "from the first dollar")
         rate_word = "x base rate" if self.rates == "multiplier" else "of credit"
         per_credit = scale / unit
         edges, rates = self.edges, self.rate_values

@@ -37,6 +37,7 @@ CONNECT_TIMEOUT = "20s"
 class Backend(Protocol):
     description: str
     note: str  # a warning about the backend, or ""
+    workers: int  # processes running tasks at once (they share a run's memory budget)
 
     def run(self, fn: Callable[[Any], Any], tasks: Sequence[Any],
             keys: Sequence[str]) -> Iterator[tuple[int, Any]]: ...
@@ -47,6 +48,7 @@ class SerialBackend:
 
     description = "serial (this process)"
     note = ""
+    workers = 1
 
     def run(self, fn: Callable[[Any], Any], tasks: Sequence[Any],
             keys: Sequence[str]) -> Iterator[tuple[int, Any]]:
@@ -60,6 +62,7 @@ class DaskBackend:
 
     def __init__(self, client: DaskClient, description: str, retries: int = RETRIES):
         self.client, self.description, self.retries = client, description, retries
+        self.workers = max(1, _workers(client))
         slow = [w for w, v in client.run(getenv, TRIM).items() if v is not None]
         self.note = (f"{len(slow)} worker(s) run with {TRIM} set (Dask's default): the engine "
                      "needs about twice the CPU there; start them with the dask config "

@@ -46,6 +46,7 @@ from spmsim.studies.sweep.spec import (
     load_sweep_study,
     refined_candidates,
 )
+from spmsim.versions import versions
 
 # ---- one candidate's run (a backend task) ----------------------------------------------
 
@@ -244,7 +245,7 @@ def _write(out: Path, study: SweepStudy, path: Path, base: dict, trials: int,
                                for o in study.sweep.objectives])
     chosen = table.loc[table["chosen"], "candidate"]
     meta = {
-        "study": study.study, "file": str(path.resolve()), "seed": study.seed,
+        "study": study.study, "file": str(path.resolve()), "seed": study.seed, **versions(),
         "engine": study.engine, "trials": trials, "common_draws": study.common_draws,
         "candidates": len(table), "feasible": int(table["feasible"].sum()),
         "on_front": int(table["on_front"].sum()),
