@@ -60,7 +60,7 @@ from spmsim.model.behavior import (
     reach_probability,
 )
 from spmsim.model.effortpolicy import ATTAINMENTS as POLICY_GRID
-from spmsim.model.effortpolicy import EffortPolicy, build_policy
+from spmsim.model.effortpolicy import EffortPolicy, build_policy, plan_windows
 from spmsim.model.market import PipelineMarket
 from spmsim.model.org import MONTHS, Role, Staffing
 from spmsim.model.scenario import Scenario
@@ -413,11 +413,21 @@ class _RoleSim:
         ramp = float(self.role.ramp.factor(np.array([now - rep.start]))[0]) if rep.ramps \
             else 1.0
         productivity = rep.skill * ramp * self.policy_quota / quota
+        lands = month + policy.lag  # the month this month's effort closes in
+        if len(policy.windows) == 1 or lands >= MONTHS:
+            first, share, done = 0, 1.0, rep.ytd
+        else:
+            w = next(i for i, (end, _) in enumerate(policy.windows) if lands < end)
+            first = policy.windows[w - 1][0] if w else 0
+            share = policy.windows[w][1]
+            done = float(self.credit[self.main][rep.slot, first:month + 1].sum()) \
+                if first <= month else 0.0
         flight = 0.0
         if stream is not None:
-            flight = stream.deals_per_month * float(self.rates[month:month + policy.lag].sum()) \
-                * rep.skill * ramp * rep.effort * stream.size.mean
-        return policy.lookup(month, (rep.ytd + flight) / quota, productivity)
+            months = self.rates[max(month, first):month + policy.lag]
+            flight = stream.deals_per_month * float(months.sum()) * rep.skill * ramp * \
+                rep.effort * stream.size.mean
+        return policy.lookup(month, (done + flight) / (share * quota), productivity)
 
     @property
     def policy_quota(self) -> float:
@@ -617,7 +627,8 @@ def effort_policies(scenario: Scenario, clock: _Clock) -> dict[str, EffortPolicy
         view = plan_view(role, market)
         rates = stream.deals_per_month * market.month_rates(clock.days)
         out[name] = build_policy(params, view.pay_on(POLICY_GRID), rates, stream.size.quantile,
-                                 policy_quota(role, main), market.cycle_days, view.quota_rate)
+                                 policy_quota(role, main), market.cycle_days, view.quota_rate,
+                                 plan_windows(role.plan, main))
     return out
 
 
