@@ -211,3 +211,16 @@ def test_a_notebook_runs_on_its_defaults_in_a_project(in_folder):
     init_project(in_folder)
     assert main(["notebook", "quota_study", "-p", "trials=16", "-p", "methods=[equal]"]) == 0
     assert "SMB AE" in (in_folder / "reports" / "quota_study.html").read_text()
+
+
+def test_a_run_with_a_failed_variant_is_not_recorded(tmp_path, capsys):
+    study = tmp_path / "study.yaml"
+    study.write_text(yaml.safe_dump({
+        "study": "One broken variant", "base": str(SCENARIOS / "acme_baseline.yaml"),
+        "seed": 1, "trials": 8, "constraints": [{"metric": "cost_of_sales", "max": 0.2}],
+        "variants": {"current": {}, "broken": {"set": {"org.roles.nobody.headcount": 3}}}}))
+    assert main(["study", str(study), "--out", str(tmp_path / "r"), "--record",
+                 "--no-progress"]) == 1
+    assert "not written: a run with a failed variant is not an outcome to expect" in \
+        capsys.readouterr().err
+    assert not (tmp_path / "outcomes").exists()

@@ -12,6 +12,7 @@ import tomllib
 from importlib.metadata import version
 
 import numpy as np
+import pandas as pd
 
 import spmsim
 from spmsim.report import page
@@ -49,3 +50,18 @@ def test_a_saved_result_records_them(tmp_path):
     meta = json.loads((tmp_path / "run" / "meta.json").read_text())
     assert {k: meta[k] for k in EXPECTED} == EXPECTED
     assert spmsim.Results.load(tmp_path / "run").n_trials == 4  # the reader still reads it
+
+
+def test_a_capacity_plan_and_quota_methods_record_them(tmp_path):
+    from spmsim.cli import main
+
+    from paths import ACME_TERRITORIES, CAPACITY
+
+    assert main(["capacity", str(CAPACITY / "acme_capacity.yaml"), "--trials", "50",
+                 "--out", str(tmp_path / "cap"), "--no-progress"]) == 0
+    echo = json.loads((tmp_path / "cap" / "capacity.json").read_text())
+    assert {k: echo[k] for k in EXPECTED} == EXPECTED and echo["trials"] == 50
+    assert main(["quota", str(ACME_TERRITORIES), "--role", "smb_ae", "--method", "equal",
+                 "--trials", "8", "--out", str(tmp_path / "quota")]) == 0
+    table = pd.read_csv(tmp_path / "quota" / "quota_methods.csv", dtype=str)
+    assert table[list(EXPECTED)].drop_duplicates().to_dict("records") == [EXPECTED]

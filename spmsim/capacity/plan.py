@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,6 +26,7 @@ from spmsim.errors import InputError, Problem
 from spmsim.format import amount, percent
 from spmsim.io import csv_text, text_writer, write_files
 from spmsim.model.org import MONTHS, Hire
+from spmsim.versions import versions
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,8 @@ class CapacityPlan:
 
     def save(self, out: str | Path) -> list[Path]:
         """hiring_plan.csv, bookings.csv (one row per trial), curve.csv, summary.csv and
-        capacity.json (the inputs, scenario included), all written before any replaces
-        the previous run's."""
+        capacity.json (the inputs, scenario included, and the versions of spmsim and numpy),
+        all written before any replaces the previous run's."""
         out = Path(out)
         bookings = pd.DataFrame({"trial": np.arange(self.trials), "bookings": self.bookings})
         return write_files(out, {
@@ -121,7 +123,8 @@ class CapacityPlan:
             "bookings.csv": text_writer(csv_text(bookings.round(2))),
             "curve.csv": text_writer(csv_text(self.curve.round(6))),
             "summary.csv": text_writer(csv_text(self.summary())),
-            "capacity.json": text_writer(self.capacity.model_dump_json(indent=1) + "\n")})
+            "capacity.json": text_writer(json.dumps(
+                {**self.capacity.model_dump(mode="json"), **versions()}, indent=1) + "\n")})
 
 
 def _period(year_start: date, month: int) -> str:

@@ -55,6 +55,10 @@ def _outcome(args, summary, recorded: Path, expected: dict | None) -> bool:
     if not (args.check or args.record):
         return False
     found = outcome(load_study(args.study), summary)
+    if args.record and (summary["status"] != "ok").any():
+        print(f"error: {recorded} not written: a run with a failed variant is not an outcome "
+              "to expect; fix the variant and record again", file=sys.stderr)
+        return False
     if args.record:
         print(f"wrote {write_outcome(recorded, found, args.study)} (the outcome --check expects)")
         return False
@@ -204,7 +208,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     o.set_defaults(func=cmd_report)
 
     n = sub.add_parser("notebook", help="run any notebook with parameters into an HTML report")
-    n.add_argument("notebook", help="a shipped notebook's name (quota_study) or a path")
+    n.add_argument("notebook", help="a notebook's name (quota_study: the project's "
+                                  "notebooks/ copy, else the shipped one) or a path")
     n.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter (VALUE read as YAML); repeat")
     n.add_argument("--name", help="report file name without .html (default: the notebook's)")

@@ -52,11 +52,12 @@ def cmd_territory_optimise(args) -> int:
 def cmd_quota(args) -> int:
     from spmsim.io import write_csv
     from spmsim.studies.designs import compare_quota_methods
+    from spmsim.versions import versions
 
     table = compare_quota_methods(args.scenario, args.role, args.method, target=args.target,
                                   over_assignment=args.over_assignment, growth=args.growth,
                                   trials=args.trials)
-    write_csv(table.round(6), Path(args.out) / "quota_methods.csv")
+    write_csv(table.round(6).assign(**versions()), Path(args.out) / "quota_methods.csv")
     print(table.drop(columns="alignment").to_string(index=False, float_format=lambda v:
                                                     f"{v:,.3f}"))
     print(f"\nwrote {args.out}/quota_methods.csv")

@@ -64,6 +64,7 @@ from spmsim.model.effortpolicy import EffortPolicy, build_policy, plan_windows
 from spmsim.model.market import PipelineMarket
 from spmsim.model.org import MONTHS, Role, Staffing
 from spmsim.model.scenario import Scenario
+from spmsim.model.tournament import prize_line, standing_multiplier
 
 WARM_UP_CYCLES = 4.0  # warm-up length in mean sales cycles: the pipeline is full by day 0
 
@@ -444,12 +445,43 @@ class _RoleSim:
             effort = self._chosen_effort(rep, month, now)
         else:
             effort = effort_level(b.effort, self.view, rep.expected) if b.effort else 1.0
+        if b.contest is not None:
+            effort *= self._contest_multiplier(rep, month, mean)
         if b.giving_up is not None:
             p = reach_probability(quota - rep.ytd, mean, var)
             rep.given_up = gives_up(b.giving_up, month + 1, p)
             if rep.given_up:
                 effort *= b.giving_up.effort
         rep.effort = effort
+
+    def _contest_multiplier(self, rep: _Rep, month: int, year_left: float) -> float:
+        """Effort from the rep's standing in each contest running this month (the product
+        over contests; 1 outside every window)."""
+        plan, m = self.role.plan, 1.0
+        step = MONTHS // plan.calendar.n_periods
+        in_seat = np.array([h.active for s in self.seats for h in s.holders])
+        slots = np.array([h.slot for s in self.seats for h in s.holders])
+        for c in plan.components:
+            if not c.ranked:
+                continue
+            months = np.repeat(c.window(plan.calendar.n_periods), step)
+            if not months[month]:
+                continue
+            done = months & (np.arange(MONTHS) < month)
+            scores = np.zeros(self.slots)
+            scores[slots] = np.where(in_seat, self.credit[c.measure][slots][:, done].sum(axis=1),
+                                     0.0)
+            share = months.sum() / MONTHS
+            if c.rank_by == "attainment":
+                scores = scores / np.maximum(self.quota * share, 1e-9)
+            line = c.qualify if c.each is not None else \
+                max(prize_line(scores, rep.slot, len(c.prizes)), c.qualify)
+            rates = self.rates[month:]
+            left = float(rates[months[month:]].sum() / max(rates.sum(), 1e-12)) * year_left
+            if c.rank_by == "attainment":
+                left /= max(float(self.quota[rep.slot]) * share, 1e-9)
+            m *= standing_multiplier(self.sim.behavior.contest, line - scores[rep.slot], left)
+        return m
 
     def _earnings_share(self, attainment: float) -> float:
         """Earnings as a share of OTE at a year-end attainment of the main measure."""

@@ -13,7 +13,7 @@ import numpy as np
 
 from spmsim.calendar import MONTHS_PER_PERIOD, PlanCalendar
 from spmsim.engines.metrics import RoleYear
-from spmsim.model.market import Market
+from spmsim.model.market import Market, TeamMarket
 from spmsim.model.org import Role, Staffing
 from spmsim.plans import Plan, PlanInputs, basis, evaluate
 
@@ -54,6 +54,14 @@ def _ramped(plan: Plan, quota: dict[str, np.ndarray], staff: Staffing,
     return {m: np.asarray(q)[..., None] * due for m, q in quota.items()}
 
 
+def _teams(role: Role, market: Market) -> np.ndarray | None:
+    """Team of each slot for `credit: team` components: the role's teams; a manager, whose
+    credit is already their team's, is a team of one."""
+    if role.team_size is None and isinstance(market, TeamMarket):
+        return np.arange(role.slots)
+    return role.team_codes()
+
+
 def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> RoleYear:
     """Pay one role's reps under their plan and collect their annual figures."""
     plan = role.plan
@@ -79,7 +87,7 @@ def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> Rol
         quota_due={m: q for m, q in quota_due.items() if m in used},
         active=None if staff.always_active else active,
         counts={m: _to_periods(c, step) for m, c in d.counts.items() if m in per_deal},
-        new_hire=staff.new_hire, team=role.team_codes())
+        new_hire=staff.new_hire, team=_teams(role, market))
     payout = evaluate(plan, inputs)
     if step == 1:
         monthly_pay = payout.net_paid

@@ -63,6 +63,7 @@ from spmsim.forecast.pipeline import (
 from spmsim.format import amount
 from spmsim.io import write_csv, write_parquet
 from spmsim.synthetic.history import HistoryParams, synthetic_history
+from spmsim.versions import versions
 
 BUCKETS = ("overdue", "in period", "later")
 STREAMS = ("wins", "new_count", "new_size", "period", "amount_noise")  # append only
@@ -509,10 +510,11 @@ class Forecast:
             f"({self.draws.size:,} trials, seed {self.seed})"])
 
     def save(self, out: str | Path) -> list[Path]:
-        """forecast_summary.csv, forecast_deals.csv (with p), forecast_calibration.csv,
-        forecast_windows.csv and forecast_draws.parquet in `out`, each written atomically."""
+        """forecast_summary.csv (with the versions of spmsim and numpy), forecast_deals.csv
+        (with p), forecast_calibration.csv, forecast_windows.csv and forecast_draws.parquet
+        in `out`, each written atomically."""
         out = Path(out)
-        return [write_csv(self.summary(), out / "forecast_summary.csv"),
+        return [write_csv(self.summary().assign(**versions()), out / "forecast_summary.csv"),
                 write_csv(self.deals, out / "forecast_deals.csv"),
                 write_csv(self.calibration.table, out / "forecast_calibration.csv"),
                 write_csv(self.calibration.windows, out / "forecast_windows.csv"),

@@ -19,6 +19,7 @@ from pydantic import Field, model_validator
 
 from spmsim.config import Frozen, Rate
 from spmsim.model.effortpolicy import EffortChoice
+from spmsim.model.tournament import ContestResponse
 from spmsim.plans import Plan, payout_curve
 
 GRID = np.linspace(0.0, 4.0, 401)  # attainment grid of the payout curve, steps of 1 %
@@ -119,6 +120,7 @@ class Behavior(Frozen):
     timing: Timing | None = None
     quitting: Quitting | None = None
     selection: Selection | None = None
+    contest: ContestResponse | None = None
 
     @model_validator(mode="after")
     def _one_effort_rule(self) -> Behavior:
@@ -130,7 +132,8 @@ class Behavior(Frozen):
     @property
     def any(self) -> bool:
         return any(b is not None for b in (self.effort, self.effort_choice, self.giving_up,
-                                           self.timing, self.quitting, self.selection))
+                                           self.timing, self.quitting, self.selection,
+                                           self.contest))
 
 
 @dataclass(frozen=True)

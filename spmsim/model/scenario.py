@@ -109,7 +109,7 @@ def _check_role(name: str, role: Role, market: Market) -> None:
     if role.seats == 0:
         raise ValueError(f"{where}.headcount: the role has no reps and no hires")
     for c in role.plan.components:
-        if c.credit == "team" and role.team_size is None:
+        if c.credit == "team" and role.team_size is None and not isinstance(market, TeamMarket):
             raise ValueError(f"{where}.plan: component {c.name!r} pays on team credit: set "
                              f"`team_size:` on the role (seats per team), or pay a manager "
                              f"role on the team (market `model: team`)")
