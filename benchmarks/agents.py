@@ -3,17 +3,18 @@ much of it is SimPy itself, against the Monte Carlo engine and bare SimPy in the
 
 What it measures, in one run:
 
-* the issue's figure: `spmsim.engines.simulate_agents` on `scenarios/acme_baseline.yaml`
-  (120 seats in 3 roles: 40 enterprise and 50 SMB AEs on the pipeline model with stages,
-  simulated as SimPy processes; 30 account managers on the attainment model, drawn as in the
-  Monte Carlo engine) for one plan year x 200 trials with every behaviour off, and the same on
-  `scenarios/acme_behavior.yaml` (every behaviour on: effort, giving up, deal timing,
-  quitting). Each is timed unpatched with the engine's defaults (`keep_reps`, an event log of
-  the first `logged_trials` = 50 trials), and again with no event log (`logged_trials=0`):
-  a logged trial gives every opportunity a process, an unlogged one only the won deals, so
-  the two cost differently. Wall and CPU seconds; `--repeat` (1) runs each, best kept.
-  Target: the default run of each scenario under two minutes on 2 cores. The engine runs on
-  one thread, so the second core only absorbs other load;
+* the issue's figure: `spmsim.engines.simulate_agents` on `scenarios/acme_baseline.yaml` (120
+  seats in 3 roles: 40 enterprise and 50 SMB AEs on the pipeline model with stages, simulated
+  as SimPy processes; 30 account managers on the attainment model, drawn as in the Monte
+  Carlo engine) for one plan year x 200 trials with every behaviour off, and the same on
+  `scenarios/acme_behavior.yaml` (behaviour on: effort chosen by the role's policy, which is
+  solved once per run, deal timing, quitting). Each is timed unpatched with the engine's
+  defaults (`keep_reps`, an event log of the first `logged_trials` = 50 trials), and again
+  with no event log (`logged_trials=0`): a logged trial gives every opportunity a process, an
+  unlogged one only the won deals, so the two cost differently. Wall and CPU seconds;
+  `--repeat` (1) runs each, best kept. Target: the default run of each scenario under two
+  minutes on 2 cores. The engine runs on one thread, so the second core only absorbs other
+  load;
 * SimPy events per second: the engine does not count its events, so a few trials
   (`--count-trials`, 10) of each scenario are run again, once all logged and once unlogged,
   with `simpy.Environment` replaced (in this process, for those runs only) by a subclass
@@ -374,7 +375,8 @@ def describe(scenario: Scenario) -> str:
         model = "pipeline, SimPy" if isinstance(market, PipelineMarket) else "attainment, drawn"
         parts.append(f"{name} {role.seats} seats ({model})")
     seats = sum(r.seats for r in scenario.org.roles.values())
-    on = [k for k in ("effort", "giving_up", "timing", "quitting")
+    on = [k for k in ("effort", "effort_choice", "giving_up", "timing", "quitting",
+                      "selection")
           if getattr(scenario.behavior, k) is not None]
     return f"{seats} seats: " + ", ".join(parts) + "; behaviour: " + (", ".join(on) or "off")
 

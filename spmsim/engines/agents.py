@@ -1,15 +1,18 @@
 """The agent-based engine (SimPy): reps and opportunities as processes, days as time.
 
 Each seat's holder is a process living month by month: at each month start they set
-their effort from their plan (see `behavior.py`), prospect (opportunities created as a
-Poisson process at deals_per_month / win rate x seasonality x productivity x effort),
-and face their exit hazard (raised by the quitting behaviour). Each opportunity is a
+their effort from their plan (see `behavior.py`; with `effort_choice`, looked up in the
+role's effort policy, solved once per run by `effortpolicy.py`), prospect (opportunities
+created as a Poisson process at deals_per_month / win rate x seasonality x productivity
+x effort), and face their exit hazard (raised by the quitting behaviour). Each opportunity is a
 process moving through the market's stages (exponential lengths, conversion shares) to
 won or lost; a won deal credits the seat's holder on its close date. A leaver's open
 deals go to the successor (credited from their start) or are lost, as the scenario says.
 Opportunities are created from `warm-up` days before the year so the pipeline is full
-on its first day. Deal timing at period ends and pushes past a cap act on won deals in
-their last stage. Roles on the attainment model are drawn as in the Monte Carlo engine.
+on its first day. Deal timing at period ends (or, with a chosen price, at the year end)
+and pushes past a cap act on won deals in their last stage; with selection on, hires are
+drawn among candidates who accept the plan. Roles on the attainment model are drawn as in
+the Monte Carlo engine.
 
 The monthly credit and staffing that come out are paid by the same payout engine and
 reduced to the same `Results`, with an event log besides. With every behaviour off and
@@ -59,7 +62,7 @@ from spmsim.model.behavior import (
     reach_probability,
 )
 from spmsim.model.effortpolicy import ATTAINMENTS as POLICY_GRID
-from spmsim.model.effortpolicy import EffortPolicy, build_policy
+from spmsim.model.effortpolicy import EffortPolicy, build_policy, plan_windows
 from spmsim.model.market import PipelineMarket
 from spmsim.model.org import MONTHS, Role, Staffing
 from spmsim.model.scenario import Scenario
@@ -423,11 +426,21 @@ class _RoleSim:
         ramp = float(self.role.ramp.factor(np.array([now - rep.start]))[0]) if rep.ramps \
             else 1.0
         productivity = rep.skill * ramp * self.policy_quota / quota
+        lands = month + policy.lag  # the month this month's effort closes in
+        if len(policy.windows) == 1 or lands >= MONTHS:
+            first, share, done = 0, 1.0, rep.ytd
+        else:
+            w = next(i for i, (end, _) in enumerate(policy.windows) if lands < end)
+            first = policy.windows[w - 1][0] if w else 0
+            share = policy.windows[w][1]
+            done = float(self.credit[self.main][rep.slot, first:month + 1].sum()) \
+                if first <= month else 0.0
         flight = 0.0
         if stream is not None:
-            flight = stream.deals_per_month * float(self.rates[month:month + policy.lag].sum()) \
-                * rep.skill * ramp * rep.effort * stream.size.mean
-        return policy.lookup(month, (rep.ytd + flight) / quota, productivity)
+            months = self.rates[max(month, first):month + policy.lag]
+            flight = stream.deals_per_month * float(months.sum()) * rep.skill * ramp * \
+                rep.effort * stream.size.mean
+        return policy.lookup(month, (done + flight) / (share * quota), productivity)
 
     @property
     def policy_quota(self) -> float:
@@ -658,7 +671,8 @@ def effort_policies(scenario: Scenario, clock: _Clock) -> dict[str, EffortPolicy
         view = plan_view(role, market)
         rates = stream.deals_per_month * market.month_rates(clock.days)
         out[name] = build_policy(params, view.pay_on(POLICY_GRID), rates, stream.size.quantile,
-                                 policy_quota(role, main), market.cycle_days, view.quota_rate)
+                                 policy_quota(role, main), market.cycle_days, view.quota_rate,
+                                 plan_windows(role.plan, main))
     return out
 
 

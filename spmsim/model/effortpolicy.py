@@ -29,7 +29,10 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import Field, model_validator
 
+from spmsim.calendar import MONTHS_PER_PERIOD
 from spmsim.config import Frozen
+from spmsim.plans import Plan
+from spmsim.plans.basis import due
 
 STEP = 0.01  # attainment grid step (1 % of quota)
 POINTS = 1024  # attainment grid 0 .. 10.23 x quota
@@ -63,12 +66,27 @@ class Outlook:
     """What a rep of productivity 1 at effort 1 books, in units of their quota.
 
     rates: expected won deals per month (12); sizes: a deal's size distribution on the
-    attainment grid (pmf over 0, STEP, 2 STEP, ...); lag: months from effort to close.
+    attainment grid (pmf over 0, STEP, 2 STEP, ...); lag: months from effort to close;
+    windows: the assessment windows as (month the window ends, share of the annual quota
+    due in it), the whole year by default.
     """
 
     rates: np.ndarray
     sizes: np.ndarray
     lag: int
+    windows: tuple[tuple[int, float], ...] = ((12, 1.0),)
+
+    def window_of(self, month: int) -> int:
+        """Index of the window a month (0-11) falls in."""
+        return next(i for i, (end, _) in enumerate(self.windows) if month < end)
+
+    def window_sizes(self, share: float) -> np.ndarray:
+        """The deal size pmf in units of a window's quota (share x the annual quota)."""
+        if share == 1.0:
+            return self.sizes
+        k = np.minimum(np.rint(np.arange(self.sizes.size) / share).astype(int),
+                       self.sizes.size - 1)
+        return np.bincount(k, weights=self.sizes, minlength=self.sizes.size)
 
     @property
     def weights(self) -> np.ndarray:
@@ -140,11 +158,13 @@ def _best(objective: np.ndarray, efforts: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class EffortPolicy:
-    """Effort by decision month (12), attainment committed (POINTS grid) and productivity
-    (SKILLS grid): effort[month, point, skill]; lag: months from effort to close."""
+    """Effort by decision month (12), attainment committed in the window where that month's
+    effort closes (POINTS grid) and productivity (SKILLS grid): effort[month, point, skill];
+    lag: months from effort to close; windows as in Outlook."""
 
     effort: np.ndarray
     lag: int
+    windows: tuple[tuple[int, float], ...] = ((12, 1.0),)
 
     def lookup(self, month: int, attainment: float, skill: float) -> float:
         """Effort for a month, linear in attainment and in log productivity."""
@@ -169,15 +189,18 @@ def solve_policy(params: EffortChoice, pay: np.ndarray, outlook: Outlook,
                  next_year_rate: float) -> EffortPolicy:
     """Backward induction over the decision months whose deals close in the year.
 
-    pay: the year's pay (share of TI) at each grid attainment; next_year_rate: pay per unit
-    of attainment for deals that close after the year (the plan's rate to quota).
+    pay: the year's pay (share of TI) at each grid attainment of a window's quota, for a
+    window due the whole annual quota (a window due share s of it pays s x pay); each
+    window's attainment starts from nothing and its pay is added at its end.
+    next_year_rate: pay per unit of attainment for deals that close after the year (the
+    plan's rate to quota).
     """
     efforts = np.linspace(params.min_effort, params.max_effort, EFFORTS)
     c = cost(params, efforts)
     months = outlook.rates.size
     last = months - outlook.lag  # decisions before `last` land in the year
-    value = utility(pay, params.risk_aversion)[None, :] - \
-        ratchet_loss(params, outlook, next_year_rate)
+    annual = len(outlook.windows) == 1
+    value = np.zeros((SKILLS.size, POINTS))
     policy = np.empty((months, POINTS, SKILLS.size))
     w = outlook.weights
     for m in range(months - 1, -1, -1):
@@ -186,14 +209,22 @@ def solve_policy(params: EffortChoice, pay: np.ndarray, outlook: Outlook,
                 outlook.deal_mean * outlook.rates[(m + outlook.lag) % months]
             policy[m] = _static(params, gain / w[m], efforts)
             continue
-        means = outlook.rates[m + outlook.lag] * SKILLS[:, None] * efforts[None, :]
-        future = expected_next(value, month_pmfs(outlook.sizes, means))  # (S, E, POINTS)
+        k = m + outlook.lag  # the month this decision's deals close in
+        end, share = outlook.windows[outlook.window_of(k)]
+        if k == end - 1:  # the window closes after this month: its pay, then the next one's
+            carry = value[:, :1] if k < months - 1 else 0.0
+            value = utility(share * pay, params.risk_aversion)[None, :] + carry
+            if annual:
+                value = value - ratchet_loss(params, outlook, next_year_rate)
+        means = outlook.rates[k] * SKILLS[:, None] * efforts[None, :]
+        sizes = outlook.window_sizes(share)
+        future = expected_next(value, month_pmfs(sizes, means))  # (S, E, POINTS)
         objective = params.discount * future - \
             (SKILLS[:, None, None] * w[m]) * c[None, :, None]
         objective = np.moveaxis(objective, 1, -1)  # (S, POINTS, E)
         policy[m] = _best(objective, efforts).T
         value = objective.max(axis=-1)  # (S, POINTS)
-    return EffortPolicy(policy, outlook.lag)
+    return EffortPolicy(policy, outlook.lag, outlook.windows)
 
 
 def ratchet_loss(params: EffortChoice, outlook: Outlook, next_year_rate: float) -> np.ndarray:
@@ -217,10 +248,38 @@ def _static(params: EffortChoice, marginal: float, efforts: np.ndarray) -> np.nd
 
 
 def build_policy(params: EffortChoice, pay: np.ndarray, rates: np.ndarray, quantile,
-                 quota: float, cycle_days: float, next_year_rate: float) -> EffortPolicy:
+                 quota: float, cycle_days: float, next_year_rate: float,
+                 windows: tuple[tuple[int, float], ...] = ((12, 1.0),)) -> EffortPolicy:
     """The policy of a role: `pay` on ATTAINMENTS (share of TI), `rates` the won deals per
     month of a rep of productivity 1, `quantile` the deal size's quantile function, the
-    sales cycle in days (rounded to whole months: the lag from effort to close)."""
+    sales cycle in days (rounded to whole months: the lag from effort to close), and the
+    plan's assessment windows."""
     lag = min(int(round(cycle_days / (365.25 / 12))), 11)
-    outlook = Outlook(np.asarray(rates, dtype=float), size_pmf(quantile, quota), lag)
+    outlook = Outlook(np.asarray(rates, dtype=float), size_pmf(quantile, quota), lag, windows)
     return solve_policy(params, pay, outlook, next_year_rate)
+
+
+ANNUAL = ((12, 1.0),)
+
+
+def plan_windows(plan: Plan, measure: str) -> tuple[tuple[int, float], ...]:
+    """The windows in which a plan assesses attainment on `measure`, as (month the window
+    ends, share of the annual quota due in it).
+
+    A component judged on each pay period (`basis: period`) is assessed per pay period (its
+    own, or the plan's); judged to date, prorated or not, pay is trued up to the annual
+    quota at the year end, so the window is the year. Components on one measure assessed
+    in different windows are read as the year (the policy has one attainment state).
+    """
+    kinds = {(c.judged_on(plan.basis), c.payout_period or plan.payout_period)
+             for c in plan.components if c.measure == measure and c.needs_quota
+             and c.judged_on(plan.basis) is not None}
+    if len(kinds) != 1:
+        return ANNUAL
+    basis, period = kinds.pop()
+    if basis != "period" or period == "year":
+        return ANNUAL
+    per = MONTHS_PER_PERIOD[period] // MONTHS_PER_PERIOD[plan.payout_period]
+    shares = due(plan.calendar, plan.quota_weights, None).reshape(-1, per).sum(axis=1)
+    step = MONTHS_PER_PERIOD[period]
+    return tuple((step * (i + 1), float(x)) for i, x in enumerate(shares))

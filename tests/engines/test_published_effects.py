@@ -293,3 +293,36 @@ def test_pay_for_output_selects_more_productive_reps():
     np.testing.assert_allclose(out["flat", False], out["commission", False])
     diff = out["commission", True] - out["flat", True]
     assert diff.mean() / (diff.std(ddof=1) / math.sqrt(diff.size)) > Z
+
+
+# ---- consistency -------------------------------------------------------------------------
+
+def test_a_plan_paying_ti_for_expected_bookings_leaves_effort_at_one():
+    """The cost of effort is scaled so that a rep paid TI, in proportion, for the year's
+    expected bookings works at effort 1 in every state (without discounting): on that plan
+    effort choice books what the engine books with behaviour off, to within 0.5 % (the
+    policy's interpolation error; the runs share their draws)."""
+    linear = plan(commission(1.0, 1.0))
+    chosen = revenue(run(scenario(linear, behavior={"effort_choice": {"discount": 1.0}})))
+    off = revenue(run(scenario(linear, behavior={})))
+    assert abs(chosen.mean() / off.mean() - 1) < 0.005, (chosen.mean(), off.mean())
+
+
+# ---- assessment windows ------------------------------------------------------------------
+
+def test_quarterly_windows_replacing_an_annual_bonus():
+    """Chung et al. (2014): quarterly bonuses "help improve performance of the weak
+    performers by serving as pacers"; their working paper (2009): eliminating them cuts
+    revenue by 13.6 %. Their quarterly bonuses came on top of an annual one; the effort
+    policy has one attainment state, so here the quarterly bonuses replace the annual one
+    (the plan judged on each quarter, `basis: period`, against on the year, the same
+    commission and bonus weights). The engine reads the quarterly windows from the plan
+    (effort differs from the annual run); the published effect is not reproduced:
+    measured -2.8 % overall (paired z -2.9), the lowest skill third -1.3 %."""
+    def bonus_plan(basis: str) -> dict:
+        return {**plan(commission(1.0, 0.5), bonus(0.5)), "basis": basis}
+
+    annual = revenue(run(scenario(bonus_plan("annual"))))
+    quarterly = revenue(run(scenario(bonus_plan("period"))))
+    assert not np.array_equal(annual, quarterly)
+    assert abs(gain(quarterly, annual)) < 0.1

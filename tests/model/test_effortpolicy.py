@@ -177,3 +177,39 @@ def test_ratchet_loss_by_hand_and_its_effect():
     ratcheted = solve_policy(params, ATTAINMENTS.copy(), out, 1.0)
     assert ratcheted.lookup(9, 1.3, 1.0) < plain.lookup(9, 1.3, 1.0) - 0.05
     assert ratcheted.lookup(1, 0.05, 0.3) == pytest.approx(plain.lookup(1, 0.05, 0.3), abs=0.01)
+
+
+def test_windows_follow_the_plan():
+    # 2027 quarters have 90, 91, 92 and 92 of 365 days: the share of quota due in each
+    from spmsim.model.effortpolicy import ANNUAL, plan_windows
+    from spmsim.plans import plan_from_dict
+
+    def the_plan(basis: str) -> dict:
+        return plan_from_dict({
+            "plan": "p", "ote": 100000, "base_share": 0.5, "year_start": "2027-01-01",
+            "payout_period": "quarter", "basis": basis,
+            "components": [{"name": "Bonus", "type": "bonus", "measure": "new_arr",
+                            "weight": 1.0, "curve": [[1.0, 1.0]], "steps": True}]})
+
+    windows = plan_windows(the_plan("period"), "new_arr")
+    assert [end for end, _ in windows] == [3, 6, 9, 12]
+    np.testing.assert_allclose([s for _, s in windows], np.array([90, 91, 92, 92]) / 365)
+    assert plan_windows(the_plan("annual"), "new_arr") == ANNUAL
+    assert plan_windows(the_plan("ytd_prorated"), "new_arr") == ANNUAL  # trued up
+
+
+def test_giving_up_reads_the_window_that_pays():
+    # A bonus of TI at quota only. Annual window: in September with 5 % of the annual quota
+    # booked the bonus is out of reach, effort is the least. Quarterly windows (a quarter's
+    # quota each, paying a quarter of the bonus): the same rep starts October's quarter
+    # from nothing and works for it, and one already past September's own quarter quota
+    # works at the least until the quarter ends.
+    params = EffortChoice(discount=1.0, min_effort=0.5)
+    pay = 1.0 * (ATTAINMENTS >= 1.0 - 1e-9)
+    quarters = tuple((3 * (i + 1), 0.25) for i in range(4))
+    annual = solve_policy(params, pay, linear_outlook(0.05, lag=1), 0.0)
+    quarterly = solve_policy(params, pay, Outlook(np.full(12, LAM), point_sizes(0.05), 1,
+                                                  quarters), 0.0)
+    assert annual.lookup(8, 0.05, 1.0) == pytest.approx(0.5)  # lands in Q4, hopeless
+    assert quarterly.lookup(8, 0.0, 1.0) > 0.8  # October's quarter from nothing: 0.96
+    assert quarterly.lookup(7, 1.1, 1.0) == pytest.approx(0.5)  # September's quarter made
