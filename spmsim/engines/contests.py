@@ -27,6 +27,8 @@ class ContestSummary:
         standard error, mean prize.
     top_decile_share: share of all prize money won by the top productivity decile.
     win_share: share of rep-years that won anything.
+    contention: after each period of the (first) contest's window, the share of reps in
+        seat still in contention (`Contest.contention`); the last is the share who win.
     """
 
     role: str
@@ -34,6 +36,7 @@ class ContestSummary:
     by_decile: pd.DataFrame
     top_decile_share: float
     win_share: float
+    contention: tuple[float, ...] = ()
 
 
 def contest_roles(results: Results) -> list[str]:
@@ -68,4 +71,6 @@ def contest_summary(results: Results, role: str) -> ContestSummary:
     return ContestSummary(role=role, cost={k: float(v) for k, v in cost.items()},
                           by_decile=by[["decile", "reps", "p_win", "p_win_se", "mean_prize"]],
                           top_decile_share=float(top / total) if total > 0 else float("nan"),
-                          win_share=float(won.mean()))
+                          win_share=float(won.mean()),
+                          contention=tuple(float(reps[c].mean()) for c in reps.columns
+                                           if c.startswith("in_contention_")))

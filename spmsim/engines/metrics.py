@@ -49,6 +49,8 @@ class RoleYear:
     # (skill x ramp x territory), for who wins; None otherwise
     prizes: np.ndarray | None = None
     productivity: np.ndarray | None = None
+    # (trials, slots, periods of the first contest's window): in contention after each
+    contention: np.ndarray | None = None
 
     @property
     def in_seat(self) -> np.ndarray:
@@ -106,7 +108,7 @@ def _joined(roles: Sequence[RoleYear]) -> RoleYear:
 def _side_by_side(arrays: list) -> np.ndarray | None:
     """Concatenate along slots; optional fields (contest prizes) only when every role has
     them."""
-    if any(a is None for a in arrays):
+    if any(a is None for a in arrays) or len({a.shape[2:] for a in arrays}) > 1:
         return None
     return np.concatenate(arrays, axis=1)
 
@@ -174,6 +176,9 @@ def rep_frame(start: int, roles: Mapping[str, RoleYear],
         if r.prizes is not None:  # a contest: who won, by how productive they were
             df["contest_prizes"] = r.prizes.ravel()[seat]
             df["productivity"] = r.productivity.ravel()[seat]
+        if r.contention is not None:
+            for j in range(r.contention.shape[-1]):
+                df[f"in_contention_{j + 1}"] = r.contention[..., j].ravel()[seat]
         frames.append(df)
     rows = pd.concat(frames, ignore_index=True)  # trial, then role, then rep
     return rows.sort_values("trial", kind="stable", ignore_index=True)

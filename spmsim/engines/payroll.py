@@ -16,6 +16,7 @@ from spmsim.engines.metrics import RoleYear
 from spmsim.model.market import Market, TeamMarket
 from spmsim.model.org import Role, Staffing
 from spmsim.plans import Plan, PlanInputs, basis, evaluate
+from spmsim.plans.components import Context
 
 
 @dataclass(frozen=True)
@@ -115,8 +116,23 @@ def _changed_year(role: Role, market: Market, d: Draws, months: PlanCalendar) ->
            "ote", "monthly_revenue", "monthly_pay")
     summed = {f: sum(getattr(p, f) for p in parts) for f in add}
     prizes = [p.prizes for p in parts if p.prizes is not None]
+    contention = next((p.contention for p in parts if p.contention is not None), None)
     return replace(parts[0], year_share=sum(p.year_share for p in parts),
-                   active=d.staff.active, prizes=sum(prizes) if prizes else None, **summed)
+                   active=d.staff.active, prizes=sum(prizes) if prizes else None,
+                   contention=contention, **summed)
+
+
+def _contention(plan: Plan, k: int, payout, inputs: PlanInputs) -> np.ndarray:
+    """(trials, slots, periods of the window): who is in contention for the first contest
+    after each period of its window (`Contest.contention`)."""
+    c = plan.components[k]
+    credit = payout.credit[k]
+    quota = inputs.quota.get(c.measure)
+    ctx = Context(ytd=np.cumsum(credit, axis=-1), period_credit=credit,
+                  quota=None if quota is None else
+                  np.broadcast_to(np.asarray(quota, dtype=float), credit.shape[:-1])[..., None],
+                  target=np.zeros(credit.shape[:-1] + (1,)), team=inputs.team)
+    return c.contention(ctx)[..., c.window(plan.calendar.n_periods)]
 
 
 def _plan_year(role: Role, market: Market, d: Draws, months: PlanCalendar,
@@ -168,10 +184,12 @@ def _plan_year(role: Role, market: Market, d: Draws, months: PlanCalendar,
     quota_total = sum(quota.values()) if quota else 0.0
     prizes = productivity = None
     ranked = [k for k, c in enumerate(plan.components) if c.ranked]
+    contention = None
     if ranked:  # contests: each rep's prizes in the year and how productive they were
         prizes = payout.earned_ytd[ranked, ..., -1].sum(axis=0)
         months_in = np.maximum(staff.active.sum(axis=-1), 1e-12)
         productivity = (staff.productivity * staff.active).sum(axis=-1) / months_in
+        contention = _contention(plan, ranked[0], payout, inputs)
     return RoleYear(
         year_share=year_share, revenue=revenue_year,
         quota=np.where(in_seat, quota_total, 0.0),
@@ -180,6 +198,6 @@ def _plan_year(role: Role, market: Market, d: Draws, months: PlanCalendar,
         on_target_incentive=np.broadcast_to(payout.ti, year_share.shape),
         ote=plan.ote * year_share, new_hire=staff.new_hire, left=staff.left,
         monthly_revenue=monthly_revenue, monthly_pay=monthly_pay, active=staff.active,
-        prizes=prizes, productivity=productivity)
+        prizes=prizes, productivity=productivity, contention=contention)
 
 

@@ -34,7 +34,17 @@ def contest_sentence(view: StudyView, variant: str, s: ContestSummary) -> str:
             f"{percent_short(s.win_share)} of reps win a prize in a year. The most productive "
             f"tenth of reps win {percent_short(s.top_decile_share)} of the prize money, with a "
             f"{percent_short(top['p_win'])} chance of a prize each, against "
-            f"{percent_short(bottom['p_win'])} for the least productive tenth.</p>")
+            f"{percent_short(bottom['p_win'])} for the least productive tenth."
+            f"{_contention(s)}</p>")
+
+
+def _contention(s: ContestSummary) -> str:
+    """Who is still in the race as the window runs (empty without figures)."""
+    if len(s.contention) < 2:
+        return ""
+    shares = ", ".join(percent_short(x) for x in s.contention[:-1])
+    return (f" Still in contention (on their own pace, able to reach a prize) after each "
+            f"period of the window but the last: {shares}.")
 
 
 def decile_table(view: StudyView, s: ContestSummary) -> pd.DataFrame:

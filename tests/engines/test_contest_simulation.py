@@ -75,6 +75,10 @@ def test_with_skill_spread_the_chance_of_winning_rises_with_skill():
     # and rising overall: rank correlation of decile and P(win) near 1
     assert stats.spearmanr(d["decile"], d["p_win"]).statistic > 0.9
     assert s.top_decile_share > 0.1  # the top tenth wins more than its share
+    # fewer reps in the race as the window runs; at its end, the share who win
+    assert len(s.contention) == 3
+    assert s.contention[0] >= s.contention[1] >= s.contention[2]
+    assert s.contention[2] == pytest.approx(s.win_share)
 
 
 def test_a_plan_without_a_contest_has_no_contest_columns():

@@ -206,3 +206,18 @@ def test_places_do_not_depend_on_the_reps_order(credit):
     for ties in ("split", "duplicate", "next"):
         c = contest(ties=ties)
         assert final(c, credit[order]) == pytest.approx(final(c, credit)[order])
+
+
+def test_who_is_in_contention_after_each_period_of_the_window():
+    c = contest(periods=(2, 3, 4), prizes=(100, 50))
+    credit = [[0, 100, 0, 0], [0, 60, 60, 0], [0, 10, 10, 200], [0, 0, 0, 0]]
+    # after period 2 (1 of 3 done): A 100, B 60, C 10, D 0; the prize line is the 2nd best,
+    # 60. At their own pace for 2 more periods: A 300, B 180 reach it; C 30 and D 0 do not.
+    # After period 3: A 100, B 120, C 20; line 100; one period left: A 150, B 180 reach
+    # it, C 30 does not. After period 4 (the last): the winners, C (220) and B (120).
+    assert c.contention(ctx(credit)).astype(int).tolist() == [
+        [0, 1, 1, 0], [0, 1, 1, 1], [0, 0, 0, 1], [0, 0, 0, 0]]
+    # a prize for each rep over a bar: the line is the bar
+    bar = Contest(name="Club", measure="new_arr", each=500, qualify=150.0, periods=(2, 3, 4))
+    # after period 2: A 100 + 2 x 100 = 300, B 180 reach 150; C 30 does not
+    assert bar.contention(ctx(credit))[:, 1].tolist() == [True, True, False, False]

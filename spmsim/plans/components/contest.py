@@ -182,6 +182,34 @@ class Contest(Component):
         rank = np.take_along_axis(place, inverse, axis=-1)
         return np.where(running, rank, 0), np.where(running, prize, 0.0)
 
+    def contention(self, ctx: Context) -> np.ndarray:
+        """(..., reps, periods) True where a rep is in contention after the period: inside
+        the window, booking for the periods left at their own pace in the window so far
+        would reach today's prize line (the last paid place's score, or the bar); after the
+        window's last period, where they win a prize. False outside the window."""
+        n = ctx.n_periods
+        inside = self.window(n)
+        s = self.standing(ctx)
+        elapsed = np.cumsum(inside)
+        left = inside.sum() - elapsed
+        pace = s.score / np.maximum(elapsed, 1)
+        reach = s.score + pace * left
+        if self.each is not None:
+            line = np.full(s.score.shape, max(self.qualify, 0.0))
+        else:
+            k = len(self.prizes)
+            scores = s.score if s.score.ndim > 1 else s.score[None]
+            reps = scores.shape[-2]
+            if reps <= k:
+                kth = np.zeros(scores.shape[:-2] + (1, n))
+            else:
+                kth = -np.partition(-scores, k - 1, axis=-2)[..., k - 1:k, :]
+            line = np.maximum(np.broadcast_to(kth, scores.shape), self.qualify)
+            line = line if s.score.ndim > 1 else line[0]
+        near = (reach > 0) & (reach + EDGE_TOLERANCE >= line)
+        out = np.where(left > 0, near, s.prize > 0)
+        return out & inside
+
     def earned_ytd(self, ctx: Context) -> np.ndarray:
         n = ctx.n_periods
         end = np.flatnonzero(self.window(n))[-1]
