@@ -149,3 +149,14 @@ def test_both_engines_agree_on_the_managers_pay_with_behaviour_off(mc):
 def test_bad_teams_are_refused(changes, message):
     with pytest.raises(InputError, match=message):
         scenario_from_tree(tree(**changes))
+
+
+def test_both_engines_agree_on_a_pooled_team_plan_with_behaviour_off():
+    pooled = copy.deepcopy(AE_PLAN)
+    pooled["components"][0]["credit"] = "team"
+    s = scenario_from_tree(tree(org__roles__ae__plan=pooled))
+    a = simulate_agents(s, trials=150, progress=False).reps
+    m = simulate(s, trials=300, progress=False).reps
+    a, m = (r.loc[r["role"] == "ae", "variable_pay"].to_numpy() for r in (a, m))
+    se = math.sqrt(a.var(ddof=1) / a.size + m.var(ddof=1) / m.size)
+    assert abs(a.mean() - m.mean()) < Z * se, (a.mean(), m.mean(), se)
