@@ -122,12 +122,15 @@ def _with_strategic(data: dict[str, pd.DataFrame], rng) -> dict[str, pd.DataFram
     renewals) from their own stream, so the other reps' rows keep their bytes: a few large
     new-ARR deals each (one bluebird above the windfall line, one cancelled) and a book of
     named accounts renewing over the year."""
-    roster = pd.concat([data["roster"], pd.DataFrame(
-        {"rep_id": STRATEGIC, "plan": "strategic_ae", "team": "strategic", "start_date": "",
-         "end_date": ""})], ignore_index=True)
-    quotas = pd.concat([data["quotas"], pd.DataFrame(
+    new_reps = pd.DataFrame({"rep_id": STRATEGIC, "plan": "strategic_ae", "team": "strategic"})
+    new_quotas = pd.DataFrame(
         [(rep, m, q) for rep in STRATEGIC for m, q in STRATEGIC_QUOTA.items()],
-        columns=["rep_id", "measure", "quota"])], ignore_index=True)
+        columns=["rep_id", "measure", "quota"])
+    # every other column (dates, effective dates, relief) empty, as in the rows before
+    new_reps = new_reps.reindex(columns=data["roster"].columns, fill_value="")
+    new_quotas = new_quotas.reindex(columns=data["quotas"].columns, fill_value="")
+    roster = pd.concat([data["roster"], new_reps], ignore_index=True)
+    quotas = pd.concat([data["quotas"], new_quotas], ignore_index=True)
     rows = []
     for rep in STRATEGIC:
         n = rng.poisson(0.55 * SEASONALITY)
