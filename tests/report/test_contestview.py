@@ -8,8 +8,8 @@ from html import unescape
 import yaml
 
 from spmsim.report import contestview
-from spmsim.report.build import changed_role
 from spmsim.report import studyview as sv
+from spmsim.report.build import changed_role
 from spmsim.studies.study import run_study
 
 from paths import ROOT
