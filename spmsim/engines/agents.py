@@ -38,6 +38,7 @@ from spmsim.engines.metrics import ChunkStats, assemble, chunk_stats
 from spmsim.engines.montecarlo import (
     BLOCK,
     Chunk,
+    deal_rates,
     deal_rule,
     draw_role,
     draw_roles,
@@ -146,13 +147,19 @@ class _RoleSim:
                    for m, s in self.market.measures.items()}
         self.rules = {m: rule for m in self.market.measures
                       if (rule := deal_rule(self.role.plan, m, self.fx[m])) is not None}
-        self.booked = {m: np.zeros(shape) for m in self.rules}
+        # a rate by deal attribute: each deal's attribute drawn as it is credited, from
+        # the seat's own stream (the seat's other draws stay as they were without it)
+        self.rated = {m: rated for m, s in self.market.measures.items()
+                      if (rated := deal_rates(self.role.plan, m, s)) is not None}
+        self.booked = {m: np.zeros(shape) for m in {**self.rules, **self.rated}}
         self.active = np.zeros(shape)
         self.productivity = np.zeros(shape)
         self.start = np.full(self.slots, np.inf)
         self.exit = np.full(self.slots, np.inf)
         starts = self.role.seat_starts()
         self.rngs = [stream_rng(sim.root, sim.trial, r, "agent", s) for s in range(seats)]
+        self.attribute_rngs = [stream_rng(sim.root, sim.trial, r, "deal_attribute", s)
+                               for s in range(seats)] if self.rated else []
         sigma = self.role.skill_sigma
         factors = self.role.seat_factors()  # territory potential
         self.factors = factors
@@ -383,10 +390,13 @@ class _RoleSim:
                    for h in seat.holders if h.start > 0)
 
     def _credit(self, rep: _Rep, measure: str, amount: float, n: int, month: int) -> None:
-        rule = self.rules.get(measure)
-        if rule is not None:
+        rule, rated = self.rules.get(measure), self.rated.get(measure)
+        if measure in self.booked:
             self.booked[measure][rep.slot, month] += amount * self.fx[measure]
+        if rule is not None:
             amount = float(rule(np.array(amount)))
+        if rated is not None:
+            amount *= float(rated(self.attribute_rngs[rep.seat], 1)[0])
         self.credit[measure][rep.slot, month] += amount
         self.counts[measure][rep.slot, month] += n
         units = self.market.measures[measure].count_as

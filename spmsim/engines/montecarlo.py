@@ -39,6 +39,7 @@ from spmsim.engines.threads import cpu_budget, default_workers
 from spmsim.format import amount, count
 from spmsim.model.market import (
     AttainmentMarket,
+    DealStream,
     Market,
     MonthTable,
     PipelineMarket,
@@ -68,11 +69,12 @@ BLOCK = 64  # trials per random-number block: the unit of reproducibility
 # Named random streams; append only, so existing streams keep their draws.
 STREAMS = ("skill", "exit", "attainment", "arrivals", "deal_size", "score", "deal_month",
            "monthly_arrivals", "other_deal_size", "agent", "deal_component",
-           "other_deal_component")
+           "other_deal_component", "deal_attribute", "other_deal_attribute")
 
 # float64 (trial, slot, month) arrays alive at a chunk's peak, plus per expected deal.
 ARRAYS_PER_CELL = 14  # measured with tracemalloc: about 11 at 1,000 reps
 ARRAYS_PER_DEAL = 3
+RATED_ARRAYS_PER_DEAL = 2  # a deal's attribute draw and its rate, where a plan rates by one
 CELLS_PER_PIECE = 2 ** 18  # (trial, slot, month) cells evaluated at once: 2 MiB per float64 array
 
 
@@ -139,15 +141,29 @@ class Chunk:
 def deal_rule(plan: Plan, measure: str, rate: float = 1.0
               ) -> Callable[[np.ndarray], np.ndarray] | None:
     """Each simulated deal's credit in the plan's currency: its size x the plan's FX
-    `rate`, then the plan's windfall clause; None when both leave the size as it is.
-
-    Simulated deals carry no attributes, so a rate by deal attribute cannot apply: the
-    scenario loader refuses such a plan."""
+    `rate`, then the plan's windfall clause; None when both leave the size as it is. A
+    rate by deal attribute multiplies this (`deal_rates`), as `CreditRule.credited` does."""
     rule = plan.crediting.get(measure)
     windfall = None if rule is None else rule.windfall
     if windfall is None:
         return None if rate == 1.0 else (lambda size: size * rate)
     return windfall.credited if rate == 1.0 else (lambda size: windfall.credited(size * rate))
+
+
+def deal_rates(plan: Plan, measure: str, stream: DealStream
+               ) -> Callable[[np.random.Generator, int], np.ndarray] | None:
+    """Draws n simulated deals' credit rates under the plan's rate by deal attribute: the
+    stream's attribute drawn per deal, looked up in the plan's table (a mix of labels) or
+    taken as the rate (a number); None without such a rule. The scenario loader has checked
+    that the stream describes the attribute."""
+    rule = plan.crediting.get(measure)
+    if rule is None or rule.by is None:
+        return None
+    by = rule.by
+    if by.rates is None:
+        return lambda rng, n: stream.draw_attribute(by.column, rng, n)
+    table = by.rate_of(np.array(stream.labels(by.column)))
+    return lambda rng, n: table[stream.draw_attribute(by.column, rng, n)]
 
 
 def draw_staff(role: Role, chunk: Chunk, r: int) -> Staffing:
@@ -218,14 +234,15 @@ def draw_role(scenario: Scenario, chunk: Chunk, r: int, name: str) -> Draws:
             credit[m] = np.empty(weight.shape)
             fx = plan_rate(role.plan, stream.currency)
             rule = deal_rule(role.plan, m, fx)
-            if rule is not None:
+            rated = deal_rates(role.plan, m, stream)
+            if rule is not None or rated is not None:
                 booked[m] = np.empty(weight.shape)
             for block, rows in chunk.blocks:
                 def rng(purpose: str, block: int = block, i: int = i) -> np.random.Generator:
                     return chunk.rng(block, r, purpose, i)
                 counts[m][rows], credit[m][rows], sizes = pipeline_draws(
-                    stream, weight[rows], staff.steady[rows], table, rng, rule)
-                if rule is not None:
+                    stream, weight[rows], staff.steady[rows], table, rng, rule, rated)
+                if m in booked:
                     booked[m][rows] = sizes * fx  # revenue in the plan's currency
             if stream.count_as:
                 credit[stream.count_as] = credit.get(stream.count_as, 0.0) + counts[m]
@@ -238,9 +255,12 @@ def bytes_per_trial(scenario: Scenario) -> int:
     total = 0.0
     for name, role in scenario.org.roles.items():
         market = scenario.market[name]
-        deals = sum(s.deals_per_month for s in market.measures.values()) \
-            if isinstance(market, PipelineMarket) else 0.0
-        total += role.slots * MONTHS * 8 * (ARRAYS_PER_CELL + ARRAYS_PER_DEAL * deals)
+        streams = market.measures if isinstance(market, PipelineMarket) else {}
+        deals = sum(s.deals_per_month for s in streams.values())
+        rated = sum(s.deals_per_month for m, s in streams.items()
+                    if deal_rates(role.plan, m, s) is not None)
+        total += role.slots * MONTHS * 8 * (ARRAYS_PER_CELL + ARRAYS_PER_DEAL * deals
+                                            + RATED_ARRAYS_PER_DEAL * rated)
     return int(total)
 
 

@@ -10,7 +10,9 @@ measure, shaped (trials, slots, 12), drawing only from the generators they are g
   deals_per_month x seasonality x productivity x share of the month in seat; every deal's
   size is drawn from the stream's size distribution (lognormal, a mixture of lognormals,
   or resampled from past won amounts). Several measures (new, expansion, renewal) each have
-  their own stream; a stream may also credit its deal count to a units measure.
+  their own stream; a stream may also credit its deal count to a units measure. A stream
+  may describe a deal attribute (a mix of labels such as products, or a number such as
+  gross margin), drawn per deal independently of its size, for a plan's rate by attribute.
 
 Scores (e.g. an MBO score in [0, 1]) are drawn per assessment for either model.
 """
@@ -25,10 +27,11 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
-from spmsim.config import MEASURE_PATTERN, Frozen, Money, Rate, Spread
+from spmsim.config import MAX_RATE, MEASURE_PATTERN, Frozen, Money, Rate, Spread
 from spmsim.model.distributions import Distribution
 from spmsim.model.files import named_table
 from spmsim.model.org import MONTHS, Staffing
+from spmsim.plans.crediting import COLUMN_PATTERN
 
 Measure = Annotated[str, Field(pattern=MEASURE_PATTERN)]
 
@@ -198,8 +201,24 @@ class SizeBand(Frozen):
     cycle: float = Field(1.0, gt=0)
 
 
+class NumericAttribute(Frozen):
+    """A number per deal (gross margin 0.35), normal with `mean` and `sd`, clipped to
+    [0, 1,000] (a rate by it credits amount x the number)."""
+
+    mean: float = Field(ge=0, le=MAX_RATE, description="mean value over deals")
+    sd: float = Field(0.0, ge=0, description="standard deviation over deals")
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.clip(rng.normal(self.mean, self.sd, n), 0.0, MAX_RATE)
+
+
+LabelMix = dict[Annotated[str, Field(min_length=1)], Annotated[float, Field(ge=0)]]
+DealAttribute = Annotated[NumericAttribute | LabelMix, Field(union_mode="left_to_right")]
+
+
 class DealStream(Frozen):
-    """Won deals of one measure: rate per month for a full-productivity rep, and size."""
+    """Won deals of one measure: rate per month for a full-productivity rep, size, and
+    the deal attributes a plan may rate deals by."""
 
     deals_per_month: Rate = Field(ge=0)
     size: DealSize
@@ -211,6 +230,34 @@ class DealStream(Frozen):
     bands: tuple[SizeBand, ...] = Field(
         (), description="win odds and cycle by deal-size band, ascending; the last has no "
         "`upto`")
+    attributes: dict[Annotated[str, Field(pattern=COLUMN_PATTERN)], DealAttribute] = Field(
+        default_factory=dict, description="deal attribute -> its mix of labels and their "
+        "shares (`product: {software: 0.7, services: 0.3}`, relative) or, for a number, "
+        "`{mean: , sd: }` (`gross_margin: {mean: 0.6, sd: 0.1}`); drawn per deal, "
+        "independently of its size, for a plan's rate by deal attribute")
+
+    @field_validator("attributes")
+    @classmethod
+    def _mixes(cls, attributes: dict) -> dict:
+        for name, spec in attributes.items():
+            if isinstance(spec, dict) and (not spec or sum(spec.values()) <= 0):
+                raise ValueError(f"{name}: give each label its share, e.g. "
+                                 "{software: 0.7, services: 0.3}, not all zero")
+        return attributes
+
+    def labels(self, column: str) -> list[str]:
+        """The labels of a mix attribute, in the order `draw_attribute` indexes them."""
+        return list(self.attributes[column])
+
+    def draw_attribute(self, column: str, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n deals' values of `column`: indices into `labels(column)` for a mix (one
+        uniform a deal), the numbers themselves for a numeric attribute."""
+        spec = self.attributes[column]
+        if isinstance(spec, NumericAttribute):
+            return spec.sample(rng, n)
+        share = np.array(list(spec.values()), dtype=float)
+        edges = np.cumsum(share / share.sum())[:-1]
+        return np.searchsorted(edges, rng.random(n), side="right")
 
     @model_validator(mode="after")
     def _bands(self) -> DealStream:
@@ -395,11 +442,14 @@ class MonthTable:
 
 def pipeline_draws(stream: DealStream, weight: np.ndarray, steady: np.ndarray,
                    table: MonthTable, rng: Callable[[str], np.random.Generator],
-                   credited: Callable[[np.ndarray], np.ndarray] | None = None
+                   credited: Callable[[np.ndarray], np.ndarray] | None = None,
+                   rated: Callable[[np.random.Generator, int], np.ndarray] | None = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(deal counts, summed credit, summed deal sizes) per rep-month, (trials, slots, 12),
     for one stream. `credited` turns each deal's size into its credit (a plan's windfall
-    clause); without it credit is the size, and the same array is returned twice.
+    clause); `rated(generator, n)` draws n deals' credit rates (a plan's rate by deal
+    attribute), which multiply it. Without either, credit is the size and the same array
+    is returned twice.
 
     Counts are Poisson with mean deals_per_month x weight. A steady rep's year (in seat all
     year at constant productivity) draws one Poisson total and a month per deal from the
@@ -409,6 +459,28 @@ def pipeline_draws(stream: DealStream, weight: np.ndarray, steady: np.ndarray,
     trials of a block do not depend on how many trials follow them.
     """
     shape = weight.shape
+    cells = weight.reshape(-1, MONTHS)
+    cell, size, rate = deal_draws(stream, weight, steady, table, rng, rated)
+    counts = np.bincount(cell, minlength=cells.size).reshape(shape)
+    booked = np.bincount(cell, weights=size, minlength=cells.size).reshape(shape)
+    if credited is None and rated is None:
+        return counts, booked, booked
+    value = size.astype(float) if credited is None else credited(size.astype(float))
+    if rate is not None:
+        value *= rate
+    credit = np.bincount(cell, weights=value, minlength=cells.size).reshape(shape)
+    return counts, credit, booked
+
+
+def deal_draws(stream: DealStream, weight: np.ndarray, steady: np.ndarray, table: MonthTable,
+               rng: Callable[[str], np.random.Generator],
+               rated: Callable[[np.random.Generator, int], np.ndarray] | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Every won deal of one stream: (its rep-month cell in the flattened (trials, slots,
+    12) array, its size, its `rated` draw or None), steady reps' deals first. The
+    attribute draws come from streams of their own (`deal_attribute` for steady reps',
+    `other_deal_attribute` for the others'), so the counts, months and sizes are the same
+    with or without them."""
     cells = weight.reshape(-1, MONTHS)
     steady = steady.ravel()
     rows = np.flatnonzero(steady)
@@ -420,19 +492,16 @@ def pipeline_draws(stream: DealStream, weight: np.ndarray, steady: np.ndarray,
     cell = np.repeat(rows * MONTHS, per_year)
     cell += table.months(rng("deal_month").random(n_year, dtype=np.float32))
     size = _sizes(stream.size, rng, "deal_size", n_year)
+    drawn = None if rated is None else rated(rng("deal_attribute"), n_year)
     if others.size:
         per_month = rng("monthly_arrivals").poisson(rate * cells[others]).ravel()
         other_cells = (others[:, None] * MONTHS + np.arange(MONTHS)).ravel()
+        n_other = int(per_month.sum())
         cell = np.concatenate([cell, np.repeat(other_cells, per_month)])
-        size = np.concatenate([size, _sizes(stream.size, rng, "other_deal_size",
-                                            int(per_month.sum()))])
-    counts = np.bincount(cell, minlength=cells.size).reshape(shape)
-    booked = np.bincount(cell, weights=size, minlength=cells.size).reshape(shape)
-    if credited is None:
-        return counts, booked, booked
-    credit = np.bincount(cell, weights=credited(size.astype(float)),
-                         minlength=cells.size).reshape(shape)
-    return counts, credit, booked
+        size = np.concatenate([size, _sizes(stream.size, rng, "other_deal_size", n_other)])
+        if rated is not None:
+            drawn = np.concatenate([drawn, rated(rng("other_deal_attribute"), n_other)])
+    return cell, size, drawn
 
 
 def _sizes(size: DealSize, rng: Callable[[str], np.random.Generator], purpose: str,

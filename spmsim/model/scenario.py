@@ -28,6 +28,7 @@ from spmsim.model.market import (
     DealSize,
     DealStream,
     Market,
+    NumericAttribute,
     PipelineMarket,
     Score,
     SizeBand,
@@ -38,6 +39,7 @@ from spmsim.model.org import Attrition, Hire, Ramp, Role, TerritoryLink
 from spmsim.model.quota import QuotaMethod
 from spmsim.overrides import apply_overrides
 from spmsim.plans import Plan, plan_from_dict
+from spmsim.plans.crediting import AttributeRates
 
 RoleName = Annotated[str, Field(pattern=MEASURE_PATTERN)]
 VARIANT_KEYS = frozenset({"extends", "scenario", "description", "set"})
@@ -116,9 +118,7 @@ def _check_role(name: str, role: Role, market: Market) -> None:
                              f"role on the team (market `model: team`)")
     for m, rule in role.plan.crediting.items():
         if rule.by is not None:
-            raise ValueError(f"{where}.plan: crediting.{m} rates deals by {rule.by.column!r}; "
-                             "simulated deals carry no attributes: model each rate as its "
-                             "own measure and stream, or replay the plan on real deals")
+            _check_rated(name, role, market, m, rule.by)
     streams = market.measures if isinstance(market, PipelineMarket) else {}
     for m, stream in streams.items():
         if stream.currency is not None:
@@ -144,6 +144,41 @@ def _check_role(name: str, role: Role, market: Market) -> None:
     for m, q in role.quota.items():
         if not q > 0:
             raise ValueError(f"{where}.quota.{m}: a quota is > 0 (got {q})")
+
+
+def _check_rated(name: str, role: Role, market: Market, measure: str,
+                 by: AttributeRates) -> None:
+    """A plan's rate by deal attribute needs the attribute on the measure's simulated
+    deals: a mix of labels for a rate table, a number for a rate read from the column."""
+    where = f"{name}.plan: crediting.{measure} rates deals by {by.column!r}"
+    example = f"{{{by.column}: {{mean: 0.6, sd: 0.1}}}}" if by.rates is None else \
+        "{" + by.column + ": {" + ", ".join(f"{k}: SHARE" for k in by.rates) + "}}"
+    stream = market.measures.get(measure) if isinstance(market, PipelineMarket) else None
+    if stream is None:
+        raise ValueError(f"org.roles.{where}, but the role's market draws no {measure} "
+                         "deals: give it a pipeline stream for the measure with `attributes: "
+                         f"{example}`, or replay the plan on real deals")
+    field = f"market.{name}.measures.{measure}.attributes"
+    spec = stream.attributes.get(by.column)
+    if spec is None:
+        what = "each label's share of the deals" if by.rates is not None else \
+            f"the mean and sd of {by.column} over deals"
+        raise ValueError(f"org.roles.{where}, but its simulated deals carry no {by.column}: "
+                         f"add to market.{name}.measures.{measure} `attributes: {example}` "
+                         f"({what})")
+    if by.rates is None and isinstance(spec, dict):
+        raise ValueError(f"{field}.{by.column}: the plan reads each deal's {by.column} as its "
+                         f"rate, a number: describe it as `{{mean: , sd: }}`, not labels")
+    if by.rates is not None and isinstance(spec, NumericAttribute):
+        raise ValueError(f"{field}.{by.column}: the plan rates deals by {by.column} label "
+                         f"({', '.join(by.rates)}): describe the mix of labels, e.g. "
+                         f"`{example}`")
+    if by.rates is not None and by.default is None:
+        unknown = [k for k in spec if k not in by.rates]
+        if unknown:
+            raise ValueError(f"{field}.{by.column}: label {unknown[0]!r} has no rate in "
+                             f"the plan's crediting.{measure} ({', '.join(by.rates)}) and "
+                             "the plan gives no `default`: drop it or rate it")
 
 
 def _check_manager(name: str, role: Role, market: TeamMarket, roles: dict[str, Role],

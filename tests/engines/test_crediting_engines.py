@@ -42,10 +42,13 @@ def test_each_simulated_deal_is_credited_as_replay_credits_it(engine):
     assert reps["attainment"].to_numpy() == pytest.approx(0.65 * deals.to_numpy(), rel=1e-6)
 
 
-def test_a_rate_by_deal_attribute_cannot_be_simulated_and_says_what_to_do():
+def test_a_rate_by_an_attribute_the_deals_lack_says_which_stream_field_to_add():
+    # the stream describes no product; tests/engines/test_attribute_crediting.py simulates
+    # the rule once it does
     plan = {**PLAN, "crediting": {"new_arr": {"by": {"column": "product",
                                                      "rates": {"software": 1.0}}}}}
-    with pytest.raises(Exception, match="simulated deals carry no attributes"):
+    with pytest.raises(Exception, match=r"simulated deals carry no product: add to "
+                       r"market\.ae\.measures\.new_arr `attributes: \{product: "):
         scenario_from_tree(_scenario(plan))
 
 
