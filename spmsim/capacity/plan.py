@@ -102,9 +102,7 @@ class CapacityPlan:
 
     def distribution(self, bins: int = 40) -> pd.DataFrame:
         """Histogram of the year's bookings: bin_lo, bin_hi, trials, share."""
-        counts, edges = np.histogram(self.bookings, bins=bins)
-        return pd.DataFrame({"bin_lo": edges[:-1], "bin_hi": edges[1:], "trials": counts,
-                             "share": counts / counts.sum()})
+        return histogram(self.bookings, bins)
 
     def marks(self) -> pd.DataFrame:
         """P10, P50, P90, the target and the deterministic figure, for the chart."""
@@ -125,6 +123,13 @@ class CapacityPlan:
             "summary.csv": text_writer(csv_text(self.summary())),
             "capacity.json": text_writer(json.dumps(
                 {**self.capacity.model_dump(mode="json"), **versions()}, indent=1) + "\n")})
+
+
+def histogram(bookings: np.ndarray, bins: int = 40) -> pd.DataFrame:
+    """Histogram of the year's bookings: bin_lo, bin_hi, trials, share."""
+    counts, edges = np.histogram(bookings, bins=bins)
+    return pd.DataFrame({"bin_lo": edges[:-1], "bin_hi": edges[1:], "trials": counts,
+                         "share": counts / counts.sum()})
 
 
 def _period(year_start: date, month: int) -> str:
@@ -220,11 +225,14 @@ def _prefix(fixed: np.ndarray, new: np.ndarray) -> np.ndarray:
     return fixed[..., None, :] + np.concatenate([zero, np.cumsum(new, axis=-2)], axis=-2)
 
 
-def search(capacity: Capacity, *, progress: bool = True) -> Search:
-    """Simulate every seat once and evaluate every plan on those draws."""
+def search(capacity: Capacity, *, progress: bool = True,
+           root: np.random.SeedSequence | None = None) -> Search:
+    """Simulate every seat once and evaluate every plan on those draws; `root` is the
+    streams' root (default: `SeedSequence(capacity.seed)`)."""
     seats = seats_of(capacity)
     n = capacity.trials
-    draws = simulate_seats(capacity, seats, n, capacity.seed, progress)
+    draws = simulate_seats(capacity, seats, n, capacity.seed if root is None else root,
+                           progress)
     to_date = _prefix(draws.fixed, draws.new)  # (trials, k, checks)
     probability = (to_date >= capacity.target_to_date).all(-1).mean(0)
     market = capacity.scenario.market[capacity.role]

@@ -18,10 +18,25 @@ from spmsim.cli.common import (
 
 
 def cmd_capacity(args) -> int:
-    from spmsim.capacity import confirm_text, load_capacity, plan_capacity
+    from spmsim.capacity import (
+        CapacityMix,
+        confirm_mix_text,
+        confirm_text,
+        load_capacity,
+        plan_capacity,
+        plan_mix,
+    )
 
     capacity = load_capacity(args.capacity, probability=args.probability, trials=args.trials,
                              seed=args.seed)
+    if isinstance(capacity, CapacityMix):
+        mix = plan_mix(capacity, progress=not args.no_progress)
+        written = mix.save(args.out)
+        print(mix.summary_text())
+        if args.confirm:
+            print(confirm_mix_text(mix, args.confirm))
+        print(f"\nwrote {', '.join(str(p) for p in written)}")
+        return 0
     plan = plan_capacity(capacity, progress=not args.no_progress)
     written = plan.save(args.out)
     print(plan.summary_text())
@@ -107,7 +122,8 @@ def cmd_crm_synthetic(args) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     cp = sub.add_parser("capacity", help="the hiring plan that meets a bookings target "
                         "with a chosen probability")
-    cp.add_argument("capacity", help="capacity YAML file (scenario, role, target, hiring)")
+    cp.add_argument("capacity", help="capacity YAML file (scenario, role, target, hiring; or "
+                    "several `roles:` against one target)")
     add_out(cp)
     cp.add_argument("--probability", type=number(0, 1, above=True),
                     help="chance of meeting the target (default: the file's)")
