@@ -249,6 +249,11 @@ def search(capacity: Capacity, *, progress: bool = True,
 
 def plan_capacity(capacity: Capacity, *, progress: bool = True) -> CapacityPlan:
     """The fewest new hires, front-loaded, that meet the target with the probability."""
+    if not isinstance(capacity, Capacity):  # a CapacityMix: `roles:` in the file
+        raise InputError(capacity.source, [Problem("roles", (
+            "several roles are planned together by `spmsim capacity FILE` (or "
+            "`spmsim.capacity.plan_mix`); this plan and the capacity report take one role: "
+            "give `role:` and `hiring:` instead of `roles:`"))])
     s = search(capacity, progress=progress)
     enough = np.flatnonzero(s.probability >= capacity.probability)
     if not enough.size:

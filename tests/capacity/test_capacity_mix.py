@@ -13,6 +13,8 @@ import math
 import numpy as np
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from spmsim.capacity import (
@@ -22,8 +24,11 @@ from spmsim.capacity import (
     RoleHiring,
     confirm_mix,
     load_capacity,
+    new_seat_cost,
     plan_capacity,
     plan_mix,
+    role_root,
+    search,
 )
 from spmsim.cli import main
 from spmsim.errors import InputError
@@ -228,3 +233,46 @@ def test_unreachable_target_and_too_many_mixes(tmp_path):
                                                             "account_mgr")}
     with pytest.raises(InputError, match=r"roles: [\d,]+ hiring mixes .*max_total"):
         plan_mix(load_capacity(write(tmp_path, roles=roles), trials=50), progress=False)
+
+
+def test_a_one_role_plan_refuses_a_several_roles_file():
+    with pytest.raises(InputError, match=r"roles: several roles are planned together"):
+        plan_capacity(load_capacity(EXAMPLE, trials=10), progress=False)
+
+
+# ---- invariants -------------------------------------------------------------------------
+
+TWO_PIPELINES = two_roles({"headcount": 2, "plan": plan(100_000), "quota": {"new_arr": 1.0},
+                    "attrition": {"annual": 0.3, "backfill_months": 1}},
+                   {"headcount": 1, "plan": plan(130_000), "quota": {"new_arr": 1.0},
+                    "ramp": {"months": 2, "curve": "linear"}},
+                   {"model": "pipeline", "measures": {"new_arr": {
+                       "deals_per_month": 4, "size": {"median": 5_000, "sigma": 0.6}}}},
+                   {"model": "pipeline", "measures": {"new_arr": {
+                       "deals_per_month": 2, "size": {"median": 12_000, "sigma": 0.6}}}})
+TWO_HIRING = Hiring(lead_months=1, max_per_month=2, max_total=4)
+
+
+@settings(max_examples=15, deadline=None)
+@given(target=st.floats(400_000, 2_400_000), probability=st.floats(0.05, 0.95))
+def test_the_plan_is_the_cheapest_mix_that_meets_the_target(target, probability):
+    """Against a brute force over every mix on the same draws: the plan meets the
+    probability, no cheaper mix does, and P never falls when a hire is added (common random
+    numbers)."""
+    c = mix(TWO_PIPELINES, target, probability=probability, hiring=TWO_HIRING, trials=200, seed=9)
+    found = [search(c.role_capacity(r), progress=False, root=role_root(c.seed, i))
+             for i, r in enumerate(c.roles)]
+    cost = [new_seat_cost(s) for s in found]
+    p = np.array([[((s_a + s_b) >= target).mean() for s_b in found[1].year.T]
+                  for s_a in found[0].year.T])  # (ka, kb)
+    assert np.all(np.diff(p, axis=0) >= 0) and np.all(np.diff(p, axis=1) >= 0)
+    total = cost[0][:, None] + cost[1][None, :]
+    if not (p >= probability).any():
+        with pytest.raises(InputError, match="target: "):
+            plan_mix(c, progress=False)
+        return
+    best = plan_mix(c, progress=False)
+    ka, kb = best.hires["a"], best.hires["b"]
+    assert best.probability == p[ka, kb] >= probability
+    assert best.cost == pytest.approx(total[ka, kb])
+    assert total[ka, kb] == total[p >= probability].min()
