@@ -114,6 +114,18 @@ def test_cost_counts_the_months_in_seat():
     assert np.allclose(p.bookings, 440_000 + 120_000 * days / 365, rtol=1e-9)
 
 
+def test_monthly_targets_are_met_to_date_by_the_mix():
+    """12 monthly targets, 60,000 in January and 0 after: January books 31/365 of the year.
+    Reps in seat: 440,000 x 31 / 365 = 37,370; a hire of a adds 120,000 x 31 / 365 =
+    10,192, of b 200,000 x 31 / 365 = 16,986. By cost: (1, 0) 100,000 -> 47,562 short;
+    (0, 1) 150,000 -> 54,356 short; (2, 0) 200,000 -> 57,753 short; (1, 1) 250,000 ->
+    64,548 met. (The year's 440,000 would meet 60,000 a year with no hire.)"""
+    p = plan_mix(mix(fixed_roles(), (60_000.0,) + (0.0,) * 11), progress=False)
+    assert p.hires == {"a": 1, "b": 1} and p.cost == pytest.approx(250_000)
+    assert p.mixes["probability"].tolist() == [0, 0, 0, 0, 1]
+    assert "target" in p.schedule.columns
+
+
 # ---- closed form ------------------------------------------------------------------------
 
 def test_best_mix_and_probability_against_the_normal_reference():
