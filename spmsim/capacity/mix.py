@@ -1,6 +1,6 @@
 """Capacity for several roles against one bookings target: each role's seats simulated once
-(as `plan.search` does for one role), the cheapest hiring mix whose summed bookings meet the
-target with the probability, and its independent confirmation."""
+(as `plan.search` does for one role), and the cheapest hiring mix whose summed bookings meet
+the target with the probability (`confirm.confirm` checks it independently)."""
 
 from __future__ import annotations
 
@@ -15,16 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spmsim.capacity.confirm import Confirmation
 from spmsim.capacity.inputs import CapacityMix
 from spmsim.capacity.plan import Search, _prefix, _schedule, histogram, search
 from spmsim.capacity.seats import hires_of
-from spmsim.engines import simulate
-from spmsim.errors import InputError, Problem, SpmsimError
+from spmsim.errors import InputError, Problem
 from spmsim.format import money, percent
 from spmsim.io import csv_text, text_writer, write_files
 from spmsim.model.org import MONTHS
-from spmsim.model.scenario import Scenario, scenario_from_tree
 from spmsim.versions import versions
 
 MAX_MIXES = 200_000  # hiring mixes a search may weigh
@@ -216,51 +213,3 @@ def plan_mix(mix: CapacityMix, *, progress: bool = True) -> MixPlan:
         expected_by_role={r: float(found[i].deterministic[k[i], -1])
                           for i, r in enumerate(names)},
         seed=mix.seed)
-
-
-def mix_scenario(plan: MixPlan, trials: int | None = None, seed: int | None = None
-                 ) -> Scenario:
-    """The mix as a scenario of its roles alone, each role's new hires added to its hires."""
-    c = plan.capacity
-    if any(spec.ramping for spec in c.roles.values()):
-        raise SpmsimError("ramping: the scenario model has no tenure for reps in seat "
-                          "(org.Role), so a plan with ramping reps cannot be written as one")
-    tree: dict[str, Any] = c.scenario.echo()
-    roles = {}
-    for r in c.roles:
-        role = c.scenario.org.roles[r]
-        new = hires_of(np.array(plan.start_months[r], dtype=int))
-        hires = sorted(role.hires + new, key=lambda h: h.month)
-        roles[r] = {**tree["org"]["roles"][r], "hires": [h.model_dump() for h in hires]}
-    tree["org"]["roles"] = roles
-    tree["market"] = {r: tree["market"][r] for r in c.roles}
-    tree["economics"] = {**tree["economics"], "budget": None}
-    tree["trials"] = c.trials if trials is None else trials
-    tree["seed"] = c.seed + 1 if seed is None else seed
-    return scenario_from_tree(tree, f"<capacity plan {c.capacity}>")
-
-
-def confirm_mix(plan: MixPlan, *, trials: int | None = None, seed: int | None = None,
-                progress: bool = False) -> Confirmation:
-    """Re-estimate the mix's P(target met) with `spmsim.engines.simulate` on the mix as a
-    scenario and a seed of its own (default: the plan's seed + 1): revenue of its roles."""
-    c = plan.capacity
-    scenario = mix_scenario(plan, trials, seed)
-    results = simulate(scenario, keep_reps=False, progress=progress)
-    rows = [results.groups.index(r) for r in c.roles]
-    monthly = results.period["revenue"][:, rows, :].sum(1)
-    met = (np.cumsum(monthly, axis=-1)[:, c.checks] >= c.target_to_date).all(-1)
-    p = float(met.mean())
-    return Confirmation(stated=plan.probability, stated_se=plan.se, probability=p,
-                        se=math.sqrt(p * (1 - p) / met.size), trials=int(met.size),
-                        seed=scenario.seed)
-
-
-def confirm_mix_text(plan: MixPlan, trials: int, seed: int | None = None) -> str:
-    """`confirm_mix`'s verdict in a line, or why it was not run."""
-    if trials <= 0:
-        return "independent check skipped (no trials asked)"
-    try:
-        return confirm_mix(plan, trials=trials, seed=seed).text()
-    except SpmsimError as e:
-        return f"independent check not possible: {e}"

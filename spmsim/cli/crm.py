@@ -18,26 +18,12 @@ from spmsim.cli.common import (
 
 
 def cmd_capacity(args) -> int:
-    from spmsim.capacity import (
-        CapacityMix,
-        confirm_mix_text,
-        confirm_text,
-        load_capacity,
-        plan_capacity,
-        plan_mix,
-    )
+    from spmsim.capacity import CapacityMix, confirm_text, load_capacity, plan_capacity, plan_mix
 
     capacity = load_capacity(args.capacity, probability=args.probability, trials=args.trials,
                              seed=args.seed)
-    if isinstance(capacity, CapacityMix):
-        mix = plan_mix(capacity, progress=not args.no_progress)
-        written = mix.save(args.out)
-        print(mix.summary_text())
-        if args.confirm:
-            print(confirm_mix_text(mix, args.confirm))
-        print(f"\nwrote {', '.join(str(p) for p in written)}")
-        return 0
-    plan = plan_capacity(capacity, progress=not args.no_progress)
+    planner = plan_mix if isinstance(capacity, CapacityMix) else plan_capacity
+    plan = planner(capacity, progress=not args.no_progress)
     written = plan.save(args.out)
     print(plan.summary_text())
     if args.confirm:

@@ -22,7 +22,7 @@ from spmsim.capacity import (
     CapacityMix,
     Hiring,
     RoleHiring,
-    confirm_mix,
+    confirm,
     load_capacity,
     new_seat_cost,
     plan_capacity,
@@ -197,7 +197,7 @@ def test_example_plans_both_roles_and_confirms(tmp_path):
     p = plan_mix(c, progress=False)
     assert set(p.hires) == {"smb_ae", "account_mgr"} and p.probability >= c.probability
     assert np.allclose(p.bookings, p.by_role["smb_ae"] + p.by_role["account_mgr"])
-    check = confirm_mix(p, trials=1500)
+    check = confirm(p, trials=1500)
     assert check.agrees, check.text()
     code = main(["capacity", str(EXAMPLE), "--out", str(tmp_path / "out"), "--trials", "300",
                  "--no-progress"])
