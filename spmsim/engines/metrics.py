@@ -159,6 +159,20 @@ def chunk_stats(start: int, roles: Mapping[str, RoleYear],
     return ChunkStats(start, trial, period, hist, reps)
 
 
+def merge_chunks(parts: Sequence[ChunkStats]) -> ChunkStats:
+    """Consecutive chunks (pieces of one task, in order) as one: the per-trial arrays
+    joined, the histogram counts added. Keeps a task's result small however many pieces
+    it took (a histogram is groups x HIST_BINS counts per chunk)."""
+    if len(parts) == 1:
+        return parts[0]
+    trial = {s: np.concatenate([p.trial[s] for p in parts]) for s in parts[0].trial}
+    period = {s: np.concatenate([p.period[s] for p in parts]) for s in parts[0].period}
+    hist = {h: sum(p.histograms[h] for p in parts) for h in parts[0].histograms}
+    reps = None if parts[0].reps is None else \
+        pd.concat([p.reps for p in parts], ignore_index=True)
+    return ChunkStats(parts[0].start, trial, period, hist, reps)
+
+
 def rep_frame(start: int, roles: Mapping[str, RoleYear],
               slot_names: Mapping[str, list[str]]) -> pd.DataFrame:
     """Every slot in seat in every trial: trial, role, rep and the annual figures."""

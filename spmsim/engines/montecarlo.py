@@ -31,7 +31,7 @@ from tqdm.auto import tqdm
 from spmsim.calendar import PlanCalendar
 from spmsim.data.fx import plan_rate
 from spmsim.engines import DEFAULT_MEMORY_MB
-from spmsim.engines.metrics import ChunkStats, assemble, chunk_stats
+from spmsim.engines.metrics import ChunkStats, assemble, chunk_stats, merge_chunks
 from spmsim.engines.payroll import Draws, role_year
 from spmsim.engines.results import Results
 from spmsim.engines.teams import manager_credit
@@ -307,7 +307,7 @@ def run_task(task: Task) -> list[ChunkStats]:
         roles = {name: role_year(scenario.org.roles[name], scenario.market[name],
                                   draws[name], months) for name in names}
         out.append(chunk_stats(a, roles, slot_names))
-    return out
+    return [merge_chunks(out)]
 
 
 def _threaded(tasks: list[Task], workers: int) -> Iterator[list[ChunkStats]]:

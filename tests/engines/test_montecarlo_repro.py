@@ -280,3 +280,17 @@ def test_cache_sized_pieces(acme):
     assert n * cells <= CELLS_PER_PIECE < (n + 1) * cells
     huge = with_overrides(acme, {"org.roles.smb_ae.headcount": 30_000})
     assert cache_trials(huge) == 1
+
+
+def test_a_task_returns_one_merged_chunk(acme, reference):
+    """However many pieces a task takes, it hands back one chunk (its histograms added),
+    so a large organisation's many small pieces do not pile up histograms."""
+    from spmsim.engines.montecarlo import Task, run_task
+
+    (merged,) = run_task(Task(acme, acme.seed, 0, 64, 5, keep_reps=True))
+    assert merged.start == 0 and merged.trial["revenue"].shape[0] == 64
+    for stat, values in merged.trial.items():
+        assert np.array_equal(values, reference.trial[stat][:64], equal_nan=True), stat
+    pd.testing.assert_frame_equal(merged.reps.reset_index(drop=True),
+                                  by_trial(reference.reps[reference.reps["trial"] < 64]),
+                                  check_exact=True)
