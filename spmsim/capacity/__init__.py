@@ -31,6 +31,13 @@ attrition-adjusted with its backfills: an integral over exit times on a fine gri
 mean bookings of a fully ramped rep-month x the month's seasonal rate. It is the expected
 bookings of the plan; the naive plan, the fewest hires whose figure reaches the target,
 meets the target about half the time or less.
+
+Several roles (`roles:`, `CapacityMix`, `plan_mix`): one target on the sum of the roles'
+bookings (roles that book revenue of their own: no manager or overlay role). Each role's
+seats are simulated as above from streams of its own (`role_root`), so the mix (k1, k2, ...)
+books, trial by trial, the sum of each role's plan with k_r hires. Mixes are weighed
+cheapest first (each new seat's OTE for its expected months in seat) and the first whose
+estimate reaches the probability is the plan; `confirm` runs it with the engine as above.
 """
 
 from spmsim.capacity.confirm import (
