@@ -57,7 +57,7 @@ from spmsim.capacity.inputs import (
     RoleHiring,
     load_capacity,
 )
-from spmsim.capacity.mix import MixPlan, new_seat_cost, plan_mix, role_root
+from spmsim.capacity.mix import MixPlan, new_seat_cost, plan_for, plan_mix, role_root
 from spmsim.capacity.plan import CapacityPlan, Search, plan_capacity, search
 from spmsim.capacity.seats import (
     BLOCK,
@@ -74,7 +74,7 @@ from spmsim.capacity.seats import (
 
 __all__ = ["BLOCK", "GRID", "Z", "Capacity", "CapacityMix", "CapacityPlan", "Confirmation",
            "FromHistory", "Hiring", "MixPlan", "Ramping", "RoleHiring", "Search", "SeatDraws",
-           "Seats", "confirm", "confirm_html", "confirm_text",
-           "expected_headcount", "load_capacity", "new_seat_cost",
-           "plan_capacity", "plan_mix", "plan_scenario", "ramp_in_seat", "ramped_rep_month",
-           "role_root", "search", "seat_headcount", "seats_of", "simulate_seats"]
+           "Seats", "confirm", "confirm_html", "confirm_text", "expected_headcount",
+           "load_capacity", "new_seat_cost", "plan_capacity", "plan_for", "plan_mix",
+           "plan_scenario", "ramp_in_seat", "ramped_rep_month", "role_root", "search",
+           "seat_headcount", "seats_of", "simulate_seats"]

@@ -15,8 +15,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spmsim.capacity.inputs import CapacityMix
-from spmsim.capacity.plan import Search, _prefix, _schedule, histogram, search
+from spmsim.capacity.inputs import Capacity, CapacityMix
+from spmsim.capacity.plan import (
+    CapacityPlan,
+    Search,
+    _prefix,
+    _schedule,
+    histogram,
+    plan_capacity,
+    search,
+)
 from spmsim.capacity.seats import hires_of
 from spmsim.errors import InputError, Problem
 from spmsim.format import money, percent
@@ -81,6 +89,12 @@ class MixPlan:
     def distribution(self, bins: int = 40) -> pd.DataFrame:
         """Histogram of the year's bookings: bin_lo, bin_hi, trials, share."""
         return histogram(self.bookings, bins)
+
+    def marks(self) -> pd.DataFrame:
+        """P10, P50, P90, the target and the deterministic figure, for the chart."""
+        rows = {**self.percentiles(), "target": self.capacity.annual_target,
+                "deterministic": self.expected}
+        return pd.DataFrame({"mark": list(rows), "value": list(rows.values())})
 
     def summary(self) -> pd.DataFrame:
         c = self.capacity
@@ -213,3 +227,12 @@ def plan_mix(mix: CapacityMix, *, progress: bool = True) -> MixPlan:
         expected_by_role={r: float(found[i].deterministic[k[i], -1])
                           for i, r in enumerate(names)},
         seed=mix.seed)
+
+
+def plan_for(capacity: Capacity | CapacityMix, *, progress: bool = True
+             ) -> CapacityPlan | MixPlan:
+    """The plan a capacity file asks for: one role's (`plan_capacity`) or the cheapest mix
+    of several roles' (`plan_mix`)."""
+    if isinstance(capacity, CapacityMix):
+        return plan_mix(capacity, progress=progress)
+    return plan_capacity(capacity, progress=progress)

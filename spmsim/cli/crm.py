@@ -18,12 +18,11 @@ from spmsim.cli.common import (
 
 
 def cmd_capacity(args) -> int:
-    from spmsim.capacity import CapacityMix, confirm_text, load_capacity, plan_capacity, plan_mix
+    from spmsim.capacity import confirm_text, load_capacity, plan_for
 
     capacity = load_capacity(args.capacity, probability=args.probability, trials=args.trials,
                              seed=args.seed)
-    planner = plan_mix if isinstance(capacity, CapacityMix) else plan_capacity
-    plan = planner(capacity, progress=not args.no_progress)
+    plan = plan_for(capacity, progress=not args.no_progress)
     written = plan.save(args.out)
     print(plan.summary_text())
     if args.confirm:

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pytest
+import vl_convert
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,6 +34,7 @@ from spmsim.capacity import (
 from spmsim.cli import main
 from spmsim.errors import InputError
 from spmsim.model.scenario import scenario_from_tree
+from spmsim.report import capacityview, charts, tables
 
 from paths import CAPACITY
 
@@ -205,6 +207,37 @@ def test_example_plans_both_roles_and_confirms(tmp_path):
     written = sorted(f.name for f in (tmp_path / "out").iterdir())
     assert written == ["bookings.csv", "capacity.json", "hiring_plan.csv", "mixes.csv",
                        "summary.csv"]
+
+
+def test_the_report_views_show_every_role():
+    """The memo, the table by role and month, the figures and the charts of a mix (the
+    capacity report's pieces): both roles named, money with its currency."""
+    p = plan_mix(mix(fixed_roles(), 639_000.0), progress=False)
+    memo = capacityview.memo(p, "checked")
+    assert "Recommendation: hire 1 new Plan 150000 (starting 1 in January)" in memo
+    assert "$639K target in 100.0% of simulated years" in memo and "($150K)" in memo
+    table = capacityview.schedule_table(p)
+    assert table.index.names == ["Role", "Month"] and len(table) == 24
+    assert table.loc[("Plan 150000", "2027-01"), "New hires starting"] == "1"
+    figures = capacityview.figures(p)["Value"]
+    assert figures["New hires' pay in the year"] == "$150K"
+    assert figures["New Plan 100000s"] == "0" and figures["P(target met)"] == "100.0% +- 0.0%"
+    assert "<table" in tables.html_table(table)
+    assert list(p.marks()["mark"]) == ["P10", "P50", "P90", "target", "deterministic"]
+    for chart in (capacityview.headcount_chart(p), capacityview.choice_chart(p),
+                  charts.capacity_bookings_chart(p.distribution(10), p.marks())):
+        assert "<svg" in vl_convert.vegalite_to_svg(chart.to_dict())
+
+
+@pytest.mark.notebook
+def test_the_capacity_report_plans_a_mix(tmp_path):
+    assert main(["notebook", "capacity_study", "-p", f"capacity={EXAMPLE}", "-p",
+                 "trials=200", "-p", "confirm_trials=200", "--reports", str(tmp_path),
+                 "--name", "mix"]) == 0
+    page = (tmp_path / "mix.html").read_text()
+    assert "new SMB AEs" in page and "new Account Managers" in page
+    assert "Independent check (Monte Carlo engine, 200 trials" in page
+    assert page.count("<svg") >= 3
 
 
 # ---- bad input --------------------------------------------------------------------------
