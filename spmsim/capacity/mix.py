@@ -4,7 +4,6 @@ the target with the probability (`confirm.confirm` checks it independently)."""
 
 from __future__ import annotations
 
-import html
 import itertools
 import json
 import math
@@ -19,9 +18,9 @@ from spmsim.capacity.inputs import Capacity, CapacityMix
 from spmsim.capacity.plan import (
     CapacityPlan,
     Search,
+    YearBookings,
     _prefix,
     _schedule,
-    histogram,
     plan_capacity,
     search,
 )
@@ -61,7 +60,7 @@ def _mixes(limits: list[int], costs: list[np.ndarray]) -> tuple[np.ndarray, np.n
 
 
 @dataclass(frozen=True)
-class MixPlan:
+class MixPlan(YearBookings):
     """The cheapest hiring mix found, its bookings distribution and deterministic figure."""
 
     capacity: CapacityMix
@@ -77,24 +76,6 @@ class MixPlan:
     expected: float  # deterministic figure of the mix
     expected_by_role: dict[str, float]
     seed: int
-
-    @property
-    def trials(self) -> int:
-        return int(self.bookings.size)
-
-    def percentiles(self) -> dict[str, float]:
-        p10, p50, p90 = np.percentile(self.bookings, [10, 50, 90])
-        return {"P10": float(p10), "P50": float(p50), "P90": float(p90)}
-
-    def distribution(self, bins: int = 40) -> pd.DataFrame:
-        """Histogram of the year's bookings: bin_lo, bin_hi, trials, share."""
-        return histogram(self.bookings, bins)
-
-    def marks(self) -> pd.DataFrame:
-        """P10, P50, P90, the target and the deterministic figure, for the chart."""
-        rows = {**self.percentiles(), "target": self.capacity.annual_target,
-                "deterministic": self.expected}
-        return pd.DataFrame({"mark": list(rows), "value": list(rows.values())})
 
     def summary(self) -> pd.DataFrame:
         c = self.capacity
@@ -143,10 +124,6 @@ class MixPlan:
                   f"P90 {amount(p['P90'])}",
                   f"deterministic: {amount(self.expected)}"]
         return "\n".join(lines)
-
-    def summary_html(self) -> str:
-        """The summary text as an escaped <pre> block, for notebooks and reports."""
-        return f"<pre>{html.escape(self.summary_text())}</pre>"
 
     def save(self, out: str | Path) -> list[Path]:
         """hiring_plan.csv (by role and month), bookings.csv (one row per trial, each role
