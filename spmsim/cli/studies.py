@@ -30,11 +30,7 @@ def cmd_study(args) -> int:
                 print(f"note: {backend.note}")
         summary = run_study(args.study, args.out, trials=args.trials,
                             progress=not args.no_progress, backend=backend if dask else None)
-    shown = ["variant", "status", *[c for c in ("cost_of_sales", "share_at_quota",
-                                                  "variable_pay_p50", "variable_pay_p90",
-                                                  "profit_after_comp") if c in summary],
-             "meets_all", "recommended"]
-    print(summary[shown].to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    print(_readable(summary).to_string(index=False))
     sure = _how_sure(Path(args.out) / "study.json")
     if sure:
         print("\n" + sure)
@@ -44,6 +40,34 @@ def cmd_study(args) -> int:
         print(f"error: {failed} variant(s) failed (see status above)", file=sys.stderr)
     changed = _outcome(args, summary, recorded, expected)
     return 1 if failed else CHANGED if changed else 0
+
+
+# the table `spmsim study` prints: column -> (heading, how a value reads)
+SHOWN = {"cost_of_sales": ("Cost of sales", "share"), "share_at_quota": ("At quota", "share"),
+         "variable_pay_p50": ("Variable pay P50", "money"),
+         "variable_pay_p90": ("Variable pay P90", "money"),
+         "profit_after_comp": ("Profit after comp", "money")}
+
+
+def _readable(summary):
+    """The summary as a reader sees it: labels, per cent, compact money, ticks."""
+    import pandas as pd
+
+    from spmsim.format import compact_money, label, percent, tick
+
+    def cell(kind: str, v) -> str:
+        if v is None or v != v:  # missing or NaN
+            return "-"
+        return percent(v) if kind == "share" else compact_money(v, None)
+
+    out = pd.DataFrame({"Design": [label(v) for v in summary["variant"]],
+                        "Status": summary["status"]})
+    for col, (head, kind) in SHOWN.items():
+        if col in summary:
+            out[head] = [cell(kind, v) for v in summary[col]]
+    out["Meets all"] = [tick(None if m != m else bool(m)) for m in summary["meets_all"]]
+    out["Recommended"] = ["★" if r is True or r == 1 else "" for r in summary["recommended"]]
+    return out
 
 
 def _outcome(args, summary, recorded: Path, expected: dict | None) -> bool:
@@ -78,7 +102,7 @@ def _how_sure(meta_path: Path) -> str:
     """The recommended variant against the runner-up, in two lines (from study.json)."""
     import json
 
-    from spmsim.format import percent
+    from spmsim.format import label, percent
 
     meta = json.loads(meta_path.read_text())
     d = meta.get("comparison")
@@ -89,7 +113,9 @@ def _how_sure(meta_path: Path) -> str:
                                                "share_at_quota", "top20_revenue_share",
                                                "attainment_p50") else (lambda v: f"{v:+,.0f}")
     pairing = f"on the same {d['n']:,} trials" if d["paired"] else "on independent draws"
-    line = (f"how sure: {d['better']} vs {d['other']} {pairing}: {metric} {f(d['mean'])} "
+    words = SHOWN.get(metric, (label(metric), ""))[0].lower()
+    line = (f"how sure: {label(d['better'])} against {label(d['other'])} {pairing}: "
+            f"{words} {f(d['mean'])} "
             f"(95% interval {f(d['low'])} to {f(d['high'])})")
     if d["paired"]:
         line += (f"; P10-P90 of a year {f(d['p10'])} to {f(d['p90'])}; ahead in "

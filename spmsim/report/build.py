@@ -207,6 +207,18 @@ def write_report(nb, *, name: str, title: str, notebook: str, reports: str | Pat
     return target
 
 
+def changed_role(out: Path, variants: list[str], roles: list[str]) -> str:
+    """The first role whose plan the designs change (the payout curve worth drawing); the
+    first role when none does."""
+    plans = [json.loads((out / "variants" / v / "meta.json").read_text())["scenario"]["org"]
+             ["roles"] for v in variants]
+    for r in roles:
+        if len({json.dumps(p.get(r, {}).get("plan"), sort_keys=True, default=str)
+                for p in plans}) > 1:
+            return r
+    return roles[0]
+
+
 def build_report(study_path: str | Path, *, reports: str | Path = "reports",
                  trials: int | None = None, role: str | None = None,
                  notebook: str | Path | None = None, progress: bool = True) -> Path:
@@ -221,7 +233,9 @@ def build_report(study_path: str | Path, *, reports: str | Path = "reports",
     meta = json.loads((out / "study.json").read_text())
     first_ok = summary.loc[summary["status"] == "ok", "variant"].iloc[0]
     roles = json.loads((out / "variants" / first_ok / "meta.json").read_text())["groups"][:-1]
+    ok = summary.loc[summary["status"] == "ok", "variant"].tolist()
     suffix = "" if notebook.stem == "executive_summary" else f"_{notebook.stem}"
-    return render_notebook(notebook, {"out": str(out.resolve()), "role": role or roles[0]},
+    return render_notebook(notebook, {"out": str(out.resolve()),
+                                      "role": role or changed_role(out, ok, roles)},
                            name=safe_name(f"{study_path.stem}{suffix}"), title=study.study,
                            reports=reports, seed=study.seed, trials=meta["trials"])

@@ -9,6 +9,7 @@ import yaml
 
 from spmsim.report import contestview
 from spmsim.report import studyview as sv
+from spmsim.report.build import changed_role
 from spmsim.studies.study import run_study
 
 from paths import ROOT
@@ -42,6 +43,11 @@ def test_the_q4_contest_study_shows_who_wins_and_the_spif_design_does_not(tmp_pa
     assert "_" not in text  # no field names
     # the most productive tenth win more often than the least
     assert s.by_decile["p_win"].iloc[-1] > s.by_decile["p_win"].iloc[0]
+    # the report draws the payout curve of the role the designs change (SMB AEs), not the
+    # scenario's first role
+    assert changed_role(tmp_path / "out", view.variants, ["ent_ae", "smb_ae", "account_mgr"]) \
+        == "smb_ae"
+    assert changed_role(tmp_path / "out", ["baseline"], ["ent_ae", "smb_ae"]) == "ent_ae"
 
 
 def test_no_contest_no_section(tmp_path):
