@@ -167,18 +167,17 @@ def plan_mix(mix: CapacityMix, *, progress: bool = True) -> MixPlan:
     prefix = [_prefix(s.draws.fixed, s.draws.new) for s in found]  # (trials, k, checks)
     grid, cost = _mixes([s.seats.new_months.size for s in found],
                         [new_seat_cost(s) for s in found])
-    weighed, chosen = [], None
-    for row, k in enumerate(grid):
-        total = sum(p[:, j] for p, j in zip(prefix, k, strict=True))  # (trials, checks)
-        p = float((total >= target).all(-1).mean())
-        weighed.append(p)
-        if p >= mix.probability:
-            chosen = row
-            break
-    if chosen is None:
-        every = sum(p[:, -1] for p in prefix)
-        best = float((every >= target).all(-1).mean())
+    every = sum(p[:, -1] for p in prefix)  # every hire allowed: P is highest there (CRN)
+    best = float((every >= target).all(-1).mean())
+    if best < mix.probability:
         raise _unreachable(mix, best, math.sqrt(best * (1 - best) / mix.trials))
+    weighed = []
+    for k in grid:
+        total = sum(p[:, j] for p, j in zip(prefix, k, strict=True))  # (trials, checks)
+        weighed.append(float((total >= target).all(-1).mean()))
+        if weighed[-1] >= mix.probability:
+            break
+    chosen = len(weighed) - 1
     k = grid[chosen]
     probs = np.array(weighed)
     table = pd.DataFrame({**{f"hires_{r}": grid[:chosen + 1, i] for i, r in enumerate(names)},
