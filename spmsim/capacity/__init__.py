@@ -31,6 +31,13 @@ attrition-adjusted with its backfills: an integral over exit times on a fine gri
 mean bookings of a fully ramped rep-month x the month's seasonal rate. It is the expected
 bookings of the plan; the naive plan, the fewest hires whose figure reaches the target,
 meets the target about half the time or less.
+
+Several roles (`roles:`, `CapacityMix`, `plan_mix`): one target on the sum of the roles'
+bookings (roles that book revenue of their own: no manager or overlay role). Each role's
+seats are simulated as above from streams of its own (`role_root`), so the mix (k1, k2, ...)
+books, trial by trial, the sum of each role's plan with k_r hires. Mixes are weighed
+cheapest first (each new seat's OTE for its expected months in seat) and the first whose
+estimate reaches the probability is the plan; `confirm` runs it with the engine as above.
 """
 
 from spmsim.capacity.confirm import (
@@ -41,7 +48,16 @@ from spmsim.capacity.confirm import (
     confirm_text,
     plan_scenario,
 )
-from spmsim.capacity.inputs import Capacity, FromHistory, Hiring, Ramping, load_capacity
+from spmsim.capacity.inputs import (
+    Capacity,
+    CapacityMix,
+    FromHistory,
+    Hiring,
+    Ramping,
+    RoleHiring,
+    load_capacity,
+)
+from spmsim.capacity.mix import MixPlan, new_seat_cost, plan_for, plan_mix, role_root
 from spmsim.capacity.plan import CapacityPlan, Search, plan_capacity, search
 from spmsim.capacity.seats import (
     BLOCK,
@@ -56,9 +72,9 @@ from spmsim.capacity.seats import (
     simulate_seats,
 )
 
-__all__ = ["BLOCK", "GRID", "Z", "Capacity", "CapacityPlan", "Confirmation", "FromHistory",
-           "Hiring", "Ramping", "Search", "SeatDraws", "Seats", "confirm", "confirm_html",
-           "confirm_text",
-           "expected_headcount", "load_capacity", "plan_capacity", "plan_scenario",
-           "ramp_in_seat", "ramped_rep_month", "search", "seat_headcount", "seats_of",
-           "simulate_seats"]
+__all__ = ["BLOCK", "GRID", "Z", "Capacity", "CapacityMix", "CapacityPlan", "Confirmation",
+           "FromHistory", "Hiring", "MixPlan", "Ramping", "RoleHiring", "Search", "SeatDraws",
+           "Seats", "confirm", "confirm_html", "confirm_text", "expected_headcount",
+           "load_capacity", "new_seat_cost", "plan_capacity", "plan_for", "plan_mix",
+           "plan_scenario", "ramp_in_seat", "ramped_rep_month", "role_root", "search",
+           "seat_headcount", "seats_of", "simulate_seats"]

@@ -53,7 +53,29 @@ class Ramping(Frozen):
     tenure_months: Rate = Field(ge=0, description="months since they started, on day one")
 
 
-class Capacity(Frozen):
+class _Target:
+    """The target read at its checks: the year's, or 12 monthly targets to date."""
+
+    target: float | tuple[float, ...]
+
+    @property
+    def checks(self) -> np.ndarray:
+        """0-based months at whose end bookings to date are compared with the target."""
+        return np.arange(MONTHS) if isinstance(self.target, tuple) else np.array([MONTHS - 1])
+
+    @property
+    def target_to_date(self) -> np.ndarray:
+        """Target to date at each check."""
+        if isinstance(self.target, tuple):
+            return np.cumsum(self.target)
+        return np.array([float(self.target)])
+
+    @property
+    def annual_target(self) -> float:
+        return float(self.target_to_date[-1])
+
+
+class Capacity(_Target, Frozen):
     """A capacity question: which hires make `role` book `target` with `probability`."""
 
     capacity: str = Field(min_length=1, description="the plan's name")
@@ -96,21 +118,73 @@ class Capacity(Frozen):
                              f"{role.headcount} in seat (headcount): they are part of it")
         return self
 
-    @property
-    def checks(self) -> np.ndarray:
-        """0-based months at whose end bookings to date are compared with the target."""
-        return np.arange(MONTHS) if isinstance(self.target, tuple) else np.array([MONTHS - 1])
+
+
+class RoleHiring(Frozen):
+    """One role of a several-roles plan: its hiring limits and reps still ramping."""
+
+    hiring: Hiring
+    ramping: tuple[Ramping, ...] = ()
+
+
+class CapacityMix(_Target, Frozen):
+    """A capacity question for several roles: which hires of each (`roles:`) make their
+    summed bookings reach one `target` with `probability`, at the least cost."""
+
+    capacity: str = Field(min_length=1, description="the plan's name")
+    description: str = ""
+    scenario: Scenario
+    roles: dict[str, RoleHiring] = Field(
+        min_length=1, description="the roles planned, each with its `hiring:` and "
+        "`ramping:`; the target is on the sum of their bookings")
+    target: Money | tuple[Money, ...] = Field(
+        description="bookings for the year on the roles' money measures together, or 12 "
+        "monthly targets (then met when bookings to date reach the target to date at every "
+        "month end)")
+    probability: float = Field(0.8, gt=0, lt=1, description="chance of meeting the target")
+    trials: Trials = Field(2000, ge=1)
+    seed: int = Field(0, ge=0)
+    _source: str = PrivateAttr("<capacity>")
 
     @property
-    def target_to_date(self) -> np.ndarray:
-        """Target to date at each check."""
-        if isinstance(self.target, tuple):
-            return np.cumsum(self.target)
-        return np.array([float(self.target)])
+    def source(self) -> str:
+        """The file it was read from, for messages."""
+        return self._source
 
-    @property
-    def annual_target(self) -> float:
-        return float(self.target_to_date[-1])
+    @model_validator(mode="after")
+    def _books_revenue(self) -> CapacityMix:
+        roles, market = self.scenario.org.roles, self.scenario.market
+        for name in self.roles:
+            if name not in roles:
+                raise ValueError(f"roles.{name}: no role {name!r} in the scenario "
+                                 f"({', '.join(roles)})")
+            if roles[name].overlay or not market[name].money_measures():
+                why = ("an overlay role: its credit is on deals other roles book, not "
+                       "revenue of its own") if roles[name].overlay else (
+                    "a manager role (market `model: team`): it books no revenue of its own, "
+                    "its team's role does")
+                raise ValueError(f"roles.{name}: {why}; plan the roles that book the "
+                                 "bookings and leave this one out")
+        currencies = {roles[n].plan.currency for n in self.roles}
+        if len(currencies) > 1:
+            raise ValueError(f"roles: the roles' plans are paid in {', '.join(sorted(currencies))}"
+                             "; one target and one cost need one currency")
+        for name in self.roles:
+            self.role_capacity(name)  # each role's own checks (ramping, territory, target)
+        return self
+
+    def role_capacity(self, role: str) -> Capacity:
+        """The single-role question of one role, on the whole target."""
+        spec = self.roles[role]
+        try:
+            return Capacity(capacity=self.capacity, scenario=self.scenario, role=role,
+                            target=self.target, probability=self.probability,
+                            hiring=spec.hiring, ramping=spec.ramping, trials=self.trials,
+                            seed=self.seed)
+        except ValidationError as e:
+            message = "; ".join(err["msg"].removeprefix("Value error, ")
+                                for err in e.errors())
+            raise ValueError(f"roles.{role}: {message}") from None
 
 
 class FromHistory(Frozen):
@@ -191,10 +265,12 @@ def _base_tree(tree: dict, path: Path) -> tuple[dict, Path, dict | None]:
 
 
 def load_capacity(path: str | Path, *, probability: float | None = None,
-                  trials: int | None = None, seed: int | None = None) -> Capacity:
+                  trials: int | None = None, seed: int | None = None
+                  ) -> Capacity | CapacityMix:
     """Read a capacity file: `scenario:` (relative to it) or `calibrate:` (a CRM history),
     optional `set:` overrides on that scenario, then `role:`, `target:`, `probability:`,
-    `hiring:`, `ramping:`, `trials:` and `seed:`."""
+    `hiring:`, `ramping:`, `trials:` and `seed:`; or, for several roles, `roles:` (each with
+    its `hiring:` and `ramping:`) in place of `role:`, `hiring:` and `ramping:`."""
     path = Path(path)
     tree = read_yaml(path)
     if not isinstance(tree, dict):
@@ -217,17 +293,19 @@ def load_capacity(path: str | Path, *, probability: float | None = None,
             raise
         raise InputError(path, [Problem("set", f"{scenario_path.name} with these overrides: "
                                         f"{p}") for p in e.problems]) from e
-    if calibrated is not None:
+    if calibrated is not None and "roles" not in tree:
         tree.setdefault("role", calibrated["role"])
         if "ramping" not in tree and tree["role"] in tree["scenario"].org.roles:
             tree["ramping"] = _ramping(calibrated["starts"], tree["scenario"], tree["role"])
     for key, value in (("probability", probability), ("trials", trials), ("seed", seed)):
         if value is not None:
             tree[key] = value
+    model = CapacityMix if "roles" in tree else Capacity
     try:
-        capacity = Capacity.model_validate(tree)
+        capacity = model.model_validate(tree)
     except ValidationError as e:
-        keys = frozenset(n for m in (Capacity, Hiring, Ramping) for n in m.model_fields)
+        keys = frozenset(n for m in (model, Hiring, Ramping, RoleHiring)
+                         for n in m.model_fields)
         raise InputError(path, problems_from_validation(e, frozenset(), keys)) from e
     capacity._source = str(path)
     return capacity

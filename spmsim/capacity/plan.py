@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,8 +30,44 @@ from spmsim.model.org import MONTHS, Hire
 from spmsim.versions import versions
 
 
+class YearBookings:
+    """What a plan's simulated years say, for a `CapacityPlan` or a `MixPlan`: both hold
+    `capacity` (with `annual_target`), `bookings` (trials,) and `expected`."""
+
+    capacity: Any
+    bookings: np.ndarray
+    expected: float
+
+    @property
+    def trials(self) -> int:
+        return int(self.bookings.size)
+
+    def percentiles(self) -> dict[str, float]:
+        p10, p50, p90 = np.percentile(self.bookings, [10, 50, 90])
+        return {"P10": float(p10), "P50": float(p50), "P90": float(p90)}
+
+    def distribution(self, bins: int = 40) -> pd.DataFrame:
+        """Histogram of the year's bookings: bin_lo, bin_hi, trials, share."""
+        counts, edges = np.histogram(self.bookings, bins=bins)
+        return pd.DataFrame({"bin_lo": edges[:-1], "bin_hi": edges[1:], "trials": counts,
+                             "share": counts / counts.sum()})
+
+    def marks(self) -> pd.DataFrame:
+        """P10, P50, P90, the target and the deterministic figure, for the chart."""
+        rows = {**self.percentiles(), "target": self.capacity.annual_target,
+                "deterministic": self.expected}
+        return pd.DataFrame({"mark": list(rows), "value": list(rows.values())})
+
+    def summary_text(self) -> str:
+        raise NotImplementedError
+
+    def summary_html(self) -> str:
+        """The summary text as an escaped <pre> block, for notebooks and reports."""
+        return f"<pre>{html.escape(self.summary_text())}</pre>"
+
+
 @dataclass(frozen=True)
-class CapacityPlan:
+class CapacityPlan(YearBookings):
     """The hiring plan found, its bookings distribution and the deterministic figure."""
 
     capacity: Capacity
@@ -49,16 +86,8 @@ class CapacityPlan:
     seed: int
 
     @property
-    def trials(self) -> int:
-        return int(self.bookings.size)
-
-    @property
     def new_hires(self) -> tuple[Hire, ...]:
         return hires_of(np.array(self.start_months, dtype=int))
-
-    def percentiles(self) -> dict[str, float]:
-        p10, p50, p90 = np.percentile(self.bookings, [10, 50, 90])
-        return {"P10": float(p10), "P50": float(p50), "P90": float(p90)}
 
     def summary(self) -> pd.DataFrame:
         c = self.capacity
@@ -95,22 +124,6 @@ class CapacityPlan:
             f"{amount(self.rep_year)} per ramped rep-year = {amount(self.expected)}",
             f"naive plan (deterministic figure = target): {naive}",
         ])
-
-    def summary_html(self) -> str:
-        """The summary text as an escaped <pre> block, for notebooks and reports."""
-        return f"<pre>{html.escape(self.summary_text())}</pre>"
-
-    def distribution(self, bins: int = 40) -> pd.DataFrame:
-        """Histogram of the year's bookings: bin_lo, bin_hi, trials, share."""
-        counts, edges = np.histogram(self.bookings, bins=bins)
-        return pd.DataFrame({"bin_lo": edges[:-1], "bin_hi": edges[1:], "trials": counts,
-                             "share": counts / counts.sum()})
-
-    def marks(self) -> pd.DataFrame:
-        """P10, P50, P90, the target and the deterministic figure, for the chart."""
-        rows = {**self.percentiles(), "target": self.capacity.annual_target,
-                "deterministic": self.expected}
-        return pd.DataFrame({"mark": list(rows), "value": list(rows.values())})
 
     def save(self, out: str | Path) -> list[Path]:
         """hiring_plan.csv, bookings.csv (one row per trial), curve.csv, summary.csv and
@@ -220,11 +233,14 @@ def _prefix(fixed: np.ndarray, new: np.ndarray) -> np.ndarray:
     return fixed[..., None, :] + np.concatenate([zero, np.cumsum(new, axis=-2)], axis=-2)
 
 
-def search(capacity: Capacity, *, progress: bool = True) -> Search:
-    """Simulate every seat once and evaluate every plan on those draws."""
+def search(capacity: Capacity, *, progress: bool = True,
+           root: np.random.SeedSequence | None = None) -> Search:
+    """Simulate every seat once and evaluate every plan on those draws; `root` is the
+    streams' root (default: `SeedSequence(capacity.seed)`)."""
     seats = seats_of(capacity)
     n = capacity.trials
-    draws = simulate_seats(capacity, seats, n, capacity.seed, progress)
+    draws = simulate_seats(capacity, seats, n, capacity.seed if root is None else root,
+                           progress)
     to_date = _prefix(draws.fixed, draws.new)  # (trials, k, checks)
     probability = (to_date >= capacity.target_to_date).all(-1).mean(0)
     market = capacity.scenario.market[capacity.role]
@@ -241,6 +257,11 @@ def search(capacity: Capacity, *, progress: bool = True) -> Search:
 
 def plan_capacity(capacity: Capacity, *, progress: bool = True) -> CapacityPlan:
     """The fewest new hires, front-loaded, that meet the target with the probability."""
+    if not isinstance(capacity, Capacity):  # a CapacityMix: `roles:` in the file
+        raise InputError(capacity.source, [Problem("roles", (
+            "several roles are planned together by `spmsim capacity FILE` (or "
+            "`spmsim.capacity.plan_mix`); this plan and the capacity report take one role: "
+            "give `role:` and `hiring:` instead of `roles:`"))])
     s = search(capacity, progress=progress)
     enough = np.flatnonzero(s.probability >= capacity.probability)
     if not enough.size:

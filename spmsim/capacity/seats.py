@@ -174,11 +174,12 @@ def _by_seat_month(months: np.ndarray, seats: int) -> np.ndarray:
     return np.bincount(idx, minlength=seats * MONTHS).reshape(seats, MONTHS).astype(float)
 
 
-def simulate_seats(capacity: Capacity, seats: Seats, trials: int, seed: int,
-                   progress: bool = True) -> SeatDraws:
-    """Draw every seat's bookings for `trials` plan years (see the module's docstring)."""
+def simulate_seats(capacity: Capacity, seats: Seats, trials: int,
+                   seed: int | np.random.SeedSequence, progress: bool = True) -> SeatDraws:
+    """Draw every seat's bookings for `trials` plan years (see the module's docstring);
+    `seed` is the root of the streams, or an int for `SeedSequence(seed)`."""
     role, market = seats.role, capacity.scenario.market[capacity.role]
-    root = np.random.SeedSequence(seed)
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     rates = market.month_rates(PlanCalendar(capacity.scenario.year_start).period_days)
     checks, n_seats, gens = capacity.checks, role.seats, role.attrition.generations
     fixed = np.zeros((trials, checks.size))

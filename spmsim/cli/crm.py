@@ -18,11 +18,11 @@ from spmsim.cli.common import (
 
 
 def cmd_capacity(args) -> int:
-    from spmsim.capacity import confirm_text, load_capacity, plan_capacity
+    from spmsim.capacity import confirm_text, load_capacity, plan_for
 
     capacity = load_capacity(args.capacity, probability=args.probability, trials=args.trials,
                              seed=args.seed)
-    plan = plan_capacity(capacity, progress=not args.no_progress)
+    plan = plan_for(capacity, progress=not args.no_progress)
     written = plan.save(args.out)
     print(plan.summary_text())
     if args.confirm:
@@ -107,7 +107,8 @@ def cmd_crm_synthetic(args) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     cp = sub.add_parser("capacity", help="the hiring plan that meets a bookings target "
                         "with a chosen probability")
-    cp.add_argument("capacity", help="capacity YAML file (scenario, role, target, hiring)")
+    cp.add_argument("capacity", help="capacity YAML file (scenario, role, target, hiring; or "
+                    "several `roles:` against one target)")
     add_out(cp)
     cp.add_argument("--probability", type=number(0, 1, above=True),
                     help="chance of meeting the target (default: the file's)")

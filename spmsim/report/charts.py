@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from spmsim.format import percent
@@ -303,6 +304,30 @@ def capacity_curve_chart(curve: pd.DataFrame, probability: float,
     wanted = alt.Chart(pd.DataFrame({"probability": [probability]})).mark_rule(
         strokeDash=[6, 3]).encode(y="probability:Q")
     return (area + line + wanted).properties(width=WIDTH, height=220, title=title)
+
+
+def capacity_mix_chart(mixes: pd.DataFrame, probability: float,
+                       title: str = "P(target met) by the cost of each mix weighed"
+                       ) -> alt.LayerChart:
+    """Every hiring mix weighed (a `MixPlan`'s `mixes`: cost, probability, se and
+    `hires_<role>` columns), cheapest first, the last one chosen; the probability wanted as
+    a rule."""
+    roles = [c for c in mixes.columns if c.startswith("hires_")]
+    mix = mixes[roles].astype(int).astype(str).agg(" + ".join, axis=1)
+    frame = mixes.assign(mix=mix, chosen=np.arange(len(mixes)) == len(mixes) - 1)
+    points = alt.Chart(frame).mark_circle(size=60).encode(
+        x=alt.X("cost:Q", title="new hires' pay in the year", axis=alt.Axis(format="~s")),
+        y=alt.Y("probability:Q", axis=alt.Axis(format="%"), title="P(target met)",
+                scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("chosen:N", title=None, legend=None, scale=alt.Scale(
+            domain=[False, True], range=["#4c78a8", "#c0392b"])),
+        tooltip=[alt.Tooltip("mix:N", title="new hires (" + ", ".join(
+            r.removeprefix("hires_") for r in roles) + ")"),
+                 alt.Tooltip("cost:Q", format=",.0f"),
+                 alt.Tooltip("probability:Q", format=".1%")])
+    wanted = alt.Chart(pd.DataFrame({"probability": [probability]})).mark_rule(
+        strokeDash=[6, 3]).encode(y="probability:Q")
+    return (points + wanted).properties(width=WIDTH, height=220, title=title)
 
 
 FRONT_CATEGORIES = {"infeasible": "#bbbbbb", "feasible": "#4c78a8", "Pareto front": "#f58518",
