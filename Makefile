@@ -35,6 +35,8 @@ report: $(STAMP)
 	$(BIN)/spmsim simulate scenarios/acme_steeper_accelerator.yaml \
 		--out reports/acme_steeper_accelerator
 	$(BIN)/spmsim simulate scenarios/acme_teams.yaml --trials 500 --out reports/acme_teams
+	$(BIN)/spmsim capacity scenarios/capacity/acme_hunters_farmers.yaml --confirm 2000 \
+		--out reports/acme_hunters_farmers
 	$(BIN)/spmsim simulate scenarios/acme_behavior.yaml --engine agents --trials 50 \
 		--out reports/acme_behavior
 	$(BIN)/spmsim territory optimise scenarios/data/territories/smb_accounts.csv \
