@@ -150,7 +150,46 @@ def describe_component(c: Component, plan: Plan) -> str:
     describer = DESCRIBERS.get(getattr(c, "type", c.kind))
     body = describer(c, plan) if describer else f"a {c.kind} component"
     cap = describe_cap(c.cap, plan, target=plan.ti * weight if weight else None)
-    return f"{head} {body}" + (f", {cap}" if cap else "")
+    return f"{head} {body}" + (f", {cap}" if cap else "") + _links(c, plan)
+
+
+def _links(c: Component, plan: Plan) -> str:
+    """What ties a component to another measure, and when it is paid if not with the plan."""
+    out = ""
+    unlock = getattr(c, "unlock", None)
+    if unlock is not None:
+        what = "its accelerators pay" if unlock.applies_to == "accelerators" else "it pays"
+        out += (f", {what} only once {measure_words(unlock.measure)} attainment reaches "
+                f"{share(unlock.at)}")
+    modifier = getattr(c, "modifier", None)
+    if modifier is not None:
+        points = ", ".join(f"{times(y)} at {share(x)}" for x, y in modifier.curve)
+        out += f", multiplied by {points} {measure_words(modifier.measure)} attainment"
+    period = getattr(c, "payout_period", None)
+    if period is not None and period != plan.payout_period:
+        out += f", paid each {PERIOD_WORD.get(period, period)}"
+    return out
+
+
+def _crediting(plan: Plan) -> list[str]:
+    """The plan's crediting rules, one clause per measure."""
+    cur, out = _curr(plan), []
+    for m, rule in plan.crediting.items():
+        words = measure_words(m)
+        if rule.windfall is not None:
+            w = rule.windfall
+            keep = "nothing" if w.rate == 0 else share(w.rate)
+            out.append(f"of a {words} deal above {cur(w.above)}, {keep} of the part above "
+                       f"counts")
+        if rule.by is not None:
+            b = rule.by
+            if b.rates:
+                rates = ", ".join(f"{share(r)} for {label}" for label, r in b.rates.items())
+                out.append(f"{words} is credited by {b.column.replace('_', ' ')}: {rates}")
+            else:
+                out.append(f"{words} is credited at the rate in each deal's "
+                           f"{b.column.replace('_', ' ')}")
+    return out
 
 
 def describe_plan(plan: Plan) -> str:
@@ -172,4 +211,13 @@ def describe_plan(plan: Plan) -> str:
     if plan.clawback is not None:
         extra.append(f"{share(plan.clawback.share)} of a deal's pay is clawed back if it is "
                      f"cancelled within {plan.clawback.within_days} days")
+    if plan.holdback is not None:
+        h = plan.holdback
+        extra.append(f"{share(h.share)} of earnings is held back until the year end "
+                     f"({'paid' if h.on_leaving == 'release' else 'forfeited'} on leaving)")
+    if plan.basis == "annual":
+        extra.append("gates and tiers read attainment against the annual quota")
+    elif plan.basis == "period":
+        extra.append("gates and tiers read each pay period's own quota")
+    extra += _crediting(plan)
     return "; ".join([head, *parts, *extra]) + "."

@@ -112,3 +112,24 @@ def test_a_type_without_a_describer_is_still_named(monkeypatch):
     monkeypatch.delitem(DESCRIBERS, "mbo")
     assert describe_component(plan.components[1], plan) == (
         "MBO (10% of TI) on MBO score a mbo component")
+
+
+def test_the_rules_of_plans_as_companies_write_them_are_in_the_sentence():
+    # the shipped strategic AE plan: a linkage, a quarterly bonus, a windfall clause
+    text = describe_plan(load_plan(PLANS / "strategic_ae.yaml"))
+    assert "its accelerators pay only once renewals attainment reaches 90%" in text
+    assert "Renewals (20% of TI) pays" in text and "nothing below 85%, paid each quarter" in text
+    assert text.endswith("of a new ARR deal above $1,000,000, 25% of the part above counts.")
+    plan = plan_from_dict({
+        "plan": "P", "ote": 100_000, "base_share": 0.5, "year_start": "2027-01-01",
+        "basis": "annual", "holdback": {"share": 0.1, "on_leaving": "forfeit"},
+        "crediting": {"new_arr": {"by": {"column": "product",
+                                         "rates": {"software": 1.0, "services": 0.5}}}},
+        "components": [{"name": "New ARR", "type": "commission", "measure": "new_arr",
+                        "weight": 1.0, "tiers": [{"rate": 1.0}],
+                        "modifier": {"measure": "margin", "curve": [[0.5, 0.8], [1.0, 1.0]]}}]})
+    text = describe_plan(plan)
+    assert "multiplied by 0.8x at 50%, 1x at 100% margin attainment" in text
+    assert "10% of earnings is held back until the year end (forfeited on leaving)" in text
+    assert "gates and tiers read attainment against the annual quota" in text
+    assert "new ARR is credited by product: 100% for software, 50% for services" in text
