@@ -67,7 +67,7 @@ from spmsim.model.effortpolicy import EffortPolicy, build_policy, plan_windows
 from spmsim.model.market import PipelineMarket
 from spmsim.model.org import MONTHS, Role, Staffing
 from spmsim.model.scenario import Scenario
-from spmsim.model.tournament import prize_line, standing_multiplier
+from spmsim.model.tournament import prize_line, pulls_into_window, standing_multiplier
 
 WARM_UP_CYCLES = 4.0  # warm-up length in mean sales cycles: the pipeline is full by day 0
 
@@ -175,6 +175,10 @@ class _RoleSim:
                                  skill=skill, ramps=g > 0 or starts[s] > 0, name=names[slot]))
             self.seats.append(_Seat(reps))
         self.ranked: list[float] = []
+        contest = sim.behavior.contest
+        # deals in their last stage are tracked when a behaviour may pull them in
+        self.tracks_final = sim.behavior.timing is not None or (
+            contest is not None and contest.pull_share > 0)
 
     # ---- the processes -----------------------------------------------------------------
 
@@ -187,6 +191,11 @@ class _RoleSim:
         timing = self.sim.behavior.timing
         if timing is not None:
             env.process(self._period_ends(timing))
+        contest = self.sim.behavior.contest
+        if contest is not None and contest.pull_share > 0:
+            for c in self.role.plan.components:
+                if c.ranked:
+                    env.process(self._contest_end(c, contest))
         if self.sim.behavior.quitting is not None:
             env.process(self._rank_monthly())
 
@@ -335,7 +344,7 @@ class _RoleSim:
         in (it then closes earlier, at a discount)."""
         env = self.sim.env
         discount = 0.0
-        if self.sim.behavior.timing is None:
+        if not self.tracks_final:
             yield env.timeout(length)
         else:
             entry = [env.now + length, env.event(), 0.0, amount, measure]
@@ -479,23 +488,13 @@ class _RoleSim:
     def _contest_multiplier(self, rep: _Rep, month: int, year_left: float) -> float:
         """Effort from the rep's standing in each contest running this month (the product
         over contests; 1 outside every window)."""
-        plan, m = self.role.plan, 1.0
-        step = MONTHS // plan.calendar.n_periods
-        in_seat = np.array([h.active for s in self.seats for h in s.holders])
-        slots = np.array([h.slot for s in self.seats for h in s.holders])
-        for c in plan.components:
+        m = 1.0
+        for c in self.role.plan.components:
             if not c.ranked:
                 continue
-            months = np.repeat(c.window(plan.calendar.n_periods), step)
+            scores, months, share = self._window_scores(c, month)
             if not months[month]:
                 continue
-            done = months & (np.arange(MONTHS) < month)
-            scores = np.zeros(self.slots)
-            scores[slots] = np.where(in_seat, self.credit[c.measure][slots][:, done].sum(axis=1),
-                                     0.0)
-            share = months.sum() / MONTHS
-            if c.rank_by == "attainment":
-                scores = scores / np.maximum(self.quota * share, 1e-9)
             line = c.qualify if c.each is not None else \
                 max(prize_line(scores, rep.slot, len(c.prizes)), c.qualify)
             rates = self.rates[month:]
@@ -504,6 +503,53 @@ class _RoleSim:
                 left /= max(float(self.quota[rep.slot]) * share, 1e-9)
             m *= standing_multiplier(self.sim.behavior.contest, line - scores[rep.slot], left)
         return m
+
+    def _window_scores(self, c, upto: int) -> tuple[np.ndarray, np.ndarray, float]:
+        """(window scores of every slot in seat over months before `upto`, the window's
+        months, its share of the year) for contest c."""
+        plan = self.role.plan
+        step = MONTHS // plan.calendar.n_periods
+        in_seat = np.array([h.active for s in self.seats for h in s.holders])
+        slots = np.array([h.slot for s in self.seats for h in s.holders])
+        months = np.repeat(c.window(plan.calendar.n_periods), step)
+        done = months & (np.arange(MONTHS) < upto)
+        scores = np.zeros(self.slots)
+        scores[slots] = np.where(in_seat, self.credit[c.measure][slots][:, done].sum(axis=1),
+                                 0.0)
+        share = months.sum() / MONTHS
+        if c.rank_by == "attainment":
+            scores = scores / np.maximum(self.quota * share, 1e-9)
+        return scores, months, share
+
+    def _contest_end(self, c, response):
+        """Near the contest window's end, reps short of the prize line whose won deals due
+        soon after it would close the gap pull `pull_share` of them in, at a discount."""
+        env, clock, sim = self.sim.env, self.sim.clock, self.sim
+        _, months, _ = self._window_scores(c, 0)
+        end_month = int(np.flatnonzero(months)[-1]) + 1
+        end = clock.day(float(end_month))
+        yield env.timeout(max(end - response.pull_days - env.now, 0.0))
+        month = min(clock.month(env.now), MONTHS - 1)
+        scores, _, share = self._window_scores(c, month + 1)
+        for seat in self.seats:
+            rep = seat.current
+            if rep is None or not seat.final:
+                continue
+            line = c.qualify if c.each is not None else \
+                max(prize_line(scores, rep.slot, len(c.prizes)), c.qualify)
+            due = [e for e in seat.final if e[4] == c.measure and not e[1].triggered and
+                   end <= e[0] <= end + response.horizon_days]
+            pending = sum(e[3] for e in due)
+            if c.rank_by == "attainment":
+                pending /= max(float(self.quota[rep.slot]) * share, 1e-9)
+            if not pulls_into_window(line - scores[rep.slot], pending):
+                continue
+            rng = self.rngs[rep.seat]
+            for entry in due:
+                if rng.random() < response.pull_share:
+                    entry[2] = response.discount
+                    entry[1].succeed(env.now + rng.uniform(0, end - env.now))
+                    sim.log(env.now, self.name, rep.name, "pulled", amount=0.0)
 
     def _earnings_share(self, attainment: float) -> float:
         """Earnings as a share of OTE at a year-end attainment of the main measure."""

@@ -30,6 +30,14 @@ class ContestResponse(Frozen):
     reach: Rate = Field(1.0, gt=0, description="a prize is within reach when the gap to the "
                         "prize line is at most this many times the credit the rep expects "
                         "in the contest's months left")
+    pull_share: float = Field(0.0, ge=0, le=1, description="near the window's end, the share "
+                              "of a rep's won deals due soon after it that they pull into it, "
+                              "when those deals would lift them to the prize line (0: none)")
+    pull_days: int = Field(14, ge=1, le=60, description="days before the window's end when "
+                           "reps pull deals in")
+    horizon_days: int = Field(45, ge=1, le=365, description="deals due within this many days "
+                              "after the window's end can be pulled in")
+    discount: float = Field(0.1, ge=0, lt=1, description="price discount on a deal pulled in")
 
 
 def prize_line(scores: np.ndarray, me: int, places: int) -> float:
@@ -40,6 +48,12 @@ def prize_line(scores: np.ndarray, me: int, places: int) -> float:
     if others.size < places:
         return 0.0
     return float(np.partition(others, others.size - places)[others.size - places])
+
+
+def pulls_into_window(gap: float, pending: float) -> bool:
+    """Pull deals into the window when the rep is short of the prize line (gap > 0) and the
+    deals due soon after it would close the gap."""
+    return 0 < gap <= pending
 
 
 def standing_multiplier(r: ContestResponse, gap: float, expected_left: float) -> float:

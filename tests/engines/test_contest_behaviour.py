@@ -7,7 +7,12 @@ import pytest
 
 from spmsim.engines.agents import simulate_agents
 from spmsim.model.scenario import scenario_from_tree
-from spmsim.model.tournament import ContestResponse, prize_line, standing_multiplier
+from spmsim.model.tournament import (
+    ContestResponse,
+    prize_line,
+    pulls_into_window,
+    standing_multiplier,
+)
 
 R = ContestResponse(in_reach=0.2, out_of_reach=0.3, reach=1.0)
 
@@ -34,6 +39,17 @@ def test_effort_by_the_gap_to_the_prize_line(gap, expected_left, multiplier):
     assert standing_multiplier(R, gap, expected_left) == pytest.approx(multiplier)
 
 
+@pytest.mark.parametrize(("gap", "pending", "pulls"), [
+    (100.0, 150.0, True),    # 100 short, 150 due soon after the window: pulling closes it
+    (100.0, 100.0, True),    # exactly enough
+    (100.0, 99.0, False),    # not enough: nothing gained by pulling in at a discount
+    (0.0, 500.0, False),     # on or above the line already
+    (-50.0, 500.0, False),
+])
+def test_deals_are_pulled_in_only_when_they_reach_the_prize_line(gap, pending, pulls):
+    assert pulls_into_window(gap, pending) is pulls
+
+
 def _scenario(response: dict | None, contest: bool = True):
     components = [{"name": "Commission", "type": "commission", "measure": "new_arr",
                    "weight": 1.0, "tiers": [{"rate": 1.0}]}]
@@ -53,9 +69,12 @@ def _scenario(response: dict | None, contest: bool = True):
         "behavior": behavior})
 
 
+def _run(response: dict | None, contest: bool = True, logged: int = 0):
+    return simulate_agents(_scenario(response, contest), progress=False, logged_trials=logged)
+
+
 def _monthly_revenue(response: dict | None, contest: bool = True) -> np.ndarray:
-    r = simulate_agents(_scenario(response, contest), progress=False, logged_trials=0)
-    return r.period["revenue"][:, 0, :]  # (trials, months) of the one role
+    return _run(response, contest).period["revenue"][:, 0, :]  # (trials, months), one role
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +101,19 @@ def test_a_prize_out_of_reach_lowers_effort(off):
     quit_ = _monthly_revenue({"in_reach": 0.0, "out_of_reach": 0.5})
     assert quit_[:, :9].tobytes() == off[:, :9].tobytes()
     assert quit_[:, 9:].sum() < off[:, 9:].sum()
+
+
+def test_deals_near_the_prize_line_are_pulled_into_the_window(off):
+    pull = {"in_reach": 0.0, "out_of_reach": 0.0, "pull_share": 1.0, "horizon_days": 60}
+    r = _run(pull, logged=40)
+    pulled = r.events[r.events["event"] == "pulled"]
+    assert len(pulled) > 0
+    # pulled in December, 14 days before the window's end
+    assert (pulled["date"].dt.month == 12).all()
+    revenue = r.period["revenue"][:, 0, :]
+    assert revenue[:, :11].tobytes() == off[:, :11].tobytes()  # nothing moves before then
+    # December gains the deals pulled in (at a 10 % discount)
+    assert revenue[:, 11].sum() > off[:, 11].sum()
+    # and a share of 0 switches it off
+    zero = _monthly_revenue({**pull, "pull_share": 0.0})
+    assert zero.tobytes() == off.tobytes()
