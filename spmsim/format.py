@@ -81,6 +81,10 @@ ACRONYMS = {"ae", "am", "arr", "acv", "mrr", "mbo", "kpi", "smb", "sdr", "bdr", 
             "emea", "apac", "us", "uk"}
 
 
+# words readers spell otherwise than the identifier (the component type `spiff`)
+SPELLED = {"spiff": "SPIF"}
+
+
 def label(name: str) -> str:
     """An identifier as a label: 'flat_growth_quotas' -> 'Flat growth quotas',
     'new_arr' -> 'New ARR', 'smb_ae' -> 'SMB AE'. Text with spaces is left as it is."""
@@ -88,10 +92,19 @@ def label(name: str) -> str:
     if " " in text.strip() or not text:
         return text
     words = [w for w in text.replace("-", "_").split("_") if w]
-    out = [w.upper() if w.lower() in ACRONYMS else w.lower() for w in words]
+    out = [SPELLED.get(w.lower(), w.upper() if w.lower() in ACRONYMS else w.lower())
+           for w in words]
     if out and out[0].islower():
         out[0] = out[0][0].upper() + out[0][1:]
     return " ".join(out)
+
+
+def words(name: str) -> str:
+    """An identifier mid-sentence: 'new_arr' -> 'new ARR', 'spiff' -> 'SPIF' (`label`,
+    lower case first unless it is an acronym)."""
+    text = label(name)
+    first = text.split(" ", 1)[0]
+    return text if not text or first.isupper() else text[0].lower() + text[1:]
 
 
 def percent_short(x: float) -> str:

@@ -113,9 +113,9 @@ def _how_sure(meta_path: Path) -> str:
                                                "share_at_quota", "top20_revenue_share",
                                                "attainment_p50") else (lambda v: f"{v:+,.0f}")
     pairing = f"on the same {d['n']:,} trials" if d["paired"] else "on independent draws"
-    words = SHOWN.get(metric, (label(metric), ""))[0].lower()
+    said = SHOWN.get(metric, (label(metric), ""))[0].lower()
     line = (f"how sure: {label(d['better'])} against {label(d['other'])} {pairing}: "
-            f"{words} {f(d['mean'])} "
+            f"{said} {f(d['mean'])} "
             f"(95% interval {f(d['low'])} to {f(d['high'])})")
     if d["paired"]:
         line += (f"; P10-P90 of a year {f(d['p10'])} to {f(d['p90'])}; ahead in "

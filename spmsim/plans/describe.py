@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from spmsim.format import label, money, multiple, percent_short
+from spmsim.format import money, multiple, percent_short
+from spmsim.format import words as measure_words
 from spmsim.plans.components import Cap, Component
 from spmsim.plans.model import Plan
 
@@ -23,14 +24,6 @@ PERIOD_WORD = {"month": "month", "quarter": "quarter", "half": "half-year", "yea
 
 # the house formats (spmsim.format), named for what they say here
 times, share = multiple, percent_short
-
-
-def measure_words(measure: str) -> str:
-    """`new_arr` -> 'new ARR': a measure's name mid-sentence (`format.label`, lower case
-    first unless it is an acronym)."""
-    text = label(measure)
-    first = text.split(" ", 1)[0]
-    return text if first.isupper() else text[0].lower() + text[1:]
 
 
 def _curr(plan: Plan) -> Callable[[float], str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from spmsim.format import compact_money, label, multiple, percent_short
+from spmsim.format import compact_money, label, multiple, percent_short, words
 from spmsim.plans.model import Plan
 
 PERIOD_WORDS = {"month": "monthly", "quarter": "quarterly", "half": "half-yearly",
@@ -138,8 +138,8 @@ HANDLED = {"name", "type", "tiers", "rates", "tier_basis", "mode", "threshold", 
 def _component(old: Any, new: Any, ti: float, currency: str) -> list[Change]:
     name = new.name
     if old.kind != new.kind:
-        return [Change(f"{_q(name)} becomes a {label(new.kind).lower()} (now a "
-                       f"{label(old.kind).lower()})", True)]
+        return [Change(f"{_q(name)} becomes a {words(new.kind)} (now a "
+                       f"{words(old.kind)})", True)]
     out: list[Change] = []
     if old.target_share() != new.target_share():
         out.append(Change(f"{_q(name)} is {_share(new.target_share())} of target incentive "
@@ -154,7 +154,7 @@ def _component(old: Any, new: Any, ti: float, currency: str) -> list[Change]:
     a, b = old.model_dump(), new.model_dump()
     for key in sorted(set(a) | set(b)):
         if key not in HANDLED and a.get(key) != b.get(key):
-            out.append(Change(f"{_q(name)} {label(key).lower()} {_value(b.get(key), currency)} "
+            out.append(Change(f"{_q(name)} {words(key)} {_value(b.get(key), currency)} "
                               f"(now {_value(a.get(key), currency)})"))
     return out
 
@@ -176,7 +176,7 @@ def _crediting(old: Plan, new: Plan) -> list[Change]:
         out += _optional(f"credit rates by deal attribute on {label(m)}",
                          a and a.by, b and b.by, lambda r: f"the {r.column} column")
     out += _optional("an FX table", old.fx, new.fx,
-                     lambda f: f"{label(f.policy).lower()} rates from {f.file}")
+                     lambda f: f"{words(f.policy)} rates from {f.file}")
     if old.unit_measures != new.unit_measures:
         words = lambda ms: ", ".join(ms) or "none"  # noqa: E731
         out.append(Change(f"measures counted in units: {words(new.unit_measures)} (now "
@@ -193,7 +193,7 @@ def _value(v: Any, currency: str) -> str:
         return compact_money(v, currency) if abs(v) >= 100 else f"{v:g}"
     if isinstance(v, list | tuple):
         return ", ".join(_value(x, currency) for x in v)
-    return label(str(v)).lower() if "_" in str(v) else str(v)
+    return words(str(v)) if "_" in str(v) else str(v)
 
 
 def plan_changes(old: Plan, new: Plan) -> list[Change]:
@@ -224,7 +224,7 @@ def plan_changes(old: Plan, new: Plan) -> list[Change]:
         out.append(Change(f"drops the {_q(name)} component", True))
     for name, c in after.items():
         if name not in before:
-            out.append(Change(f"adds a {label(c.kind).lower()} component {_q(name)}", True))
+            out.append(Change(f"adds a {words(c.kind)} component {_q(name)}", True))
             if above_quota(c) == "accelerator":
                 out.append(Change(f"{_q(name)} has an accelerator above quota", True))
         else:

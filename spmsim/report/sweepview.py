@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from spmsim.format import compact_money, count, label, multiple, percent_short, tick
+from spmsim.format import compact_money, count, label, multiple, percent_short, tick, words
 from spmsim.report.memo import memo as memo_html
 from spmsim.report.studyview import READER, fmt, fmt_change
 from spmsim.studies.describe import role_label, structural_changes, variant_sentence
@@ -65,7 +65,7 @@ def memo(view: SweepView) -> str:
     better = {"min": "lower is better", "max": "higher is better"}
     axes = " against ".join(f"{_column_words(o['column'], base, lower=True)} "
                             f"({better[o['goal']]})" for o in m["objectives"])
-    swept = ", ".join(label(p).lower() for p in m["parameters"])
+    swept = ", ".join(words(p) for p in m["parameters"])
     facts = (f"Plan search · {count(m['candidates'], 'candidate plan')} x {m['trials']:,} "
              f"simulated years · seed {m['seed']}")
     decision = (spec.get("description", "").strip() or

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from spmsim.format import compact_money, count, label, percent
+from spmsim.format import compact_money, count, label, percent, words
 from spmsim.plans import plan_from_dict
 from spmsim.plans.diff import Change, describe, plan_changes
 
@@ -41,10 +41,10 @@ def _quota_method(spec: dict | None) -> str:
     if not spec:
         return "stated per rep"
     method = spec.get("method", "")
-    words = QUOTA_METHODS.get(method, label(method).lower())
+    said = QUOTA_METHODS.get(method, words(method))
     if method == "flat_growth" and spec.get("growth"):
-        words = f"last year's bookings plus {percent(spec['growth'], 0)}"
-    return words
+        said = f"last year's bookings plus {percent(spec['growth'], 0)}"
+    return said
 
 
 def _leaves(tree: Any, prefix: str = "") -> dict[str, Any]:
@@ -57,7 +57,7 @@ def _leaves(tree: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def _field(path: str) -> str:
-    return " ".join(label(p).lower() if "_" in p else p for p in path.split("."))
+    return " ".join(words(p) if "_" in p else p for p in path.split("."))
 
 
 def _plain(v: Any, currency: str) -> str:
@@ -67,7 +67,7 @@ def _plain(v: Any, currency: str) -> str:
         return compact_money(v, currency) if abs(v) >= 1000 else f"{v:g}"
     if isinstance(v, list):
         return f"{len(v)} entries"
-    return "none" if v is None else (label(v).lower() if "_" in str(v) else str(v))
+    return "none" if v is None else (words(v) if "_" in str(v) else str(v))
 
 
 def role_changes(current: dict, variant: dict, role: str) -> list[Change]:
