@@ -126,12 +126,7 @@ def _contention(plan: Plan, k: int, payout, inputs: PlanInputs) -> np.ndarray:
     """(trials, slots, periods of the window): who is in contention for the first contest
     after each period of its window (`Contest.contention`)."""
     c = plan.components[k]
-    credit = payout.credit[k]
-    quota = inputs.quota.get(c.measure)
-    ctx = Context(ytd=np.cumsum(credit, axis=-1), period_credit=credit,
-                  quota=None if quota is None else
-                  np.broadcast_to(np.asarray(quota, dtype=float), credit.shape[:-1])[..., None],
-                  target=np.zeros(credit.shape[:-1] + (1,)), team=inputs.team)
+    ctx = Context.of_credit(payout.credit[k], inputs.quota.get(c.measure), inputs.team)
     return c.contention(ctx)[..., c.window(plan.calendar.n_periods)]
 
 

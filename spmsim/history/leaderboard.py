@@ -14,13 +14,9 @@ COLUMNS = ["contest", "plan", "period", "period_label", "rank", "rep_id", "credi
 
 def group_standing(g: PlanGroup, k: int):
     """The standing of component k (a contest) over the reps on g's plan."""
-    c, p = g.plan.components[k], g.payout
-    quota = g.inputs.quota.get(c.measure)
-    credit = p.credit[k]
-    ctx = Context(ytd=np.cumsum(credit, axis=-1), period_credit=credit,
-                  quota=None if quota is None else np.asarray(quota, dtype=float)[:, None],
-                  target=np.zeros((credit.shape[0], 1)))
-    return c.standing(ctx)
+    c = g.plan.components[k]
+    return c.standing(Context.of_credit(g.payout.credit[k], g.inputs.quota.get(c.measure),
+                                        g.inputs.team))
 
 
 def _contest_rows(g: PlanGroup, k: int) -> pd.DataFrame:
@@ -29,8 +25,9 @@ def _contest_rows(g: PlanGroup, k: int) -> pd.DataFrame:
     n = g.plan.calendar.n_periods
     quota = g.inputs.quota.get(c.measure)
     frames = []
+    window_credit = np.cumsum(g.payout.credit[k] * c.window(n), axis=-1)
     for t in np.flatnonzero(c.window(n)):
-        credit = np.cumsum(g.payout.credit[k] * c.window(n), axis=-1)[:, t]
+        credit = window_credit[:, t]
         frames.append(pd.DataFrame({
             "contest": c.name, "plan": g.key, "period": t + 1,
             "period_label": g.plan.calendar.labels[t], "rank": s.rank[:, t],

@@ -89,3 +89,24 @@ def test_no_contest_no_leaderboard(files):
     tx = load_transactions({"ae": plan_from_dict(plan)}, files["deals"], files["quotas"],
                            files["roster"])
     assert leaderboard(replay(tx)).empty
+
+
+def test_a_team_contest_leaderboard_ranks_the_teams(tmp_path):
+    # teams from the roster: {A, B} 60,000 + 90,000 = 150,000 in Q4; {C, D} 40,000 +
+    # 60,000 = 100,000. Team 1 wins 10,000 (5,000 each), team 2 takes 5,000 (2,500 each)
+    plan = {**PLAN, "components": [PLAN["components"][0],
+                                   {"name": "Team push", "type": "contest",
+                                    "measure": "new_arr", "credit": "team", "periods": [4],
+                                    "prizes": [10_000, 5_000]}]}
+    roster = ["rep_id,plan,team,start_date,end_date", "A,ae,t1,,", "B,ae,t1,,", "C,ae,t2,,",
+              "D,ae,t2,,"]
+    files = {}
+    for name, rows in (("deals", DEALS), ("quotas", QUOTAS), ("roster", roster)):
+        files[name] = tmp_path / f"{name}.csv"
+        files[name].write_text("\n".join(rows) + "\n")
+    tx = load_transactions({"ae": plan_from_dict(plan)}, files["deals"], files["quotas"],
+                           files["roster"])
+    board = leaderboard(replay(tx)).set_index("rep_id")
+    assert board["rank"].to_dict() == {"A": 1, "B": 1, "C": 2, "D": 2}
+    assert board["prize"].to_dict() == {"A": 5_000, "B": 5_000, "C": 2_500, "D": 2_500}
+    assert board.loc["A", "credit"] == 150_000  # the team's Q4 credit, which each holds

@@ -60,6 +60,18 @@ class Context:
     counts: np.ndarray | None = None
     team: np.ndarray | None = None
 
+    @classmethod
+    def of_credit(cls, credit: np.ndarray, quota: np.ndarray | None = None,
+                  team: np.ndarray | None = None) -> Context:
+        """The context of credit per period (..., reps, P) and an annual quota per rep
+        (broadcastable to (..., reps)) with no target: what a contest is ranked on outside
+        the engine (leaderboards, who is in contention)."""
+        lead = credit.shape[:-1]
+        q = None if quota is None else \
+            np.broadcast_to(np.asarray(quota, dtype=float), lead)[..., None]
+        return cls(ytd=np.cumsum(credit, axis=-1), period_credit=credit, quota=q,
+                   target=np.zeros(lead + (1,)), team=team)
+
     @property
     def n_periods(self) -> int:
         return self.ytd.shape[-1]
