@@ -12,9 +12,11 @@ import pytest
 from spmsim.engines import simulate, simulate_agents
 from spmsim.engines.results import Results
 from spmsim.engines.years import readable, year_over_year
-from spmsim.errors import SpmsimError
-from spmsim.model.scenario import Scenario, scenario_from_tree
+from spmsim.errors import InputError, SpmsimError
+from spmsim.model.scenario import Scenario, load_scenario, scenario_from_tree
 from spmsim.model.years import NextYears
+
+from paths import SCENARIOS
 
 LAM, MEDIAN, SIGMA = 2.0, 10_000.0, 0.5
 YEAR = 12 * LAM * MEDIAN * math.exp(SIGMA ** 2 / 2)  # a rep's mean bookings in a year
@@ -178,3 +180,16 @@ def test_plan_changes_are_refused_with_several_years():
     role["plan_changes"] = [{"effective_from": "2027-07-01", "plan": role["plan"]}]
     with pytest.raises(Exception, match="plan_changes"):
         scenario_from_tree(tree)
+
+
+@pytest.mark.parametrize(("override", "says"), [
+    ({"years": 0}, "years: Input should be greater than or equal to 1"),
+    ({"years": 11}, "years: Input should be less than or equal to 10"),
+    ({"next_years.quota": "ratchit"}, "next_years.quota: Input should be 'same' or 'ratchet'"),
+    ({"next_years.ratchett": 0.2}, "did you mean `ratchet`"),
+    ({"next_years.growth": -1.5}, "next_years.growth"),
+])
+def test_bad_years_are_named_with_the_fix(override, says):
+    with pytest.raises(InputError) as e:
+        load_scenario(SCENARIOS / "acme_years.yaml", override)
+    assert says in e.value.render()
