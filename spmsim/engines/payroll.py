@@ -91,7 +91,8 @@ def _window(d: Draws, window: np.ndarray) -> Draws:
                    productivity=staff.productivity * window, new_hire=staff.new_hire,
                    steady=staff.steady & bool(np.all(window == 1.0)))
     return Draws(staff=seg, credit={m: c * window for m, c in d.credit.items()},
-                 counts={m: c * window for m, c in d.counts.items()}, quota=d.quota)
+                 counts={m: c * window for m, c in d.counts.items()},
+                 booked={m: c * window for m, c in d.booked.items()}, quota=d.quota)
 
 
 def _changed_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> RoleYear:
