@@ -15,7 +15,7 @@ from spmsim.calendar import MONTHS_PER_PERIOD, PlanCalendar
 from spmsim.engines.metrics import ContestYear, RoleYear
 from spmsim.model.market import Market, TeamMarket
 from spmsim.model.org import Role, Staffing
-from spmsim.plans import Plan, PlanInputs, basis, evaluate
+from spmsim.plans import Plan, PlanInputs, basis, evaluate, last_year_series
 from spmsim.plans.components import Context
 
 
@@ -138,7 +138,8 @@ def _contention(plan: Plan, k: int, payout, inputs: PlanInputs) -> np.ndarray:
     """(trials, slots, periods of the window): who is in contention for contest k after
     each period of its window (`Contest.contention`)."""
     c = plan.components[k]
-    ctx = Context.of_credit(payout.credit[k], inputs.quota.get(c.measure), inputs.team)
+    ctx = Context.of_credit(payout.credit[k], inputs.quota.get(c.measure), inputs.team,
+                            last_year_series(plan, inputs, c))
     return c.contention(ctx)[..., c.window(plan.calendar.n_periods)]
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from spmsim.history.replay import PlanGroup, ReplayResult
+from spmsim.plans import last_year_series
 from spmsim.plans.components import Context
 
 COLUMNS = ["contest", "plan", "period", "period_label", "rank", "rep_id", "credit",
@@ -16,7 +17,7 @@ def group_standing(g: PlanGroup, k: int):
     """The standing of component k (a contest) over the reps on g's plan."""
     c = g.plan.components[k]
     return c.standing(Context.of_credit(g.payout.credit[k], g.inputs.quota.get(c.measure),
-                                        g.inputs.team))
+                                        g.inputs.team, last_year_series(g.plan, g.inputs, c)))
 
 
 def _contest_rows(g: PlanGroup, k: int) -> pd.DataFrame:

@@ -1,5 +1,10 @@
 """Contest: prizes by rank over a window of periods, or a prize for everyone over a bar.
 
+Reps are ranked on the window's credit, on attainment of the window's share of the quota,
+or on growth: (window credit - last year's credit in the same window) / last year's, where
+last year's is the annual figure prorated to the window by the plan's quota weights; a rep
+with no last year (a new hire) is not in the running.
+
 Reps are ranked against the other reps evaluated with them (the rep axis, second to last:
 the reps on the plan in replay, a role's seats in a simulated trial). On team credit the
 teams are ranked and a team's prize is split equally among its members. A rep is in the
@@ -47,9 +52,10 @@ class Contest(Component):
     kind: ClassVar[str] = "contest"
     type: Literal["contest"] = "contest"
     ranked: ClassVar[bool] = True
-    rank_by: Literal["credit", "attainment"] = Field(
-        "credit", description="rank on the window's credit (or units), or on attainment of "
-        "the window's share of the annual quota")
+    rank_by: Literal["credit", "attainment", "growth"] = Field(
+        "credit", description="rank on the window's credit (or units), on attainment of "
+        "the window's share of the annual quota, or on growth over the same window last "
+        "year (reps with no last year do not qualify)")
     periods: tuple[int, ...] | None = Field(
         None, description="1-based payout periods the contest runs over, consecutive; "
         "the whole year if omitted")
@@ -58,8 +64,9 @@ class Contest(Component):
     each: Money | None = Field(
         None, gt=0, description="instead of places: this prize for every rep who qualifies")
     qualify: Money = Field(
-        0.0, ge=0, description="least score to be in the running: credit, or attainment "
-        "as a fraction (1.0 = the window's quota)")
+        0.0, ge=0, description="least score to be in the running: credit, attainment "
+        "as a fraction (1.0 = the window's quota), or growth as a fraction (0.1 = 10 % "
+        "over last year)")
     ties: Literal["split", "duplicate", "next"] = Field(
         "split", description="tied reps share the prizes of their places (split), each take "
         "the best one and use up the places (duplicate), or each take it and the next rep "
@@ -96,6 +103,11 @@ class Contest(Component):
     def needs_quota(self) -> bool:
         return self.rank_by == "attainment"
 
+    @property
+    def needs_last_year(self) -> bool:
+        """Ranked on growth: the evaluation needs last year's credit on the measure."""
+        return self.rank_by == "growth"
+
     def is_monotone(self) -> bool:
         return True  # a rep's prize never falls as their own credit rises
 
@@ -115,7 +127,8 @@ class Contest(Component):
         return None if self.prizes is None else float(sum(self.prizes))
 
     def _scores(self, ctx: Context) -> np.ndarray:
-        """Window credit (or attainment) to date, (..., reps, periods)."""
+        """Window credit (attainment, growth) to date, (..., reps, periods); growth is NaN
+        for a rep with no last year."""
         n = ctx.n_periods
         inside = self.window(n)
         score = np.cumsum(ctx.period_credit * inside, axis=-1)
@@ -123,7 +136,18 @@ class Contest(Component):
             window_quota = ctx.quota * (inside.sum() / n)
             score = score / np.where(window_quota > 0, window_quota, np.nan)
             score = np.nan_to_num(score, nan=0.0)
+        elif self.rank_by == "growth":
+            last = self._last_year_to_date(ctx)
+            score = (score - last) / np.where(last > 0, last, np.nan)
         return np.where(np.cumsum(inside) > 0, score, 0.0)
+
+    def _last_year_to_date(self, ctx: Context) -> np.ndarray:
+        """Last year's credit in the window to date, (..., reps, periods)."""
+        if ctx.last_year is None:
+            raise ValueError(f"contest {self.name!r} ranks on growth: pass last year's "
+                             f"{self.measure!r} credit (`last_year`)")
+        return np.cumsum(np.broadcast_to(ctx.last_year, ctx.period_credit.shape)
+                         * self.window(ctx.n_periods), axis=-1)
 
     def standing(self, ctx: Context) -> Standing:
         """Places and prizes as they stand after each period (the leaderboard)."""
@@ -192,8 +216,7 @@ class Contest(Component):
         s = self.standing(ctx)
         elapsed = np.cumsum(inside)
         left = inside.sum() - elapsed
-        pace = s.score / np.maximum(elapsed, 1)
-        reach = s.score + pace * left
+        reach = self._reach(ctx, s.score, elapsed, left)
         if self.each is not None:
             line = np.full(s.score.shape, max(self.qualify, 0.0))
         else:
@@ -203,12 +226,24 @@ class Contest(Component):
             if reps <= k:
                 kth = np.zeros(scores.shape[:-2] + (1, n))
             else:
-                kth = -np.partition(-scores, k - 1, axis=-2)[..., k - 1:k, :]
+                known = np.where(np.isnan(scores), -np.inf, scores)  # no last year
+                kth = -np.partition(-known, k - 1, axis=-2)[..., k - 1:k, :]
             line = np.maximum(np.broadcast_to(kth, scores.shape), self.qualify)
             line = line if s.score.ndim > 1 else line[0]
         near = (reach > 0) & (reach + EDGE_TOLERANCE >= line)
         out = np.where(left > 0, near, s.prize > 0)
         return out & inside
+
+    def _reach(self, ctx: Context, score: np.ndarray, elapsed: np.ndarray,
+               left: np.ndarray) -> np.ndarray:
+        """The score at the window's end if the rep books at their pace so far."""
+        if self.rank_by != "growth":  # credit and attainment grow with window credit
+            return score + score / np.maximum(elapsed, 1) * left
+        inside = self.window(ctx.n_periods)
+        credit = np.cumsum(ctx.period_credit * inside, axis=-1)
+        whole = self._last_year_to_date(ctx)[..., -1:]  # last year's whole window
+        at_end = credit * (elapsed + left) / np.maximum(elapsed, 1)
+        return (at_end - whole) / np.where(whole > 0, whole, np.nan)
 
     def earned_ytd(self, ctx: Context) -> np.ndarray:
         n = ctx.n_periods
@@ -225,15 +260,17 @@ class Contest(Component):
         return [f"contest over {window} on {self.rank_by}: {how}"]
 
     def _bar(self) -> str:
-        return percent(self.qualify) if self.rank_by == "attainment" else money(self.qualify)
+        return money(self.qualify) if self.rank_by == "credit" else percent(self.qualify)
 
     def explain_standing(self, standing: Standing, i: int, t: int) -> list[str]:
         """One rep's place after period t (0-based) and the gap to the next better prize."""
         score, rank = standing.score[..., t], standing.rank[..., t]
         prize = standing.prize[..., t]
-        show = percent if self.rank_by == "attainment" else money
+        show = money if self.rank_by == "credit" else percent
         if not self.window(standing.score.shape[-1])[t]:
             return []
+        if np.isnan(score[i]):
+            return ["not in the running: no credit last year to grow from (a new hire)"]
         if rank[i] == 0:
             lines = [f"not in the running: {show(float(score[i]))}, the bar is "
                      f"{self._bar() if self.qualify > 0 else 'above zero'}"]
