@@ -73,6 +73,16 @@ def _teams(role: Role, market: Market) -> np.ndarray | None:
     return role.team_codes()
 
 
+def _last_year(role: Role, staff: Staffing) -> dict[str, np.ndarray]:
+    """Last year's bookings per slot for the plan's contests on growth, by measure: the
+    seat's territory history; NaN for a new hire (no last year: not in the running)."""
+    growth = {c.measure for c in role.plan.components if getattr(c, "needs_last_year", False)}
+    if not growth:
+        return {}
+    last = np.where(staff.new_hire, np.nan, role.last_year())
+    return dict.fromkeys(growth, last)
+
+
 def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> RoleYear:
     """Pay one role's reps under their plan (or plans, with planned changes) and collect
     their annual figures."""
@@ -171,7 +181,8 @@ def _plan_year(role: Role, market: Market, d: Draws, months: PlanCalendar,
         active=None if staff.always_active else active,
         counts={m: _to_periods(c, step) for m, c in d.counts.items() if m in per_deal},
         new_hire=staff.new_hire, team=_teams(role, market),
-        paid_from=None if paid_from is None else np.asarray(paid_from))
+        paid_from=None if paid_from is None else np.asarray(paid_from),
+        last_year=_last_year(role, staff))
     payout = evaluate(plan, inputs)
     if step == 1:
         monthly_pay = payout.net_paid

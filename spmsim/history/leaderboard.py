@@ -10,7 +10,7 @@ from spmsim.plans import last_year_series
 from spmsim.plans.components import Context
 
 COLUMNS = ["contest", "plan", "period", "period_label", "rank", "rep_id", "credit",
-           "attainment", "prize"]
+           "attainment", "growth", "prize"]
 
 
 def group_standing(g: PlanGroup, k: int):
@@ -35,6 +35,7 @@ def _contest_rows(g: PlanGroup, k: int) -> pd.DataFrame:
             "rep_id": g.reps["rep_id"].to_numpy(), "credit": credit,
             "attainment": np.nan if quota is None else
             credit / (np.asarray(quota, dtype=float) * c.window(n).sum() / n),
+            "growth": s.score[:, t] if c.rank_by == "growth" else np.nan,
             "prize": s.prize[:, t]}))
     return pd.concat(frames, ignore_index=True)
 

@@ -112,8 +112,9 @@ def _spiff(c: Any, plan: Plan) -> str:
 
 def _contest(c: Any, plan: Plan) -> str:
     cur = _curr(plan)
-    by = "attainment" if c.rank_by == "attainment" else "credit"
-    bar = share(c.qualify) if c.rank_by == "attainment" else cur(c.qualify)
+    by = {"attainment": "attainment", "credit": "credit",
+          "growth": "growth over the same months last year"}[c.rank_by]
+    bar = cur(c.qualify) if c.rank_by == "credit" else share(c.qualify)
     if c.each is not None:
         return (f"pays {cur(c.each)} to every rep at or above {bar} of {by} "
                 f"{_months(c.periods, plan)}")

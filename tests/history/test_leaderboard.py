@@ -110,3 +110,42 @@ def test_a_team_contest_leaderboard_ranks_the_teams(tmp_path):
     assert board["rank"].to_dict() == {"A": 1, "B": 1, "C": 2, "D": 2}
     assert board["prize"].to_dict() == {"A": 5_000, "B": 5_000, "C": 2_500, "D": 2_500}
     assert board.loc["A", "credit"] == 150_000  # the team's Q4 credit, which each holds
+
+
+# ------------------------------------------------------------------ growth over last year
+
+GROWTH = {**PLAN, "quota_weights": [0.1, 0.2, 0.3, 0.4], "components": [
+    PLAN["components"][0],
+    {"name": "Q4 growth", "type": "contest", "measure": "new_arr", "periods": [4],
+     "rank_by": "growth", "prizes": [10_000, 5_000]}]}
+
+
+def _growth_result(files, roster: list[str]):
+    files["roster"].write_text("\n".join(roster) + "\n")
+    plans = {"ae": plan_from_dict(GROWTH)}
+    return replay(load_transactions(plans, files["deals"], files["quotas"], files["roster"]))
+
+
+def test_growth_ranks_on_the_rosters_last_year_prorated_by_the_quota_weights(files):
+    # Q4 carries 40 % of the year. Last year: A 100,000 -> 40,000 in Q4, 60,000 now: +50 %;
+    # B 300,000 -> 120,000, 90,000 now: -25 %, shrank: out; C blank (a new hire): out;
+    # D 50,000 -> 20,000, 60,000 now: +200 % first (10,000); A second (5,000)
+    roster = ["rep_id,plan,team,start_date,end_date,last_year_new_arr",
+              "A,ae,,,,100000", "B,ae,,,,300000", "C,ae,,,,", "D,ae,,,,50000"]
+    board = leaderboard(_growth_result(files, roster))
+    assert board[["rep_id", "rank", "prize"]].values.tolist() == [
+        ["D", 1, 10_000], ["A", 2, 5_000], ["B", 0, 0], ["C", 0, 0]]
+    assert board["growth"].tolist() == pytest.approx([2.0, 0.5, -0.25, float("nan")],
+                                                     nan_ok=True)
+
+
+def test_a_growth_contest_needs_the_rosters_last_year_column(files):
+    from spmsim.errors import InputError
+    with pytest.raises(InputError, match=r"missing columns \['last_year_new_arr'\]"):
+        _growth_result(files, ROSTER)
+    bad = ["rep_id,plan,team,start_date,end_date,last_year_new_arr", "A,ae,,,,lots",
+           "B,ae,,,,", "C,ae,,,,", "D,ae,,,,-5"]
+    with pytest.raises(InputError) as e:
+        _growth_result(files, bad)
+    assert "line 2" in str(e.value) and "not a number" in str(e.value)
+    assert "line 5" in str(e.value) and "must not be negative" in str(e.value)

@@ -280,6 +280,7 @@ class Contest(Component):
         better = prize > prize[i] + EDGE_TOLERANCE
         if better.any():  # the least score that wins more: draw level with it
             gap = max(float(score[better].min() - score[i]), self.qualify - float(score[i]))
-            lines.append(f"{show(gap)} more to draw level with a larger prize "
+            more = "more growth" if self.rank_by == "growth" else "more"
+            lines.append(f"{show(gap)} {more} to draw level with a larger prize "
                          f"({money(float(prize[better].min()))})")
         return lines
