@@ -83,6 +83,19 @@ def _last_year(role: Role, staff: Staffing) -> dict[str, np.ndarray]:
     return dict.fromkeys(growth, last)
 
 
+def _dated_windows(plan: Plan, d: Draws, months: PlanCalendar,
+                   step: int) -> dict[str, np.ndarray]:
+    """Credit inside each dated contest's window per payout period, by the contest's name:
+    each month's credit x the share of its days inside the dates."""
+    out = {}
+    for c in plan.components:
+        if getattr(c, "dates", None) is not None:
+            share = months.active_share(np.array([c.dates.start], "M8[D]"),
+                                        np.array([c.dates.end], "M8[D]"))[0]
+            out[c.name] = _to_periods(d.credit[c.measure] * share, step)
+    return out
+
+
 def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> RoleYear:
     """Pay one role's reps under their plan (or plans, with planned changes) and collect
     their annual figures."""
@@ -182,7 +195,7 @@ def _plan_year(role: Role, market: Market, d: Draws, months: PlanCalendar,
         counts={m: _to_periods(c, step) for m, c in d.counts.items() if m in per_deal},
         new_hire=staff.new_hire, team=_teams(role, market),
         paid_from=None if paid_from is None else np.asarray(paid_from),
-        last_year=_last_year(role, staff))
+        last_year=_last_year(role, staff), window_credit=_dated_windows(plan, d, months, step))
     payout = evaluate(plan, inputs)
     if step == 1:
         monthly_pay = payout.net_paid

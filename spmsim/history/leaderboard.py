@@ -34,7 +34,7 @@ def _contest_rows(g: PlanGroup, k: int) -> pd.DataFrame:
             "period_label": g.plan.calendar.labels[t], "rank": s.rank[:, t],
             "rep_id": g.reps["rep_id"].to_numpy(), "credit": credit,
             "attainment": np.nan if quota is None else
-            credit / (np.asarray(quota, dtype=float) * c.window(n).sum() / n),
+            credit / (np.asarray(quota, dtype=float) * c.shares(n).sum() / n),
             "growth": s.score[:, t] if c.rank_by == "growth" else np.nan,
             "prize": s.prize[:, t]}))
     return pd.concat(frames, ignore_index=True)

@@ -107,7 +107,8 @@ def _measure_arrays(plan: Plan, deals: pd.DataFrame, rows: np.ndarray, n_rows: i
     deal_count = np.where(amount < 0, 0.0, split)  # a credit memo is not a deal
     arrays = {"credit": _binned(measure, (rows, booked), (n_rows, n), credit, plan.measures),
               "counts": _binned(measure, (rows, booked), (n_rows, n), deal_count,
-                                plan.measures)}
+                                plan.measures),
+              "window_credit": _dated_windows(plan, deals, rows, n_rows, credit)}
     if plan.clawback is not None:
         lag = (deals["cancel_date"] - deals["date"]).dt.days.to_numpy()
         clawed = deals["cancel_date"].notna().to_numpy() & (lag <= plan.clawback.within_days)
@@ -117,6 +118,24 @@ def _measure_arrays(plan: Plan, deals: pd.DataFrame, rows: np.ndarray, n_rows: i
         arrays["cancelled"] = _binned(measure, pair, (n_rows, n, n), credit, [])
         arrays["cancelled_counts"] = _binned(measure, pair, (n_rows, n, n), deal_count, [])
     return arrays
+
+
+def _dated_windows(plan: Plan, deals: pd.DataFrame, rows: np.ndarray, n_rows: int,
+                   credit: np.ndarray) -> dict[str, np.ndarray]:
+    """Credit inside each dated contest's window by deal date, (rows, periods), by the
+    contest's name."""
+    out = {}
+    day = deals["date"].to_numpy("datetime64[D]")
+    booked = plan.calendar.period_index(day)
+    for c in plan.components:
+        if getattr(c, "dates", None) is None:
+            continue
+        inside = (day >= np.datetime64(c.dates.start, "D")) & \
+            (day <= np.datetime64(c.dates.end, "D"))
+        out[c.name] = _binned(deals["measure"].to_numpy(), (rows, booked),
+                              (n_rows, plan.calendar.n_periods),
+                              np.where(inside, credit, 0.0), [c.measure])[c.measure]
+    return out
 
 
 def _team_codes(roster: pd.DataFrame) -> np.ndarray:

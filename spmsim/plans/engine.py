@@ -48,6 +48,9 @@ class PlanInputs:
             plans).
         last_year: last year's annual credit per measure, broadcastable to (..., reps), NaN
             for a rep with none (a new hire): what contests on growth compare with.
+        window_credit: credit inside a dated contest's window per period, by the contest's
+            name: by deal date in replay, each month's credit x the share of its days
+            inside in the engines. Without it, each period's credit x that share.
     """
 
     credit: Mapping[str, np.ndarray]
@@ -62,6 +65,7 @@ class PlanInputs:
     team: np.ndarray | None = None
     team_inputs: PlanInputs | None = None
     last_year: Mapping[str, np.ndarray] = field(default_factory=dict)
+    window_credit: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,8 @@ def team_sum(values: np.ndarray, team: np.ndarray) -> np.ndarray:
 
 def last_year_series(plan: Plan, inputs: PlanInputs, c: Component) -> np.ndarray | None:
     """Last year's credit on c's measure per period (..., reps, P): the annual figure
-    prorated by the plan's quota weights (days without them); a team component's is the
+    prorated by the plan's quota weights (days without them), and for a dated window by
+    the share of each period's days inside it; a team component's is the
     team's total (from `team_inputs` when given; members with none add nothing). None when
     c does not rank on growth."""
     if not getattr(c, "needs_last_year", False):
@@ -137,7 +142,8 @@ def last_year_series(plan: Plan, inputs: PlanInputs, c: Component) -> np.ndarray
         raise ValueError(f"contest {c.name!r} ranks on growth: pass last year's "
                          f"{c.measure!r} credit per rep (`last_year`)")
     annual = np.asarray(src.last_year[c.measure], dtype=float)[..., None]
-    series = annual * basis.due(plan.calendar, plan.quota_weights, None)
+    inside = c.shares(plan.calendar.n_periods)  # a dated window's part of each period
+    series = annual * basis.due(plan.calendar, plan.quota_weights, None) * inside
     if team and src is inputs:
         if inputs.team is None:
             raise ValueError(f"component {c.name!r} pays on team credit: pass `team` labels")
@@ -183,6 +189,17 @@ class _Evaluator:
                 raise ValueError(f"component {c.name!r} pays on team credit: pass `team` labels")
             values = team_sum(values, np.asarray(self.inputs.team))
         return values
+
+    def _window_credit(self, c: Component, credit: np.ndarray) -> np.ndarray:
+        """The credit inside a dated contest's window: given (`window_credit`, team totals
+        for a team contest), or each period's credit x the share of its days inside."""
+        src = self._source(c)
+        if c.name not in src.window_credit:
+            return credit * c.shares(self.n)
+        values = np.asarray(src.window_credit[c.name], dtype=float)
+        if c.credit == "team" and src is self.inputs:
+            values = team_sum(values, np.asarray(self.inputs.team))
+        return np.broadcast_to(values, credit.shape)
 
     def _removed_by(self, cancelled: np.ndarray, ndim: int) -> np.ndarray:
         """Credit removed from each booking period once the cancellations up to t count.
@@ -257,6 +274,8 @@ class _Evaluator:
             credit, earned = self.component(c, without_cancelled=False)
             return tuple(np.broadcast_to(a, (self.n,) + a.shape) for a in (credit, earned))
         credit = self._series("credit", c, "cancelled" if without_cancelled else None)
+        if getattr(c, "dates", None) is not None:
+            credit = self._window_credit(c, credit)
         counts = None
         if c.measure in self._source(c).counts:
             counts = self._series("counts", c, "cancelled_counts" if without_cancelled else None)

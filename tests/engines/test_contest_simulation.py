@@ -122,3 +122,34 @@ def test_every_contest_of_a_plan_has_its_own_figures(engine):
         contest_summary(r, "ae")
     with pytest.raises(ValueError, match="no contest 'Q3'"):
         contest_summary(r, "ae", "Q3")
+
+
+@pytest.mark.parametrize("engine", ["montecarlo", "agents"])
+def test_a_window_of_whole_months_by_dates_pays_as_its_periods_do(engine):
+    # 1 October to 31 December by dates is periods 10-12: every month's share is 1, so the
+    # same draws give the same prizes, rep by rep
+    run = simulate if engine == "montecarlo" else simulate_agents
+    trials = 32 if engine == "montecarlo" else 4
+    by_dates = {"name": "Q4 push", "type": "contest", "measure": "new_arr", "prizes": PRIZES,
+                "dates": {"start": "2027-10-01", "end": "2027-12-31"}}
+    a = run(_scenario(0.0, by_dates), trials=trials, progress=False).reps
+    b = run(_scenario(0.0), trials=trials, progress=False).reps
+    assert a["contest_prizes"].to_numpy() == pytest.approx(b["contest_prizes"].to_numpy())
+
+
+def test_the_engines_count_each_months_credit_by_its_days_inside_the_dates():
+    from spmsim.calendar import PlanCalendar
+    from spmsim.engines.payroll import Draws, _dated_windows
+    from spmsim.plans import plan_from_dict
+    plan = plan_from_dict({"plan": "P", "ote": 100_000, "base_share": 0.5,
+                           "year_start": "2027-01-01", "payout_period": "quarter",
+                           "components": [{"name": "Autumn push", "type": "contest",
+                                           "measure": "new_arr", "prizes": [1_000],
+                                           "dates": {"start": "2027-10-15",
+                                                     "end": "2027-11-30"}}]})
+    credit = np.full((1, 1, 12), 3_100.0)  # 3,100 every month
+    d = Draws(staff=None, credit={"new_arr": credit}, counts={})
+    out = _dated_windows(plan, d, PlanCalendar(plan.year_start, "month"), 3)
+    # October: 17 of 31 days, 3,100 x 17/31 = 1,700; November whole, 3,100; December
+    # none: Q4 holds 4,800, the other quarters nothing
+    assert out["Autumn push"][0, 0].tolist() == pytest.approx([0, 0, 0, 4_800])

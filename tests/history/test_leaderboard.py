@@ -149,3 +149,22 @@ def test_a_growth_contest_needs_the_rosters_last_year_column(files):
         _growth_result(files, bad)
     assert "line 2" in str(e.value) and "not a number" in str(e.value)
     assert "line 5" in str(e.value) and "must not be negative" in str(e.value)
+
+
+# ------------------------------------------------------------------ a window by dates
+
+def test_a_dated_window_counts_deals_by_their_dates_exactly(files):
+    # 5 October to 30 November, both inclusive, on the quarterly plan: A's deal on 5
+    # October (the first day) and B's on 20 November count; C's on 1 December (the day
+    # after) and D's on 15 December do not. B 90,000 first (10,000), A 60,000 second (5,000).
+    # Spread by days instead, each Q4 deal would count 57/92 of itself and D would place.
+    dated = {**PLAN, "components": [PLAN["components"][0], {
+        "name": "Autumn push", "type": "contest", "measure": "new_arr", "prizes": [10_000, 5_000],
+        "dates": {"start": "2027-10-05", "end": "2027-11-30"}}]}
+    plans = {"ae": plan_from_dict(dated)}
+    board = leaderboard(replay(load_transactions(plans, files["deals"], files["quotas"],
+                                                 files["roster"])))
+    assert board[["rep_id", "rank", "credit", "prize"]].values.tolist() == [
+        ["B", 1, 90_000, 10_000], ["A", 2, 60_000, 5_000], ["C", 0, 0, 0], ["D", 0, 0, 0]]
+    # attainment against the window's share of the 1,000,000 quota: 57/92 of a quarter
+    assert board["attainment"].iloc[0] == pytest.approx(90_000 / (1_000_000 * 57 / 92 / 4))

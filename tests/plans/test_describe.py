@@ -141,3 +141,10 @@ def test_a_contest_on_growth_in_words():
                   "qualify": 0.1})
     assert "pays prizes of $10,000, $5,000 to the top 2 by growth over the same months " \
         "last year in months 10-12, at least 10% to qualify" in describe_plan(plan)
+
+
+def test_a_contest_by_dates_in_words():
+    plan = _plan({"name": "Autumn push", "type": "contest", "measure": "new_arr",
+                  "dates": {"start": "2027-10-15", "end": "2027-11-30"}, "prizes": [1000]})
+    assert "pays prizes of $1,000 to the top 1 by credit from 15 Oct 2027 to 30 Nov 2027" \
+        in describe_plan(plan)

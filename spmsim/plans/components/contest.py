@@ -5,6 +5,13 @@ or on growth: (window credit - last year's credit in the same window) / last yea
 last year's is the annual figure prorated to the window by the plan's quota weights; a rep
 with no last year (a new hire) is not in the running.
 
+The window is consecutive payout periods (`periods`) or dates (`dates`, both days
+inclusive). A dated window is placed on the plan's calendar when the plan is validated:
+the periods it touches are its window, and the credit it is ranked on is the credit
+inside the dates, which the caller supplies (replay: by deal dates exactly; the engines:
+each month's credit x the share of its days inside; otherwise each period's credit x the
+share of its days inside).
+
 Reps are ranked against the other reps evaluated with them (the rep axis, second to last:
 the reps on the plan in replay, a role's seats in a simulated trial). On team credit the
 teams are ranked and a team's prize is split equally among its members. A rep is in the
@@ -22,12 +29,13 @@ earned in the window's last period. Ties, by `ties`:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from spmsim.config import EDGE_TOLERANCE, Money
+from spmsim.config import EDGE_TOLERANCE, Frozen, Money
 from spmsim.format import money, percent
 from spmsim.plans.components.base import Component, Context
 
@@ -46,6 +54,19 @@ class Standing:
     prize: np.ndarray
 
 
+class ContestDates(Frozen):
+    """A contest window by dates, both days inclusive."""
+
+    start: date = Field(description="the window's first day")
+    end: date = Field(description="the window's last day (inclusive)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ContestDates:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
 class Contest(Component):
     """Prizes by rank of credit or attainment over a window of payout periods."""
 
@@ -59,6 +80,9 @@ class Contest(Component):
     periods: tuple[int, ...] | None = Field(
         None, description="1-based payout periods the contest runs over, consecutive; "
         "the whole year if omitted")
+    dates: ContestDates | None = Field(
+        None, description="instead of periods: the window's first and last day, e.g. "
+        "{start: 2027-10-15, end: 2027-11-30}; credit counts by deal date")
     prizes: tuple[Money, ...] | None = Field(
         None, description="prize by place: [first, second, ...]")
     each: Money | None = Field(
@@ -84,8 +108,13 @@ class Contest(Component):
                              f"[{periods[0]}, {periods[0] + 1}]; got {list(periods)}")
         return periods
 
+    # share of each payout period's days inside `dates`, set by the plan (`place_dates`)
+    _shares: tuple[float, ...] = PrivateAttr(default=())
+
     @model_validator(mode="after")
     def _one_way_to_win(self) -> Contest:
+        if self.dates is not None and self.periods is not None:
+            raise ValueError("give the window as `periods` or as `dates`, not both")
         if (self.prizes is None) == (self.each is None):
             raise ValueError("give `prizes` by place or one prize `each` for every qualifier")
         if self.prizes is not None and (not self.prizes or min(self.prizes) < 0):
@@ -111,8 +140,25 @@ class Contest(Component):
     def is_monotone(self) -> bool:
         return True  # a rep's prize never falls as their own credit rises
 
+    def place_dates(self, shares: np.ndarray) -> None:
+        """Place a dated window on the plan's calendar: the share of each payout period's
+        days inside it (the plan calls this when it is validated)."""
+        self._shares = tuple(float(x) for x in shares)
+
+    def shares(self, n_periods: int) -> np.ndarray:
+        """(n_periods,) share of each period's days inside the window (1 or 0 for a window
+        of periods)."""
+        if self.dates is None:
+            return self.window(n_periods).astype(float)
+        if len(self._shares) != n_periods:
+            raise ValueError(f"contest {self.name!r} runs by dates: evaluate it in its plan, "
+                             "which places them on its calendar")
+        return np.array(self._shares)
+
     def window(self, n_periods: int) -> np.ndarray:
-        """(n_periods,) True inside the contest's window."""
+        """(n_periods,) True for the periods the contest's window touches."""
+        if self.dates is not None:
+            return self.shares(n_periods) > 0
         mask = np.zeros(n_periods, dtype=bool)
         first, last = (1, n_periods) if self.periods is None else \
             (self.periods[0], self.periods[-1])
@@ -133,7 +179,7 @@ class Contest(Component):
         inside = self.window(n)
         score = np.cumsum(ctx.period_credit * inside, axis=-1)
         if self.rank_by == "attainment":
-            window_quota = ctx.quota * (inside.sum() / n)
+            window_quota = ctx.quota * (self.shares(n).sum() / n)
             score = score / np.where(window_quota > 0, window_quota, np.nan)
             score = np.nan_to_num(score, nan=0.0)
         elif self.rank_by == "growth":
@@ -214,8 +260,9 @@ class Contest(Component):
         n = ctx.n_periods
         inside = self.window(n)
         s = self.standing(ctx)
-        elapsed = np.cumsum(inside)
-        left = inside.sum() - elapsed
+        share = self.shares(n)  # a dated window's first and last periods count in part
+        elapsed = np.cumsum(share)
+        left = share.sum() - elapsed
         reach = self._reach(ctx, s.score, elapsed, left)
         if self.each is not None:
             line = np.full(s.score.shape, max(self.qualify, 0.0))
@@ -238,11 +285,11 @@ class Contest(Component):
                left: np.ndarray) -> np.ndarray:
         """The score at the window's end if the rep books at their pace so far."""
         if self.rank_by != "growth":  # credit and attainment grow with window credit
-            return score + score / np.maximum(elapsed, 1) * left
+            return score + score / np.maximum(elapsed, 1e-9) * left
         inside = self.window(ctx.n_periods)
         credit = np.cumsum(ctx.period_credit * inside, axis=-1)
         whole = self._last_year_to_date(ctx)[..., -1:]  # last year's whole window
-        at_end = credit * (elapsed + left) / np.maximum(elapsed, 1)
+        at_end = credit * (elapsed + left) / np.maximum(elapsed, 1e-9)
         return (at_end - whole) / np.where(whole > 0, whole, np.nan)
 
     def earned_ytd(self, ctx: Context) -> np.ndarray:
@@ -253,7 +300,8 @@ class Contest(Component):
 
     def explain(self, ytd: float, quota: float | None, target: float,
                 n_periods: int = 12) -> list[str]:
-        window = "the year" if self.periods is None else \
+        window = f"{self.dates.start:%d %b %Y} to {self.dates.end:%d %b %Y}" if self.dates \
+            else "the year" if self.periods is None else \
             f"periods {self.periods[0]}-{self.periods[-1]}"
         how = f"{money(self.each)} to every rep at or above {self._bar()}" if self.each else \
             "prizes " + ", ".join(money(p) for p in self.prizes) + f" by place (ties: {self.ties})"
