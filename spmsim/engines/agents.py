@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,7 @@ from spmsim.model.behavior import (
     pulls_in,
     pushes_out,
     reach_probability,
+    window_rate,
 )
 from spmsim.model.effortpolicy import ATTAINMENTS as POLICY_GRID
 from spmsim.model.effortpolicy import EffortPolicy, build_policy, plan_windows
@@ -409,11 +411,14 @@ class _RoleSim:
         if env.now >= sim.clock.year:
             return  # closes after the plan year
         rep = seat.current
-        if rep is not None and self._pushes(rep, measure, amount):
+        day = self._pushed_to(rep, measure, amount) if rep is not None else None
+        if day is not None:
             sim.log(env.now, self.name, rep.name, "pushed", measure, amount=amount)
-            if sim.carry:  # it closes in the next plan year's first days
+            if day < sim.clock.year:  # into the next window of the year
+                env.process(self._deferred(seat, measure, amount, day))
+            elif sim.carry:  # past the year end: it closes in the next year's first days
                 self.pushed.append((seat, measure, amount))
-            return  # pushed past the year end
+            return
         if rep is None:
             if self.role.attrition.open_deals == "successor" and self._successor_due(seat):
                 seat.held.append((measure, amount))
@@ -425,18 +430,34 @@ class _RoleSim:
         sim.log(env.now, self.name, rep.name, "won", measure, amount=amount, discount=discount)
         self._credit(rep, measure, amount, 1, sim.clock.month(env.now))
 
-    def _pushes(self, rep: _Rep, measure: str, amount: float) -> bool:
-        """Whether the rep pushes a deal closing now past the year end: at the cap (fixed
-        price), or in the year's last window when it pays more next year (chosen price)."""
+    def _pushed_to(self, rep: _Rep, measure: str, amount: float) -> float | None:
+        """The day a deal closing now is pushed to, or None if the rep closes it now: past
+        the year end (the year's length) at the cap (fixed price); with the price chosen,
+        in an assessment window's last `window_days` when it is expected to pay more in
+        the next window, whose first day it then closes on (or past the year end)."""
         timing = self.sim.behavior.timing
         if timing is None:
-            return False
+            return None
+        year = self.sim.clock.year
         if timing.price == "fixed":
-            return pushes_out(timing, self.view, self._attainment(rep))
-        return measure == self.main and \
-            self.sim.env.now >= self.sim.clock.year - timing.window_days and \
-            defers(self.view, self._attainment(rep), amount / self._rep_quota(rep),
-                   self.view.quota_rate)
+            return year if pushes_out(timing, self.view, self._attainment(rep)) else None
+        env, clock = self.sim.env, self.sim.clock
+        if measure != self.main:
+            return None
+        w = self._window_at(env.now)
+        end = clock.day(float(self.windows[w][0]))
+        if env.now < end - timing.window_days:
+            return None
+        done, quota = self._window_state(rep, w)
+        if not defers(self.view, done / quota, amount / quota,
+                      self._rate_in(rep, w + 1, amount / self._rep_quota(rep))):
+            return None
+        return end if w + 1 < len(self.windows) else year
+
+    def _deferred(self, seat: _Seat, measure: str, amount: float, day: float):
+        """A deal pushed into the next window closes on its first day."""
+        yield self.sim.env.timeout(max(day - self.sim.env.now, 0.0))
+        self._close(seat, measure, amount, 0.0)
 
     def _successor_due(self, seat: _Seat) -> bool:
         return any(h.start < MONTHS and not h.active and h.exit == math.inf
@@ -472,10 +493,15 @@ class _RoleSim:
 
     def _outlook(self, rep: _Rep, month: int) -> tuple[float, float]:
         """(mean, variance) of the main measure's bookings still to come this year."""
+        return self._bookings(rep, month, MONTHS)
+
+    def _bookings(self, rep: _Rep, lo: int, hi: int) -> tuple[float, float]:
+        """(mean, variance) of the main measure's bookings in months lo to hi - 1 at the
+        rep's skill and current effort (compound Poisson)."""
         stream = self.market.measures.get(self.main)
         if stream is None:
             return 0.0, 0.0
-        months = float(self.rates[month:].sum())
+        months = float(self.rates[lo:hi].sum())
         n = stream.deals_per_month * months * rep.skill * rep.effort
         return n * stream.size.mean, n * stream.size.second_moment
 
@@ -642,17 +668,19 @@ class _RoleSim:
 
     def _period_ends(self, timing: Timing):
         """Pull deals in near each payout period's end, for reps just short of an edge
-        (fixed price), or at the year end where a discount pays (chosen price)."""
+        (fixed price), or near each assessment window's end where a discount pays (chosen
+        price)."""
         env, clock, sim = self.sim.env, self.sim.clock, self.sim
-        step = MONTHS_PER_PERIOD[self.role.plan.payout_period]
         if timing.price == "chosen":
-            step = MONTHS
+            for w, (end_month, _) in enumerate(self.windows):
+                end = clock.day(float(end_month))
+                yield env.timeout(max(end - timing.window_days - env.now, 0.0))
+                self._priced_pulls(timing, w, end)
+            return
+        step = MONTHS_PER_PERIOD[self.role.plan.payout_period]
         for end_month in range(step, MONTHS + 1, step):
             end = clock.day(float(end_month))
             yield env.timeout(max(end - timing.window_days - env.now, 0.0))
-            if timing.price == "chosen":
-                self._priced_pulls(timing, end)
-                continue
             for seat in self.seats:
                 rep = seat.current
                 if rep is None or not seat.final:
@@ -669,24 +697,61 @@ class _RoleSim:
                         event.succeed(env.now + rng.uniform(0, end - env.now))
                         sim.log(env.now, self.name, rep.name, "pulled", amount=0.0)
 
-    def _priced_pulls(self, timing: Timing, end: float) -> None:
+    @cached_property
+    def windows(self) -> tuple[tuple[int, float], ...]:
+        """The windows the plan assesses attainment on the main measure in: (month the
+        window ends, share of the annual quota due in it)."""
+        return plan_windows(self.role.plan, self.main)
+
+    def _window_state(self, rep: _Rep, w: int) -> tuple[float, float]:
+        """(credit to date in window w, the window's quota) on the main measure."""
+        end, share = self.windows[w]
+        if len(self.windows) == 1:
+            return rep.ytd, self._rep_quota(rep)
+        first = self.windows[w - 1][0] if w else 0
+        return float(self.credit[self.main][rep.slot, first:end].sum()), \
+            share * self._rep_quota(rep)
+
+    def _window_at(self, day: float) -> int:
+        """Index of the window a day falls in (len(windows) after the year)."""
+        clock = self.sim.clock
+        return next((i for i, (end, _) in enumerate(self.windows) if day < clock.day(end)),
+                    len(self.windows))
+
+    def _rate_in(self, rep: _Rep, v: int, size: float) -> float:
+        """Pay per unit of attainment a deal of `size` (share of the annual quota) is
+        expected to earn if it closes in window v: after the year, the plan's rate to
+        quota; within it, the rep's expected marginal pay in that window."""
+        if v >= len(self.windows):
+            return self.view.quota_rate
+        lo = self.windows[v - 1][0] if v else 0
+        hi, share = self.windows[v]
+        mean, var = self._bookings(rep, lo, hi)
+        quota = share * self._rep_quota(rep)
+        return window_rate(self.view, mean / quota, math.sqrt(var) / quota, size / share)
+
+    def _priced_pulls(self, timing: Timing, w: int, end: float) -> None:
         """Each rep offers the discount that pays best on each deal of the main measure due
-        in the `horizon_days` after the year end, earliest first; the buyer accepts or not."""
+        in the `horizon_days` after window w's end, earliest first; the buyer accepts or
+        not. Sizes and attainment are in units of the window's quota."""
         env, sim = self.sim.env, self.sim
+        share = self.windows[w][1]
         for seat in self.seats:
             rep = seat.current
             if rep is None or not seat.final:
                 continue
-            quota = self._rep_quota(rep)
+            done, quota = self._window_state(rep, w)
             mine = sorted((e for e in seat.final if e[4] == self.main and not e[1].triggered),
                           key=lambda e: e[0])
-            attainment = (rep.ytd + sum(e[3] for e in mine if e[0] < end)) / quota
+            attainment = (done + sum(e[3] for e in mine if e[0] < end)) / quota
             rng = self.rngs[rep.seat]
             for entry in mine:
                 if not end <= entry[0] <= end + timing.horizon_days:
                     continue
                 size = entry[3] / quota
-                d, p = best_discount(timing, self.view, attainment, size, self.view.quota_rate)
+                d, p = best_discount(timing, self.view, attainment, size,
+                                     self._rate_in(rep, self._window_at(entry[0]),
+                                                   size * share))
                 if p > 0 and rng.random() < p:
                     entry[2] = d
                     entry[1].succeed(env.now + rng.uniform(0, end - env.now))

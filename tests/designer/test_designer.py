@@ -345,8 +345,9 @@ def test_any_edit_is_valid_exactly_when_the_edges_rise(fresh, rates, edges, cap,
 
 def test_the_repositorys_scenarios_roles_and_plans_are_offered():
     assert [p.name for p in scenario_files(SCENARIOS)] == [
-        "acme_baseline.yaml", "acme_behavior.yaml", "acme_steeper_accelerator.yaml",
-        "acme_teams.yaml", "acme_territories.yaml", "acme_years.yaml"]
+        "acme_baseline.yaml", "acme_behavior.yaml", "acme_quarterly_accelerator.yaml",
+        "acme_steeper_accelerator.yaml", "acme_teams.yaml", "acme_territories.yaml",
+        "acme_years.yaml"]
     assert [p.name for p in plan_files([PLANS])] == [
         "account_manager.yaml", "enterprise_ae.yaml", "enterprise_ae_proposed.yaml",
         "sales_manager.yaml", "smb_ae.yaml", "smb_ae_q4_contest.yaml", "smb_ae_q4_spif.yaml",
