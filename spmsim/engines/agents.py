@@ -34,6 +34,7 @@ from tqdm.auto import tqdm
 from spmsim.calendar import MONTHS_PER_PERIOD, PlanCalendar
 from spmsim.data.fx import plan_rate
 from spmsim.engines import DEFAULT_LOGGED_TRIALS
+from spmsim.engines.company import company_contests
 from spmsim.engines.metrics import ChunkStats, assemble, chunk_stats
 from spmsim.engines.montecarlo import (
     BLOCK,
@@ -808,9 +809,11 @@ def simulate_agents(scenario: Scenario, *, trials: int | None = None, seed: int 
             chunk = Chunk(root, start, stop, months.period_days)
             years = {}
             all_draws = draw_roles(scenario, chunk, _drawn_from(per_trial, scenario, chunk))
+            company = company_contests(scenario, all_draws, months)
             for name in names:
                 role, market = scenario.org.roles[name], scenario.market[name]
-                years[name] = role_year(role, market, all_draws[name], months)
+                years[name] = role_year(role, market, all_draws[name], months,
+                                        company.get(name))
                 _payout_events(events, range(start, stop), name, years[name],
                                role.slot_names(name), clock, logged_trials)
             chunks.append(chunk_stats(start, years, slot_names))
