@@ -32,7 +32,7 @@ def company_contests(scenario: Scenario, draws: Mapping[str, Draws],
             c = next(x for x in role.plan.components if x.name == contest)
             inputs, _, _ = plan_inputs(role, scenario.market[name], draws[name], months)
             contexts.append(contest_context(role.plan, inputs, c))
-        joined = _side_by_side(contexts)
+        joined = Context.side_by_side(contexts)
         standing = c.standing(joined)
         prizes = c.final_prizes(standing)
         contention = c.contention(joined)[..., c.window(joined.n_periods)]
@@ -42,17 +42,3 @@ def company_contests(scenario: Scenario, draws: Mapping[str, Draws],
             out.setdefault(name, {})[contest] = (p, k)
     return out
 
-
-def _side_by_side(contexts: list[Context]) -> Context:
-    """One context of every role's reps along the rep axis (the second to last)."""
-    def joined(field: str) -> np.ndarray | None:
-        parts = [getattr(x, field) for x in contexts]
-        if any(p is None for p in parts):
-            return None
-        shape = np.broadcast_shapes(*(p.shape[:-2] for p in parts))
-        return np.concatenate([np.broadcast_to(p, shape + p.shape[-2:]) for p in parts],
-                              axis=-2)
-
-    quota = joined("quota")
-    return Context.of_credit(joined("period_credit"), None if quota is None else quota[..., 0],
-                             None, joined("last_year"))

@@ -136,12 +136,11 @@ def _check_company_contests(roles: dict[str, Role]) -> None:
         for other in names[1:]:
             plan = roles[other].plan
             k, c = next((k, c) for k, c in enumerate(plan.components) if c.name == contest)
-            if c.model_dump(exclude={"measure"}) != ref.model_dump(exclude={"measure"}) or \
-                    plan.payout_period != first.payout_period:
+            if not c.agrees_with(ref) or plan.payout_period != first.payout_period:
                 raise ValueError(
                     f"org.roles.{other}.plan.components[{k}]: company contest {contest!r} "
-                    f"differs from role {names[0]!r}: the reps are ranked together, so its "
-                    "window, prizes, bar, ties and the plans' payout period must agree")
+                    f"differs from the one in role {names[0]!r}: the reps are ranked together, "
+                    "so its window, prizes, bar, ties and the plans' payout period must agree")
 
 
 def _check_role(name: str, role: Role, market: Market) -> None:

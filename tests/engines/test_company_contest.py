@@ -107,7 +107,7 @@ def test_by_role_each_role_pays_its_own_list():
 
 @pytest.mark.parametrize(("farmer", "message"), [
     (_contest("expansion", prizes=[9_000]), r"org.roles.farmer.plan.components\[1\]: "
-     r"company contest 'Company push' differs from role 'hunter': the reps"),
+     r"company contest 'Company push' differs from the one in role 'hunter'"),
     (_contest("expansion", periods=[11, 12]), "window, prizes, bar, ties"),
     (_contest("expansion", credit="team"), "a company contest ranks reps across roles"),
 ])

@@ -139,6 +139,11 @@ class Contest(Component):
     def needs_quota(self) -> bool:
         return self.rank_by == "attainment"
 
+    def agrees_with(self, other: Contest) -> bool:
+        """The same contest but for the measure: what company contests of one name in
+        several plans must be, since their reps are ranked together."""
+        return self.model_dump(exclude={"measure"}) == other.model_dump(exclude={"measure"})
+
     @property
     def needs_last_year(self) -> bool:
         """Ranked on growth: the evaluation needs last year's credit on the measure."""
