@@ -29,6 +29,9 @@ class Draws:
     # credit as booked where a crediting rule (windfall) changed what the plan pays on:
     # revenue counts the deals as booked
     booked: dict[str, np.ndarray] = field(default_factory=dict)
+    # full-year quota per trial and slot where it differs from the role's (a later plan
+    # year, set on the year before): measure -> (trials, slots)
+    quota: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _annual(monthly: np.ndarray) -> np.ndarray:
@@ -117,7 +120,8 @@ def _window(d: Draws, window: np.ndarray) -> Draws:
                    productivity=staff.productivity * window, new_hire=staff.new_hire,
                    steady=staff.steady & bool(np.all(window == 1.0)))
     return Draws(staff=seg, credit={m: c * window for m, c in d.credit.items()},
-                 counts={m: c * window for m, c in d.counts.items()})
+                 counts={m: c * window for m, c in d.counts.items()},
+                 booked={m: c * window for m, c in d.booked.items()}, quota=d.quota)
 
 
 def _changed_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> RoleYear:
@@ -188,7 +192,7 @@ def plan_inputs(role: Role, market: Market, d: Draws, months: PlanCalendar,
         plan.calendar.year_share(active)
     in_seat = year_share > 0
     scale = np.where(in_seat, year_share, 1.0) if role.prorate_quota else 1.0
-    quota = {m: role.quota_for(m) * scale for m in role.quota_measures()}
+    quota = {m: d.quota.get(m, role.quota_for(m)) * scale for m in role.quota_measures()}
     quota_due = _ramped(plan, quota, staff, None if staff.always_active else active)
     quota = {m: q.sum(axis=-1) for m, q in quota_due.items()} or quota
     used = plan.measures

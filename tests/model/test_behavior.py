@@ -158,6 +158,34 @@ def test_a_deal_is_deferred_when_it_pays_more_next_year():
     assert not defers(LINEAR, 0.5, 0.1, 1.0)  # the same either year: kept
 
 
+def test_window_rate_by_hand():
+    # Pay a to quota, then 1 + 2 (a - 1): a rate of 1 below quota, 2 above. With the next
+    # window's other bookings B known (sd 0), a deal of 0.2 of its quota earns
+    # (pay(B + 0.2) - pay(B)) / 0.2: at B = 0.5 all at rate 1; at B = 0.9, 0.1 at 1 and
+    # 0.1 at 2, (1.2 - 0.9) / 0.2 = 1.5; at B = 1.2 all at 2.
+    from scipy.stats import norm
+
+    from spmsim.model.behavior import window_rate
+
+    view = PlanView(_plan([{"upto": 1.0, "rate": 1.0}, {"rate": 2.0}]), ())
+    assert window_rate(view, 0.5, 0.0, 0.2) == pytest.approx(1.0)
+    assert window_rate(view, 0.9, 0.0, 0.2) == pytest.approx(1.5)
+    assert window_rate(view, 1.2, 0.0, 0.2) == pytest.approx(2.0)
+    # B normal(1, 0.5): the rate is 1 + E[(B + 0.2 - 1)+ - (B - 1)+] / 0.2, and for a
+    # normal E[(B - k)+] = (mu - k) Phi((mu - k) / sd) + sd phi((mu - k) / sd):
+    # k = 0.8: 0.2 x 0.65542 + 0.5 x 0.36827 = 0.31522; k = 1: 0.5 x 0.39894 = 0.19947;
+    # so 1 + 0.11575 / 0.2 = 1.5787 (flooring B at 0 changes nothing: pay is linear there)
+    def call(k: float) -> float:
+        d = (1.0 - k) / 0.5
+        return (1.0 - k) * norm.cdf(d) + 0.5 * norm.pdf(d)
+
+    want = 1 + (call(0.8) - call(1.0)) / 0.2
+    assert want == pytest.approx(1.5787, abs=1e-4)
+    assert window_rate(view, 1.0, 0.5, 0.2) == pytest.approx(want, rel=1e-4)
+    # on a linear plan every deal earns the rate, wherever the window may end
+    assert window_rate(LINEAR, 0.3, 0.4, 0.25) == pytest.approx(1.0)
+
+
 def test_market_wage_rises_with_skill():
     from spmsim.model.behavior import Selection, below_market
 
