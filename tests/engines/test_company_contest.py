@@ -121,3 +121,26 @@ def test_a_role_with_a_plan_change_cannot_join_a_company_contest_yet():
     with pytest.raises(SpmsimError, match=r"org.roles.farmer.plan_changes\[0\]: a role with "
                                           "a plan change cannot be in a company contest yet"):
         _scenario(plan_changes=[change])
+
+
+def test_the_figures_and_the_report_speak_of_the_company_contest_once(together):
+    from types import SimpleNamespace
+
+    from spmsim.engines.contests import contest_summary
+    from spmsim.report import contestview
+    s = contest_summary(together, "all", "Company push")
+    # every year pays the list once: 17,500 at P10, P50 and P90
+    assert s.cost == {"p10": 17_500, "p50": 17_500, "p90": 17_500, "mean": 17_500}
+    assert s.win_share == pytest.approx(3 / 20, abs=4 * math.sqrt(0.15 * 0.85 / 8_000))
+    # one role's share of it is less than the list (the hunters' 12 of 20 reps: 60 %)
+    hunters = contest_summary(together, "hunter", "Company push")
+    assert hunters.cost["mean"] < 17_500
+    view = SimpleNamespace(results={"company_push": together}, currency="USD")
+    found = contestview.contest_summaries(view)
+    assert [(v, x.role, x.contest) for v, x in found] == [
+        ("company_push", "all", "Company push")]
+    text = contestview.contest_sentence(view, "company_push", found[0][1])
+    assert "all roles together: the contest <i>Company push</i> costs $17.5K in a " \
+        "typical year, the same every year" in text
+    with pytest.raises(ValueError, match="no company contest 'Q4'"):
+        contest_summary(together, "all", "Q4")
