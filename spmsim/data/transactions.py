@@ -292,6 +292,25 @@ def load_deals(path: str | Path, roster: pd.DataFrame, plans: Mapping[str, Plan]
     return out.reset_index(drop=True)
 
 
+def _check_company_contests(plans: Mapping[str, Plan]) -> None:
+    """Plans whose company contests share a name rank their reps together: the contests
+    must agree but for the measure, and the plans in their payout period."""
+    seen: dict[str, tuple[str, Plan, object]] = {}
+    for key, plan in plans.items():
+        for k, c in enumerate(plan.components):
+            if getattr(c, "scope", "role") != "company":
+                continue
+            if c.name not in seen:
+                seen[c.name] = (key, plan, c)
+                continue
+            first, other, ref = seen[c.name]
+            if not c.agrees_with(ref) or plan.payout_period != other.payout_period:
+                raise InputError(key, f"components[{k}]: company contest {c.name!r} differs "
+                                      f"from the one in plan {first!r}: the reps are ranked "
+                                      "together, so its window, prizes, bar, ties and the "
+                                      "plans' payout period must agree")
+
+
 def load_transactions(plans: Mapping[str, Plan], deals: str | Path, quotas: str | Path,
                       roster: str | Path) -> Transactions:
     """Read and check the three files against the loaded plans."""
@@ -299,6 +318,7 @@ def load_transactions(plans: Mapping[str, Plan], deals: str | Path, quotas: str 
     if len(starts) > 1:
         raise InputError(", ".join(plans), f"plans start their years on different days "
                          f"{sorted(map(str, starts))}: replay one plan year at a time")
+    _check_company_contests(plans)
     r = load_roster(roster, plans)
     fx = {key: load_fx(plan) for key, plan in plans.items() if plan.fx is not None}
     loaded, errors = {}, []

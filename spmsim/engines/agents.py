@@ -35,6 +35,7 @@ from tqdm.auto import tqdm
 from spmsim.calendar import MONTHS_PER_PERIOD, PlanCalendar
 from spmsim.data.fx import plan_rate
 from spmsim.engines import DEFAULT_LOGGED_TRIALS
+from spmsim.engines.company import company_contests
 from spmsim.engines.metrics import ChunkStats, assemble, chunk_stats
 from spmsim.engines.montecarlo import (
     BLOCK,
@@ -1014,9 +1015,11 @@ def simulate_agents(scenario: Scenario, *, trials: int | None = None, seed: int 
                 chunk = Chunk(year_root(root, y), start, stop, months.period_days)
                 paid = {}
                 drawn = draw_roles(scenario, chunk, _drawn_from(per_trial, scenario, chunk, y))
+                company = company_contests(scenario, drawn, months)
                 for name in names:
                     role, market = scenario.org.roles[name], scenario.market[name]
-                    paid[name] = role_year(role, market, drawn[name], months)
+                    paid[name] = role_year(role, market, drawn[name], months,
+                                           company.get(name))
                     _payout_events(events, range(start, stop), name, paid[name],
                                    role.slot_names(name), clock, logged_trials,
                                    y * clock.year)

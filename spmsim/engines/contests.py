@@ -17,6 +17,7 @@ import pandas as pd
 
 from spmsim.engines.metrics import contention_column, prize_column
 from spmsim.engines.results import Results
+from spmsim.model.scenario import ALL
 
 DECILES = 10
 
@@ -53,6 +54,17 @@ def contest_roles(results: Results) -> list[str]:
     return [str(r) for r in has.index[has]]
 
 
+def company_contests(results: Results) -> dict[str, list[str]]:
+    """Company contests (`scope: company`) by name, and the roles ranked in each, from the
+    scenario the results echo."""
+    out: dict[str, list[str]] = {}
+    for role, spec in results.scenario.get("org", {}).get("roles", {}).items():
+        for c in (spec.get("plan") or {}).get("components", []):
+            if c.get("type") == "contest" and c.get("scope") == "company":
+                out.setdefault(c["name"], []).append(role)
+    return out
+
+
 def contest_names(results: Results, role: str) -> list[str]:
     """The contests of `role`'s plan (or plans), in the plan's order, by component name."""
     if role not in contest_roles(results):
@@ -74,7 +86,10 @@ def contest_summaries(results: Results, role: str) -> list[ContestSummary]:
 
 def contest_summary(results: Results, role: str, contest: str | None = None) -> ContestSummary:
     """The figures of one contest of `role` (its plan must have one; keep_reps runs only);
-    `contest` names it, and may be left out when the plan has only one."""
+    `contest` names it, and may be left out when the plan has only one. `role` "all" with
+    a company contest's name: the figures of every role ranked in it, together."""
+    if role == ALL:
+        return _company_summary(results, contest)
     names = contest_names(results, role)
     if contest is None:
         if len(names) > 1:
@@ -84,7 +99,23 @@ def contest_summary(results: Results, role: str, contest: str | None = None) -> 
     elif contest not in names:
         raise ValueError(f"role {role!r} has no contest {contest!r}; its contests: "
                          + ", ".join(repr(n) for n in names))
-    reps = results.reps[results.reps["role"] == role]
+    return _summary(results, role, contest, results.reps[results.reps["role"] == role])
+
+
+def _company_summary(results: Results, contest: str | None) -> ContestSummary:
+    """One company contest's figures over the reps of every role ranked in it."""
+    found = company_contests(results)
+    if results.reps is None or prize_column(str(contest)) not in results.reps:
+        found = {}  # the run kept no reps
+    if contest not in found:
+        raise ValueError(f"no company contest {contest!r}; company contests: "
+                         + (", ".join(repr(n) for n in found) or "none"))
+    return _summary(results, ALL, contest,
+                    results.reps[results.reps["role"].isin(found[contest])])
+
+
+def _summary(results: Results, role: str, contest: str, reps: pd.DataFrame) -> ContestSummary:
+    """The figures of `contest` over the rep-years `reps` (those that have it)."""
     reps = reps[reps[prize_column(contest)].notna()]
     prizes = reps[prize_column(contest)].to_numpy(float)
     per_trial = reps.groupby("trial")[prize_column(contest)].sum()

@@ -31,6 +31,7 @@ from tqdm.auto import tqdm
 from spmsim.calendar import PlanCalendar
 from spmsim.data.fx import plan_rate
 from spmsim.engines import DEFAULT_MEMORY_MB
+from spmsim.engines.company import company_contests
 from spmsim.engines.metrics import ChunkStats, assemble, chunk_stats, merge_chunks
 from spmsim.engines.payroll import Draws, role_year
 from spmsim.engines.results import Results
@@ -325,8 +326,9 @@ def run_task(task: Task) -> list[ChunkStats]:
     for a in range(task.start, task.stop, task.piece):
         chunk = Chunk(root, a, min(a + task.piece, task.stop), months.period_days, streams)
         draws = draw_roles(scenario, chunk)
+        company = company_contests(scenario, draws, months)
         roles = {name: role_year(scenario.org.roles[name], scenario.market[name],
-                                  draws[name], months) for name in names}
+                                  draws[name], months, company.get(name)) for name in names}
         out.append(chunk_stats(a, roles, slot_names))
     return [merge_chunks(out)]
 

@@ -99,12 +99,18 @@ def _dated_windows(plan: Plan, d: Draws, months: PlanCalendar,
     return out
 
 
-def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> RoleYear:
+# a role's part in company contests, by contest name: (prizes (trials, slots), in
+# contention (trials, slots, periods of the window)), ranked across roles (engines.company)
+Company = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar,
+              company: Company | None = None) -> RoleYear:
     """Pay one role's reps under their plan (or plans, with planned changes) and collect
-    their annual figures."""
+    their annual figures; `company`: its prizes in company contests (`engines.company`)."""
     if role.plan_changes:
         return _changed_year(role, market, d, months)
-    return _plan_year(role, market, d, months)
+    return _plan_year(role, market, d, months, company=company)
 
 
 def _window(d: Draws, window: np.ndarray) -> Draws:
@@ -170,10 +176,10 @@ def _contention(plan: Plan, k: int, payout, inputs: PlanInputs) -> np.ndarray:
     return c.contention(ctx)[..., c.window(plan.calendar.n_periods)]
 
 
-def _plan_year(role: Role, market: Market, d: Draws, months: PlanCalendar,
-               paid_from: int | None = None) -> RoleYear:
-    """Pay one role's reps under `role.plan` and collect their annual figures (a blended
-    segment: paid from period `paid_from` on)."""
+def plan_inputs(role: Role, market: Market, d: Draws, months: PlanCalendar,
+                paid_from: int | None = None) -> tuple[PlanInputs, dict, np.ndarray]:
+    """What `role.plan` is evaluated on for draws `d`: (inputs, the annual quota per
+    measure, each slot's share of the year in seat)."""
     plan = role.plan
     step = MONTHS_PER_PERIOD[plan.payout_period]
     staff = d.staff
@@ -200,6 +206,21 @@ def _plan_year(role: Role, market: Market, d: Draws, months: PlanCalendar,
         new_hire=staff.new_hire, team=_teams(role, market),
         paid_from=None if paid_from is None else np.asarray(paid_from),
         last_year=_last_year(role, staff), window_credit=_dated_windows(plan, d, months, step))
+    return inputs, quota, year_share
+
+
+def _plan_year(role: Role, market: Market, d: Draws, months: PlanCalendar,
+               paid_from: int | None = None, company: Company | None = None) -> RoleYear:
+    """Pay one role's reps under `role.plan` and collect their annual figures (a blended
+    segment: paid from period `paid_from` on; `company`: the role's prizes and contention
+    in company contests, ranked across roles)."""
+    plan = role.plan
+    step = MONTHS_PER_PERIOD[plan.payout_period]
+    staff = d.staff
+    inputs, quota, year_share = plan_inputs(role, market, d, months, paid_from)
+    in_seat = year_share > 0
+    if company:
+        inputs = replace(inputs, given_prizes={n: p for n, (p, _) in company.items()})
     payout = evaluate(plan, inputs)
     if step == 1:
         monthly_pay = payout.net_paid
@@ -220,8 +241,10 @@ def _plan_year(role: Role, market: Market, d: Draws, months: PlanCalendar,
     quota_total = sum(quota.values()) if quota else 0.0
     prizes = productivity = None
     ranked = [k for k, c in enumerate(plan.components) if c.ranked]
-    contests = tuple(ContestYear(plan.components[k].name, payout.earned_ytd[k, ..., -1],
-                                 _contention(plan, k, payout, inputs)) for k in ranked)
+    contests = tuple(ContestYear(
+        plan.components[k].name, payout.earned_ytd[k, ..., -1],
+        company[plan.components[k].name][1] if plan.components[k].name in (company or {})
+        else _contention(plan, k, payout, inputs)) for k in ranked)
     if ranked:  # contests: each rep's prizes in the year and how productive they were
         prizes = sum(c.prizes for c in contests)
         months_in = np.maximum(staff.active.sum(axis=-1), 1e-12)

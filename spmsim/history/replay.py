@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -11,7 +11,9 @@ import pandas as pd
 from spmsim.data.fx import FxTable
 from spmsim.data.transactions import LAST_YEAR, Transactions
 from spmsim.history import assignments
-from spmsim.plans import Payout, Plan, PlanInputs, evaluate
+from spmsim.plans import Payout, Plan, PlanInputs, contest_context, evaluate
+from spmsim.plans.components import Context
+from spmsim.plans.components.contest import Standing
 from spmsim.plans.crediting import credit_deals
 
 
@@ -31,6 +33,9 @@ class PlanGroup:
     # the members' own deal rows with `member` (member index), `period` (0-based) and
     # `credited` (the rep's share after the crediting rules), for statements
     deals: pd.DataFrame
+    # company contests by name: the standing of every plan's reps ranked together, and
+    # where this plan's reps start in it
+    company: Mapping[str, tuple[Standing, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -286,8 +291,8 @@ def _rounded(df: pd.DataFrame) -> pd.DataFrame:
 
 def replay(tx: Transactions) -> ReplayResult:
     """Evaluate every rep's plan on their credited deals."""
-    groups = {key: _group(key, plan, tx) for key, plan in tx.plans.items()
-              if (tx.roster["plan"] == key).any()}
+    groups = _ranked_across_plans({key: _group(key, plan, tx) for key, plan in tx.plans.items()
+                                   if (tx.roster["plan"] == key).any()})
     order = {rep: i for i, rep in enumerate(dict.fromkeys(tx.roster["rep_id"]))}
 
     def collect(make, extra: list[str]) -> pd.DataFrame:
@@ -300,6 +305,33 @@ def replay(tx: Transactions) -> ReplayResult:
     return ReplayResult(groups=groups, by_component=collect(_by_component, ["period"]),
                         by_period=collect(_by_period, ["period"]),
                         by_rep=collect(_by_rep, []))
+
+
+def _ranked_across_plans(groups: dict[str, PlanGroup]) -> dict[str, PlanGroup]:
+    """Company contests: the reps of every plan holding a company contest of one name
+    ranked together, and each plan re-paid on those prizes (a rep on two such plans in the
+    year is ranked once for each)."""
+    by_name: dict[str, list[str]] = {}
+    for key, g in groups.items():
+        for c in g.plan.components:
+            if getattr(c, "scope", "role") == "company":
+                by_name.setdefault(c.name, []).append(key)
+    out = dict(groups)
+    for name, keys in by_name.items():
+        own = [next(c for c in groups[k].plan.components if c.name == name) for k in keys]
+        contexts = [contest_context(groups[k].plan, groups[k].inputs, c)
+                    for k, c in zip(keys, own, strict=True)]
+        standing = own[0].standing(Context.side_by_side(contexts))
+        final = own[0].final_prizes(standing)
+        start = 0
+        for k, ctx in zip(keys, contexts, strict=True):
+            g, n = out[k], ctx.period_credit.shape[-2]
+            inputs = replace(g.inputs, given_prizes={**g.inputs.given_prizes,
+                                                     name: final[start:start + n]})
+            out[k] = replace(g, inputs=inputs, payout=evaluate(g.plan, inputs),
+                             company={**g.company, name: (standing, start)})
+            start += n
+    return out
 
 
 def revenue_measures(plans: Mapping[str, Plan]) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from spmsim.format import money, percent
-from spmsim.history.leaderboard import group_standing
+from spmsim.history.leaderboard import ranked_standing
 from spmsim.history.replay import PlanGroup, ReplayResult
 from spmsim.plans import basis
 from spmsim.plans.components import Context
@@ -137,8 +137,9 @@ def _component_lines(g: PlanGroup, i: int, k: int, t: int) -> list[str]:
     if carried > EPS:
         lines.append(f"    plus {money(carried)} earned in earlier pay periods")
     lines += [f"    {line}" for line in link_lines(g, i, t, c)]
-    if c.ranked:  # a contest: the rep's place among the others on the plan
-        lines += [f"    {line}" for line in c.explain_standing(group_standing(g, k), i, t)]
+    if c.ranked:  # a contest: the rep's place among the others ranked with them
+        standing, start = ranked_standing(g, k)
+        lines += [f"    {line}" for line in c.explain_standing(standing, start + i, t)]
     if c.cap is not None:
         counts = g.inputs.counts.get(c.measure)
         raw = carried + _uncapped(c, credit, q, target,

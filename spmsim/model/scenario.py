@@ -106,7 +106,12 @@ class Scenario(Frozen):
                 raise ValueError(f"org.roles.{name}.plan_changes: plan changes are dated "
                                  "within the first plan year; with `years` above 1 give the "
                                  "role the plan of the later years instead, or set years: 1")
+        _check_company_contests(roles)
         return self
+
+    def company_contests(self) -> dict[str, list[str]]:
+        """Company contests by name, and the roles whose plans hold them (ranked together)."""
+        return _company_contests(self.org.roles)
 
     @property
     def year_start(self) -> date:
@@ -115,6 +120,37 @@ class Scenario(Frozen):
     def echo(self) -> dict[str, Any]:
         """The validated scenario as plain JSON data, for results and reports."""
         return json.loads(self.model_dump_json())
+
+
+def _company_contests(roles: dict[str, Role]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name, role in roles.items():
+        for c in role.plan.components:
+            if getattr(c, "scope", "role") == "company":
+                out.setdefault(c.name, []).append(name)
+    return out
+
+
+def _check_company_contests(roles: dict[str, Role]) -> None:
+    """Roles ranked together in a company contest run the same contest: the same window,
+    prizes, bar, ties and payout period (each may rank its own measure)."""
+    for name, role in roles.items():
+        for i, change in enumerate(role.plan_changes):
+            if any(getattr(c, "scope", "role") == "company" for c in
+                   (*role.plan.components, *change.plan.components)):
+                raise ValueError(f"org.roles.{name}.plan_changes[{i}]: a role with a plan "
+                                 "change cannot be in a company contest yet; rank it by role")
+    for contest, names in _company_contests(roles).items():
+        first = roles[names[0]].plan
+        ref = next(c for c in first.components if c.name == contest)
+        for other in names[1:]:
+            plan = roles[other].plan
+            k, c = next((k, c) for k, c in enumerate(plan.components) if c.name == contest)
+            if not c.agrees_with(ref) or plan.payout_period != first.payout_period:
+                raise ValueError(
+                    f"org.roles.{other}.plan.components[{k}]: company contest {contest!r} "
+                    f"differs from the one in role {names[0]!r}: the reps are ranked together, "
+                    "so its window, prizes, bar, ties and the plans' payout period must agree")
 
 
 def _check_role(name: str, role: Role, market: Market) -> None:

@@ -51,6 +51,9 @@ class PlanInputs:
         window_credit: credit inside a dated contest's window per period, by the contest's
             name: by deal date in replay, each month's credit x the share of its days
             inside in the engines. Without it, each period's credit x that share.
+        given_prizes: prizes of a contest ranked outside these arrays (a company contest,
+            ranked across roles), by the contest's name, (..., reps): paid as the window
+            closes instead of ranking these reps alone.
     """
 
     credit: Mapping[str, np.ndarray]
@@ -66,6 +69,7 @@ class PlanInputs:
     team_inputs: PlanInputs | None = None
     last_year: Mapping[str, np.ndarray] = field(default_factory=dict)
     window_credit: Mapping[str, np.ndarray] = field(default_factory=dict)
+    given_prizes: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,21 @@ def last_year_series(plan: Plan, inputs: PlanInputs, c: Component) -> np.ndarray
             raise ValueError(f"component {c.name!r} pays on team credit: pass `team` labels")
         series = team_sum(np.nan_to_num(series), np.asarray(inputs.team))
     return series
+
+
+def contest_context(plan: Plan, inputs: PlanInputs, c: Component) -> Context:
+    """The context contest c ranks its reps on, as the evaluation builds it: credit (inside
+    a dated window; team sums for a team contest), quota and last year; for ranking reps of
+    several evaluations together (company contests)."""
+    lead, _ = _lead_shape(inputs)
+    ev = _Evaluator(plan, inputs, lead, np.zeros(lead))
+    credit = ev._series("credit", c)
+    if getattr(c, "dates", None) is not None:
+        credit = ev._window_credit(c, credit)
+    quota = ev._quota(c)
+    team = None if c.credit != "team" or inputs.team is None else np.asarray(inputs.team)
+    return Context.of_credit(credit, None if quota is None else quota[..., 0], team,
+                             last_year_series(plan, inputs, c))
 
 
 def _lead_shape(inputs: PlanInputs) -> tuple[tuple[int, ...], int]:
@@ -283,8 +302,12 @@ class _Evaluator:
         team = None if c.credit != "team" or self.inputs.team is None else \
             np.asarray(self.inputs.team)
         quota = self._quota(c)
-        last = last_year_series(self.plan, self.inputs, c)
-        earned = self._judged(c, credit, quota, target[..., None], counts, team, last)
+        if c.name in self.inputs.given_prizes:  # ranked with reps outside these arrays
+            given = np.broadcast_to(self.inputs.given_prizes[c.name], self.lead)
+            earned = np.array(np.broadcast_to(c.paid_at_end(given, self.n), credit.shape))
+        else:
+            last = last_year_series(self.plan, self.inputs, c)
+            earned = self._judged(c, credit, quota, target[..., None], counts, team, last)
         if linked:
             judged = (credit, quota, target[..., None], counts, team)
             earned = self._linked(c, judged, earned, without_cancelled)

@@ -7,23 +7,37 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML
 
-from spmsim.engines.contests import ContestSummary, contest_roles
+from spmsim.engines.contests import (
+    ContestSummary,
+    company_contests,
+    contest_roles,
+    contest_summary,
+)
 from spmsim.engines.contests import contest_summaries as role_contests
 from spmsim.format import compact_money, label, money, percent_short
+from spmsim.model.scenario import ALL
 from spmsim.report.studyview import StudyView, esc
 from spmsim.report.tables import html_table
 from spmsim.studies.describe import role_label
 
 
 def contest_summaries(view: StudyView) -> list[tuple[str, ContestSummary]]:
-    """(variant, summary) for every contest of every design and role."""
-    return [(v, s) for v, r in view.results.items() for role in contest_roles(r)
-            for s in role_contests(r, role)]
+    """(variant, summary) for every contest of every design and role; a company contest
+    once, over every role ranked in it (role "all")."""
+    found = []
+    for v, r in view.results.items():
+        company = company_contests(r)
+        found += [(v, s) for role in contest_roles(r) for s in role_contests(r, role)
+                  if s.contest not in company]
+        found += [(v, contest_summary(r, ALL, name)) for name in company
+                  if contest_roles(r)]
+    return found
 
 
 def contest_sentence(view: StudyView, variant: str, s: ContestSummary) -> str:
     cur = view.currency
-    who = role_label(view.results[variant].scenario, s.role)
+    who = "all roles together" if s.role == ALL else \
+        role_label(view.results[variant].scenario, s.role)
     by = s.by_decile
     top, bottom = by.iloc[-1], by.iloc[0]
     cost = s.cost

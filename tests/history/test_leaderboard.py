@@ -168,3 +168,52 @@ def test_a_dated_window_counts_deals_by_their_dates_exactly(files):
         ["B", 1, 90_000, 10_000], ["A", 2, 60_000, 5_000], ["C", 0, 0, 0], ["D", 0, 0, 0]]
     # attainment against the window's share of the 1,000,000 quota: 57/92 of a quarter
     assert board["attainment"].iloc[0] == pytest.approx(90_000 / (1_000_000 * 57 / 92 / 4))
+
+
+# ------------------------------------------------------------------ a company contest
+
+def _company_plans(am_contest: dict | None = None) -> dict:
+    contest = {"name": "Company push", "type": "contest", "measure": "new_arr", "periods": [4],
+               "prizes": [10_000, 5_000], "scope": "company"}
+    am = {**PLAN, "plan": "AM with a Q4 push", "components": [
+        {"name": "Expansion", "type": "commission", "measure": "expansion", "weight": 1.0},
+        am_contest or {**contest, "measure": "expansion"}]}
+    ae = {**PLAN, "components": [PLAN["components"][0], contest]}
+    return {"ae": plan_from_dict(ae), "am": plan_from_dict(am)}
+
+
+def test_a_company_contest_ranks_the_reps_of_every_plan_together(files):
+    # AEs A-D on new ARR (Q4: B 90,000, A 60,000, D 60,000, C 40,000) and account
+    # managers E, F on expansion (Q4: E 75,000, F 20,000), one ranking: B first (10,000),
+    # E second (5,000); A and D tie for places 3-4 (no prize), C is 5th, F 6th. Among the
+    # AEs alone A and D would have shared second place
+    (files["deals"]).write_text("\n".join([*DEALS, "D6,E,2027-10-10,expansion,75000,,",
+                                           "D7,F,2027-12-10,expansion,20000,,"]) + "\n")
+    files["quotas"].write_text("\n".join([*QUOTAS, "E,expansion,500000",
+                                          "F,expansion,500000"]) + "\n")
+    files["roster"].write_text("\n".join([*ROSTER, "E,am,,,", "F,am,,,"]) + "\n")
+    result = replay(load_transactions(_company_plans(), files["deals"], files["quotas"],
+                                      files["roster"]))
+    board = leaderboard(result)
+    assert board[["rep_id", "plan", "rank", "prize"]].values.tolist() == [
+        ["B", "ae", 1, 10_000], ["E", "am", 2, 5_000], ["A", "ae", 3, 0], ["D", "ae", 3, 0],
+        ["C", "ae", 5, 0], ["F", "am", 6, 0]]
+    # the pay: 15,000 once across both plans, in Q4: B 10,000 and E 5,000
+    paid = result.by_component[result.by_component["component"] == "Company push"]
+    paid = paid[paid["paid"] > 0]
+    assert paid[["rep_id", "period", "paid"]].values.tolist() == [["B", 4, 10_000],
+                                                                   ["E", 4, 5_000]]
+    # the statement ranks E among all six
+    text = statement(result, "E")
+    assert "place 2 of 6 with 75,000.00: prize 5,000.00 if it ended now" in text
+    assert "15,000.00 more to draw level with a larger prize (10,000.00)" in text
+
+
+def test_company_contests_of_one_name_must_agree(files):
+    from spmsim.errors import InputError
+    different = {"name": "Company push", "type": "contest", "measure": "expansion",
+                 "periods": [4], "prizes": [9_000], "scope": "company"}
+    with pytest.raises(InputError, match=r"components\[1\]: company contest 'Company push' "
+                                         r"differs from the one in plan 'ae'"):
+        load_transactions(_company_plans(different), files["deals"], files["quotas"],
+                          files["roster"])

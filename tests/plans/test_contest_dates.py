@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spmsim.errors import SpmsimError
 from spmsim.plans import PlanInputs, evaluate, plan_from_dict
-from spmsim.plans.components import Contest
+from spmsim.plans.components import Contest, Context
 
 DATES = {"start": "2027-10-15", "end": "2027-11-30"}
 
@@ -66,7 +68,6 @@ def test_contention_paces_by_the_days_elapsed():
     # 300 x (48/31) / (17/31) = 847.1. The prize line (the 2nd best so far) is B's 300;
     # both are in contention; C (nothing) is not
     c = _plan().components[0]
-    from spmsim.plans.components import Context
     credit = np.zeros((3, 12))
     credit[:, 9] = [548, 300, 0]
     assert c.contention(Context.of_credit(credit))[:, 9].tolist() == [True, True, False]
@@ -93,3 +94,40 @@ def test_a_dated_contest_outside_a_plan_says_so():
     c = Contest(name="X", measure="new_arr", prizes=(1,), dates=DATES)
     with pytest.raises(ValueError, match="runs by dates: evaluate it in its plan"):
         c.window(12)
+
+
+# ------------------------------------------------------------------------ invariants
+
+credits = st.lists(st.lists(st.integers(0, 50), min_size=12, max_size=12), min_size=1,
+                   max_size=7)
+
+
+@settings(max_examples=100, deadline=None)
+@given(credits, st.integers(0, 6), st.integers(1, 30),
+       st.sampled_from(["split", "duplicate", "next"]))
+def test_a_dated_prize_never_falls_when_only_the_reps_own_credit_rises(credit, who, more,
+                                                                       ties):
+    credit = np.asarray(credit, dtype=float)
+    i = who % len(credit)
+    plan = _plan(ties=ties)
+    before = evaluate(plan, PlanInputs(credit={"new_arr": credit})).paid[i].sum()
+    credit[i, 9] += more  # October, partly inside the window
+    after = evaluate(plan, PlanInputs(credit={"new_arr": credit})).paid[i].sum()
+    assert after >= before - 1e-9
+
+
+@settings(max_examples=100, deadline=None)
+@given(credits, st.integers(0, 7))
+def test_reps_ranked_side_by_side_place_as_if_in_one_list(credit, cut):
+    # a company contest joins roles' reps along the rep axis: splitting one list in two
+    # and joining it back changes no place and no prize; split ties never pay more than
+    # the list
+    credit = np.asarray(credit, dtype=float)
+    cut = cut % (len(credit) + 1)
+    c = _plan().components[0]
+    whole = c.standing(Context.of_credit(credit))
+    parts = [Context.of_credit(credit[:cut]), Context.of_credit(credit[cut:])]
+    joined = c.standing(Context.side_by_side([p for p in parts if p.period_credit.size]))
+    assert joined.rank.tolist() == whole.rank.tolist()
+    assert joined.prize == pytest.approx(whole.prize)
+    assert c.final_prizes(joined).sum() <= 1_500 + 1e-9

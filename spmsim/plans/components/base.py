@@ -77,6 +77,22 @@ class Context:
         return cls(ytd=np.cumsum(credit, axis=-1), period_credit=credit, quota=q,
                    target=np.zeros(lead + (1,)), team=team, last_year=last_year)
 
+    @classmethod
+    def side_by_side(cls, contexts: list[Context]) -> Context:
+        """The reps of several contexts as one, along the rep axis (second to last): reps
+        of several roles or plans ranked together (company contests). No team labels."""
+        def joined(field: str) -> np.ndarray | None:
+            parts = [getattr(x, field) for x in contexts]
+            if any(p is None for p in parts):
+                return None
+            lead = np.broadcast_shapes(*(p.shape[:-2] for p in parts))
+            return np.concatenate([np.broadcast_to(p, lead + p.shape[-2:]) for p in parts],
+                                  axis=-2)
+
+        quota = joined("quota")
+        return cls.of_credit(joined("period_credit"), None if quota is None else quota[..., 0],
+                             None, joined("last_year"))
+
     @property
     def n_periods(self) -> int:
         return self.ytd.shape[-1]

@@ -91,6 +91,10 @@ class Contest(Component):
         0.0, ge=0, description="least score to be in the running: credit, attainment "
         "as a fraction (1.0 = the window's quota), or growth as a fraction (0.1 = 10 % "
         "over last year)")
+    scope: Literal["role", "company"] = Field(
+        "role", description="rank the reps evaluated together (a role's seats, the reps on "
+        "the plan), or the reps of every role (every plan in replay) whose plan has a "
+        "company contest of this name, together")
     ties: Literal["split", "duplicate", "next"] = Field(
         "split", description="tied reps share the prizes of their places (split), each take "
         "the best one and use up the places (duplicate), or each take it and the next rep "
@@ -126,11 +130,19 @@ class Contest(Component):
             raise ValueError("a prize for each qualifier needs the bar: set `qualify`")
         if self.cap is not None:
             raise ValueError("a contest pays fixed prizes: it takes no cap")
+        if self.scope == "company" and self.credit == "team":
+            raise ValueError("a company contest ranks reps across roles: it takes no "
+                             "`credit: team`")
         return self
 
     @property
     def needs_quota(self) -> bool:
         return self.rank_by == "attainment"
+
+    def agrees_with(self, other: Contest) -> bool:
+        """The same contest but for the measure: what company contests of one name in
+        several plans must be, since their reps are ranked together."""
+        return self.model_dump(exclude={"measure"}) == other.model_dump(exclude={"measure"})
 
     @property
     def needs_last_year(self) -> bool:
@@ -294,9 +306,17 @@ class Contest(Component):
 
     def earned_ytd(self, ctx: Context) -> np.ndarray:
         n = ctx.n_periods
-        end = np.flatnonzero(self.window(n))[-1]
-        final = self.standing(ctx).prize[..., end]
-        return final[..., None] * (np.arange(n) >= end)
+        return self.paid_at_end(self.final_prizes(self.standing(ctx)), n)
+
+    def final_prizes(self, standing: Standing) -> np.ndarray:
+        """(..., reps) the prizes as the window closes."""
+        return standing.prize[..., np.flatnonzero(self.window(standing.prize.shape[-1]))[-1]]
+
+    def paid_at_end(self, final: np.ndarray, n_periods: int) -> np.ndarray:
+        """Earned to date (..., reps, periods) of prizes `final` (..., reps): earned in the
+        window's last period."""
+        end = np.flatnonzero(self.window(n_periods))[-1]
+        return np.asarray(final)[..., None] * (np.arange(n_periods) >= end)
 
     def explain(self, ytd: float, quota: float | None, target: float,
                 n_periods: int = 12) -> list[str]:
