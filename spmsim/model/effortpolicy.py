@@ -279,6 +279,11 @@ def plan_windows(plan: Plan, measure: str) -> tuple[tuple[int, float], ...]:
     basis, period = kinds.pop()
     if basis != "period" or period == "year":
         return ANNUAL
+    return period_windows(plan, period)
+
+
+def period_windows(plan: Plan, period: str) -> tuple[tuple[int, float], ...]:
+    """Windows of a pay period: (month it ends, share of the annual quota due in it)."""
     per = MONTHS_PER_PERIOD[period] // MONTHS_PER_PERIOD[plan.payout_period]
     shares = due(plan.calendar, plan.quota_weights, None).reshape(-1, per).sum(axis=1)
     step = MONTHS_PER_PERIOD[period]
