@@ -51,6 +51,8 @@ report: $(STAMP)
 		-p capacity=scenarios/capacity/acme_capacity.yaml
 	$(BIN)/spmsim notebook forecast_study --title "Pipeline forecast and backtest" \
 		-p history=scenarios/data/crm
+	$(BIN)/spmsim notebook years_study --title "Acme over three plan years: a quota ratchet" \
+		-p scenario=scenarios/acme_years.yaml -p alternative=same -p trials=30
 	$(BIN)/spmsim sweep scenarios/studies/sweep_accelerator.yaml --workers 2 --no-resume \
 		--out reports/sweep_accelerator --report
 	$(BIN)/spmsim replay --plan $(PLANS) --deals $(DATA)/deals.csv --quotas $(DATA)/quotas.csv \

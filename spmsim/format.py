@@ -5,6 +5,7 @@ its currency and a compact form ($11.6M) for headlines."""
 from __future__ import annotations
 
 import math
+import re
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
 
@@ -111,3 +112,11 @@ def percent_short(x: float) -> str:
     """A share without a needless decimal: 0.09 -> '9%', 0.095 -> '9.5%'."""
     whole = abs(x * 100 - round(x * 100)) < 1e-9
     return percent(x, 0) if whole else percent(x, 1)
+
+
+def plan_role_label(plan_name: str, role: str) -> str:
+    """A role as a reader names it, from its plan's name: without the year and any note in
+    brackets ('Enterprise AE FY27 (proposed)' -> 'Enterprise AE'), else the id as a label."""
+    name = re.sub(r"\s*\(.*?\)", "", plan_name)
+    name = re.sub(r"\s+(FY\s?\d{2,4}|\d{4}|H[12]|Q[1-4])\b.*$", "", name).strip()
+    return name or label(role)

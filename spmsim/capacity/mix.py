@@ -26,7 +26,7 @@ from spmsim.capacity.plan import (
 )
 from spmsim.capacity.seats import hires_of
 from spmsim.errors import InputError, Problem
-from spmsim.format import money, percent
+from spmsim.format import money, percent, plan_role_label
 from spmsim.io import csv_text, text_writer, write_files
 from spmsim.model.org import MONTHS
 from spmsim.versions import versions
@@ -105,7 +105,9 @@ class MixPlan(YearBookings):
         def amount(x: float) -> str:
             return money(x, self.currency, 0)
 
-        lines = [f"{c.capacity}: {', '.join(c.roles)} together, target "
+        roles = c.scenario.org.roles
+        who = {r: plan_role_label(roles[r].plan.plan, r) for r in c.roles}
+        lines = [f"{c.capacity}: {', '.join(who.values())} together, target "
                  f"{amount(c.annual_target)} with probability "
                  f"{percent(c.probability, 0)}",
                  f"cheapest mix: {amount(self.cost)} of new hires' pay in the year"]
@@ -115,7 +117,7 @@ class MixPlan(YearBookings):
             hired = (f"{k} new hires starting {starts} (requisitions "
                      f"{c.roles[role].hiring.lead_months} months ahead)") if k else \
                 "no new hires"
-            lines.append(f"  {role}: {hired}; "
+            lines.append(f"  {who[role]}: {hired}; "
                          f"books {amount(float(self.by_role[role].mean()))} on average, "
                          f"deterministic {amount(self.expected_by_role[role])}")
         lines += [f"P(target met) = {percent(self.probability)} +- {percent(self.se)} "

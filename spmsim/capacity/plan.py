@@ -24,7 +24,7 @@ from spmsim.capacity.seats import (
     simulate_seats,
 )
 from spmsim.errors import InputError, Problem
-from spmsim.format import amount, percent
+from spmsim.format import money, percent, plan_role_label
 from spmsim.io import csv_text, text_writer, write_files
 from spmsim.model.org import MONTHS, Hire
 from spmsim.versions import versions
@@ -106,14 +106,25 @@ class CapacityPlan(YearBookings):
         }
         return pd.DataFrame({"metric": list(rows), "value": list(rows.values())})
 
+    @property
+    def currency(self) -> str:
+        """The role's plan's currency."""
+        c = self.capacity
+        return c.scenario.org.roles[c.role].plan.currency
+
     def summary_text(self) -> str:
         c, p = self.capacity, self.percentiles()
+
+        def amount(x: float) -> str:
+            return money(x, self.currency, 0)
+
+        who = plan_role_label(c.scenario.org.roles[c.role].plan.plan, c.role)
         starts = ", ".join(f"{h.count} in month {h.month}" for h in self.new_hires) or "none"
         naive = "not within the hiring limits" if self.naive_hires is None else (
             f"{self.naive_hires} hires, which meet the target with P = "
             f"{percent(self.naive_probability)}")
         return "\n".join([
-            f"{c.capacity}: {c.role}, target {amount(c.annual_target)} with probability "
+            f"{c.capacity}: {who}, target {amount(c.annual_target)} with probability "
             f"{percent(c.probability, 0)}",
             f"plan: {self.hires} new hires starting {starts} "
             f"(requisitions {c.hiring.lead_months} months ahead)",
@@ -185,8 +196,9 @@ def _schedule(capacity: Capacity, seats: Seats, k: int, draws: SeatDraws,
 
 def _unreachable(capacity: Capacity, seats: Seats, best: float, se: float) -> InputError:
     h = capacity.hiring
+    currency = capacity.scenario.org.roles[capacity.role].plan.currency
     return InputError(capacity.source, [Problem("target", (
-        f"{amount(capacity.annual_target)} is met with probability {percent(best)} +- "
+        f"{money(capacity.annual_target, currency, 0)} is met with probability {percent(best)} +- "
         f"{percent(se)} at most, below {percent(capacity.probability, 0)}, even with all "
         f"{seats.new_months.size} new hires the hiring limits allow (hiring: first start in "
         f"month {h.first_start}, "

@@ -50,6 +50,9 @@ def cmd_simulate(args) -> int:
                                backend=backend if dask else None)
     out = Path(args.out)
     text = results.summary_text()
+    if results.years is not None:
+        from spmsim.engines.years import years_text
+        text += "\n\n" + years_text(results)
     table = csv_text(results.summary().reset_index(names="metric"))
     results.save(out, also={"summary.csv": text_writer(table),
                             "summary.txt": text_writer(text + "\n")})
@@ -59,7 +62,8 @@ def cmd_simulate(args) -> int:
         print(f"\nwon bookings in the last 14 days of a quarter: {percent(share)} "
               f"(even over the year: {percent(even_share(scenario.year_start))}; logged trials)")
     tables = "trials, periods, histograms" + ("" if args.no_rep_detail else ", reps") + \
-        (", events" if results.events is not None else "")
+        (", events" if results.events is not None else "") + \
+        (", years" if results.years is not None else "")
     print(f"\nwrote {out}/ ({tables} as Parquet; meta.json; summary.csv, summary.txt)")
     return 0
 

@@ -34,6 +34,7 @@ DEALS = ("deal_id", "rep_id", "date", "measure", "amount"), ("split", "cancel_da
 CREDIT_ROLES = ("primary", "overlay")
 QUOTAS = ("rep_id", "measure", "quota"), ("from", "reason")
 ROSTER = ("rep_id", "plan"), ("team", "start_date", "end_date", "effective_from", "effective_to")
+LAST_YEAR = "last_year_"  # roster columns last_year_<measure>, for contests on growth
 SPLIT_TOLERANCE = 1e-6
 
 
@@ -55,8 +56,28 @@ def plan_keys(plans: Mapping[str, Plan]) -> dict[str, str]:
     return names
 
 
+def last_year_columns(plans: Mapping[str, Plan]) -> list[str]:
+    """Roster columns of last year's credit per rep, `last_year_<measure>`: one for each
+    measure a contest ranks on growth (required then; blank for a rep with no last year)."""
+    measures = [c.measure for p in plans.values() for c in p.components
+                if getattr(c, "needs_last_year", False)]
+    return [f"{LAST_YEAR}{m}" for m in dict.fromkeys(measures)]
+
+
+def _last_year(rows: Rows, columns: list[str]) -> dict[str, pd.Series]:
+    """Each last-year column as numbers >= 0, NaN where blank (no last year)."""
+    out = {}
+    for col in columns:
+        given = rows.df[col] != ""
+        part = Rows(rows.path, rows.df[given])
+        out[col] = numbers(part, col).reindex(rows.df.index)
+        rows.problems += part.problems
+    return out
+
+
 def load_roster(path: str | Path, plans: Mapping[str, Plan]) -> pd.DataFrame:
-    rows = Rows(Path(path), read_table(path, ROSTER))
+    last_year = last_year_columns(plans)
+    rows = Rows(Path(path), read_table(path, (ROSTER[0] + tuple(last_year), ROSTER[1])))
     df = rows.df
     rows.flag(df["rep_id"] == "", "rep_id", "empty rep_id")
     eff_from, eff_to = dates(rows, "effective_from", False), dates(rows, "effective_to", False)
@@ -68,11 +89,12 @@ def load_roster(path: str | Path, plans: Mapping[str, Plan]) -> pd.DataFrame:
               f"unknown plan: use one of {sorted(plans)} or pass its file with --plan")
     start, end = dates(rows, "start_date", False), dates(rows, "end_date", False)
     rows.flag(start.notna() & end.notna() & (end < start), "end_date", "is before start_date")
+    last = _last_year(rows, last_year)
     rows.raise_if_any()
     return pd.DataFrame({"rep_id": df["rep_id"], "plan": df["plan"].map(names),
                          "team": df["team"], "start_date": start,
                          "end_date": end, "effective_from": eff_from,
-                         "effective_to": eff_to}).reset_index(drop=True)
+                         "effective_to": eff_to, **last}).reset_index(drop=True)
 
 
 def load_quotas(path: str | Path, roster: pd.DataFrame,

@@ -28,8 +28,10 @@ from spmsim.plans.curve import curve_arrays
 def role_scenario(scenario_path: str | Path, role: str, plan_tree: dict,
                   plan_path: str | Path) -> Scenario:
     """The scenario with `role` on the plan of `plan_tree`, validated as a whole (the plan
-    must pay on measures the role's market credits, with quotas where it needs them)."""
+    must pay on measures the role's market credits, with quotas where it needs them). The
+    designer shows one plan year: a scenario of several years in a row gives its first."""
     tree = read_scenario_tree(scenario_path)
+    tree.pop("years", None)
     roles = (tree.get("org") or {}).get("roles") or {}
     if role not in roles:
         raise InputError(scenario_path, [Problem("org.roles", f"no role {role!r}; roles: "

@@ -48,6 +48,7 @@ from spmsim.engines.montecarlo import (
 )
 from spmsim.engines.payroll import Draws, role_year
 from spmsim.engines.results import Results
+from spmsim.engines.years import year_rows, years_frame
 from spmsim.errors import SpmsimError
 from spmsim.model.behavior import (
     PlanView,
@@ -73,6 +74,7 @@ from spmsim.model.scenario import Scenario
 from spmsim.model.tournament import prize_line, pulls_into_window, standing_multiplier
 
 WARM_UP_CYCLES = 4.0  # warm-up length in mean sales cycles: the pipeline is full by day 0
+YEAR_KEY = 2 ** 31  # spawn-key entry of later plan years' streams (trials are below it)
 
 EVENT_COLUMNS = ("trial", "day", "date", "role", "rep", "event", "measure", "stage",
                  "amount", "discount")
@@ -92,6 +94,8 @@ class _Rep:
     given_up: bool = False
     expected: float = 0.0  # expected year-end attainment, for ranking top earners
     ytd: float = 0.0  # credit to date on the plan's main measure
+    hired: float = math.inf  # month-float of their hire, from this year's start (tenure)
+    stays: bool = False  # in seat since an earlier plan year (with `years` above 1)
 
 
 @dataclass
@@ -100,6 +104,18 @@ class _Seat:
     current: _Rep | None = None
     held: list[tuple[str, float]] = field(default_factory=list)  # deals awaiting a successor
     final: list[list] = field(default_factory=list)  # won deals in their last stage
+
+
+@dataclass
+class _Opening:
+    """Where a role stands on the first day of a later plan year: the rep who stays in
+    each seat (or when a new hire starts), each slot's full-year quota on the main measure,
+    and the won deals still to close (seat, measure, amount, day they close)."""
+
+    stays: list[_Rep | None]
+    starts: np.ndarray
+    quota: np.ndarray
+    deals: list[tuple[int, str, float, float]]
 
 
 class _Clock:
@@ -123,17 +139,20 @@ class _Clock:
 class _RoleSim:
     """One pipeline role in one trial: its seats, reps and their credit."""
 
-    def __init__(self, sim: _TrialSim, r: int, name: str):
+    def __init__(self, sim: _TrialSim, r: int, name: str, opening: _Opening | None = None):
         self.sim, self.r, self.name = sim, r, name
         sc = sim.scenario
         self.role: Role = sc.org.roles[name]
         self.market: PipelineMarket = sc.market[name]
-        self.rates = self.market.month_rates(sim.clock.days)
-        self.creation = sim.creation[name]
+        self.growth = sc.next_years.market_factor(sim.year)  # deal flow against year one
+        self.rates = self.market.month_rates(sim.clock.days) * self.growth
+        self.creation = sim.creation[name] * self.growth
         self.main = main_measure(self.role, self.market)
-        self.quota = np.broadcast_to(
+        self.first_quota = np.broadcast_to(
             self.role.quota_for(self.main) if self.main in self.role.quota_measures() else 0.0,
             (self.role.slots,))
+        self.quota = self.first_quota if opening is None else opening.quota
+        self.opening = opening
         self.view = plan_view(self.role, self.market)
         self.policy: EffortPolicy | None = sim.policies.get(name)
         self.win = self.market.win_rate if self.market.stages else 1.0
@@ -176,12 +195,17 @@ class _RoleSim:
                 slot = g * seats + s
                 reps.append(_Rep(slot=slot, seat=s, start=starts[s] if g == 0 else math.inf,
                                  skill=skill, ramps=g > 0 or starts[s] > 0, name=names[slot]))
+            if opening is not None:
+                _open_seat(reps, opening.stays[s], float(opening.starts[s]))
             self.seats.append(_Seat(reps))
         self.ranked: list[float] = []
         contest = sim.behavior.contest
         # deals in their last stage are tracked when a behaviour may pull them in
         self.tracks_final = sim.behavior.timing is not None or (
             contest is not None and contest.pull_share > 0)
+        # with a next plan year: won deals due after the year end, and deals pushed past it
+        self.beyond: list[tuple[simpy.Process, _Seat, str, float, float]] = []
+        self.pushed: list[tuple[_Seat, str, float]] = []
 
     # ---- the processes -----------------------------------------------------------------
 
@@ -189,8 +213,12 @@ class _RoleSim:
         env = self.sim.env
         for seat in self.seats:
             env.process(self._holder(seat, seat.holders[0]))
-            if seat.holders[0].start == 0 and self.market.stages:
+            if self.opening is None and seat.holders[0].start == 0 and self.market.stages:
                 self._warm_up(seat)
+        for s, measure, amount, day in (self.opening.deals if self.opening else ()):
+            p = env.process(self._carried(self.seats[s], measure, amount, day))
+            if self.sim.carry and day >= self.sim.clock.year:  # closes in a later year still
+                self.beyond.append((p, self.seats[s], measure, amount, day))
         timing = self.sim.behavior.timing
         if timing is not None:
             env.process(self._period_ends(timing))
@@ -229,7 +257,9 @@ class _RoleSim:
         rng = self.rngs[rep.seat]
         rep.active, seat.current = True, rep
         self.start[rep.slot] = rep.start
-        if rep.start > 0:
+        if not rep.stays:
+            rep.hired = rep.start
+        if rep.start > 0 or (rep.ramps and not rep.stays and sim.year > 0):
             sim.log(clock.day(rep.start), self.name, rep.name, "hire")
             if sim.behavior.selection is not None:
                 rep.skill = self._hired_skill(rep, rng)
@@ -249,7 +279,7 @@ class _RoleSim:
             else:
                 budget -= hazard * length
             hi = min(rep.exit, month + 1.0)
-            tenure = (lo + hi) / 2 - rep.start
+            tenure = (lo + hi) / 2 - rep.hired
             ramp = float(self.role.ramp.factor(np.array([tenure]))[0]) if rep.ramps else 1.0
             self.active[rep.slot, month] = hi - lo
             self.productivity[rep.slot, month] = rep.skill * ramp
@@ -288,13 +318,18 @@ class _RoleSim:
             moves[:, -1] = rng.random(n) < last
         won = moves.all(axis=1)
         logged = self.sim.events is not None
+        due = times + lengths.sum(axis=1)
         for i in range(n):
             if logged:
-                self.sim.env.process(self._opportunity(seat, measure, float(times[i]),
-                                                       float(sizes[i]), lengths[i], moves[i]))
+                p = self.sim.env.process(self._opportunity(seat, measure, float(times[i]),
+                                                           float(sizes[i]), lengths[i], moves[i]))
             elif won[i]:
-                self.sim.env.process(self._won(seat, measure, float(times[i]), float(sizes[i]),
-                                               lengths[i]))
+                p = self.sim.env.process(self._won(seat, measure, float(times[i]),
+                                                   float(sizes[i]), lengths[i]))
+            else:
+                continue
+            if won[i] and self.sim.carry and due[i] >= self.sim.clock.year:
+                self.beyond.append((p, seat, measure, float(sizes[i]), float(due[i])))
 
     def _leave(self, seat: _Seat, rep: _Rep) -> None:
         sim = self.sim
@@ -360,6 +395,13 @@ class _RoleSim:
                 discount = entry[2]
         self._close(seat, measure, amount * (1.0 - discount), discount)
 
+    def _carried(self, seat: _Seat, measure: str, amount: float, day: float):
+        """A won deal from the year before, closing on `day` of this one (it may be pulled
+        in like any deal in its last stage)."""
+        env = self.sim.env
+        yield env.timeout(max(-env.now, 0.0))
+        yield from self._final_stage(seat, measure, amount, max(day - env.now, 0.0))
+
     def _owner(self, seat: _Seat) -> str:
         return seat.current.name if seat.current is not None else ""
 
@@ -370,8 +412,13 @@ class _RoleSim:
         if env.now >= sim.clock.year:
             return  # closes after the plan year
         rep = seat.current
-        if rep is not None and self._pushes(rep, measure, amount):
+        later = self._pushes(rep, measure, amount) if rep is not None else None
+        if later is not None:
             sim.log(env.now, self.name, rep.name, "pushed", measure, amount=amount)
+            if later < sim.clock.year:  # into the next window of this year
+                env.process(self._deferred(seat, measure, amount, later))
+            elif sim.carry:  # it closes in the next plan year's first days
+                self.pushed.append((seat, measure, amount))
             return  # pushed past the year end
         if rep is None:
             if self.role.attrition.open_deals == "successor" and self._successor_due(seat):
@@ -384,30 +431,29 @@ class _RoleSim:
         sim.log(env.now, self.name, rep.name, "won", measure, amount=amount, discount=discount)
         self._credit(rep, measure, amount, 1, sim.clock.month(env.now))
 
-    def _pushes(self, rep: _Rep, measure: str, amount: float) -> bool:
-        """Whether the rep pushes a deal closing now out of the window: past the year end
-        at the cap (fixed price); with the price chosen, in an assessment window's last
-        `window_days` when it is expected to pay more in the next window. A deal pushed
-        within the year closes on the next window's first day (scheduled here)."""
+    def _pushes(self, rep: _Rep, measure: str, amount: float) -> float | None:
+        """The day a deal closing now is pushed to, or None when the rep keeps it: past
+        the year end at the cap (fixed price); with the price chosen, in an assessment
+        window's last `window_days` when it is expected to pay more in the next window,
+        to that window's first day (the year's end for the last window)."""
         timing = self.sim.behavior.timing
         if timing is None:
-            return False
+            return None
+        year = self.sim.clock.year
         if timing.price == "fixed":
-            return pushes_out(timing, self.view, self._attainment(rep))
+            return year if pushes_out(timing, self.view, self._attainment(rep)) else None
         env, clock = self.sim.env, self.sim.clock
         if measure != self.main:
-            return False
+            return None
         w = self._window_at(env.now)
         end = clock.day(float(self.windows[w][0]))
         if env.now < end - timing.window_days:
-            return False
+            return None
         done, quota = self._window_state(rep, w)
         if not defers(self.view, done / quota, amount / quota,
                       self._rate_in(rep, w + 1, amount / self._rep_quota(rep))):
-            return False
-        if w + 1 < len(self.windows):
-            env.process(self._deferred(self.seats[rep.seat], measure, amount, end))
-        return True
+            return None
+        return end
 
     def _deferred(self, seat: _Seat, measure: str, amount: float, day: float):
         """A deal pushed into the next window closes on its first day."""
@@ -467,9 +513,9 @@ class _RoleSim:
         policy = self.policy
         stream = self.market.measures.get(self.main)
         quota = self._rep_quota(rep)
-        ramp = float(self.role.ramp.factor(np.array([now - rep.start]))[0]) if rep.ramps \
+        ramp = float(self.role.ramp.factor(np.array([now - rep.hired]))[0]) if rep.ramps \
             else 1.0
-        productivity = rep.skill * ramp * self.policy_quota / quota
+        productivity = rep.skill * ramp * self.growth * self.policy_quota / quota
         lands = month + policy.lag  # the month this month's effort closes in
         pacer = isinstance(policy, PacerPolicy)
         if len(policy.windows) == 1 or lands >= MONTHS:
@@ -721,12 +767,59 @@ class _RoleSim:
 
     # ---- results -----------------------------------------------------------------------
 
-    def draws(self) -> tuple[np.ndarray, ...]:
-        new_hire = np.isfinite(self.start) & (self.start > 0)
+    def draws(self) -> tuple:
+        hired = np.array([h.ramps and not h.stays and h.hired == h.start
+                          for s in self.seats for h in s.holders])
+        order = np.array([h.slot for s in self.seats for h in s.holders])
+        new_hire = np.zeros(self.slots, bool)
+        new_hire[order] = hired
+        new_hire &= np.isfinite(self.start) & ((self.start > 0) | (self.sim.year > 0))
         steady = (self.active.min(axis=-1) == 1.0) & \
             (self.productivity.min(axis=-1) == self.productivity.max(axis=-1))
         return (self.start, self.exit, self.active, self.productivity, new_hire, steady,
-                self.credit, self.counts, self.booked)
+                self.credit, self.counts, self.booked, np.array(self.quota, float))
+
+    def closing(self) -> _Opening:
+        """How the role opens next plan year: who stays (their next quota set on this
+        year's attainment), when vacant seats fill, and the won deals still to close."""
+        rules, year, months = self.sim.scenario.next_years, self.sim.year, float(MONTHS)
+        seats = self.role.seats
+        quota = np.array(rules.seat_quota(self.first_quota, year + 1), float)
+        stays: list[_Rep | None] = []
+        starts = np.full(seats, math.inf)
+        for s, seat in enumerate(self.seats):
+            rep = seat.current
+            if rep is not None and rep.active and rep.exit == math.inf:
+                stays.append(rep)
+                quota[s] = rules.next_quota(self.quota[rep.slot], self._attainment(rep))
+                starts[s] = 0.0
+                continue
+            stays.append(None)
+            starts[s] = self._next_start(seat) - months
+        index = {id(seat): s for s, seat in enumerate(self.seats)}
+        clock = self.sim.clock
+        deals = [(index[id(seat)], m, amount, due - clock.year)
+                 for p, seat, m, amount, due in self.beyond if p.is_alive]
+        push_days = self.sim.behavior.timing.window_days if self.sim.behavior.timing else 0.0
+        for seat, m, amount in self.pushed:  # the customer signs in the next year's first days
+            deals.append((index[id(seat)], m, amount,
+                          float(self.rngs[seat.holders[0].seat].uniform(0, push_days))))
+        for s, seat in enumerate(self.seats):
+            deals.extend((s, m, amount, 0.0) for m, amount in seat.held)
+        return _Opening(stays=stays, starts=np.maximum(starts, 0.0), quota=quota, deals=deals)
+
+    def _next_start(self, seat: _Seat) -> float:
+        """When the seat next has a holder, in months from this year's start (inf: never):
+        a successor due after the year end, or the backfill of the last leaver."""
+        backfill = self.role.attrition.backfill_months
+        due = [h.start for h in seat.holders if not h.active and h.exit == math.inf and
+               math.isfinite(h.start) and h.start >= MONTHS]
+        if due:
+            return min(due)
+        if backfill is None:
+            return math.inf
+        gone = [h.exit for h in seat.holders if math.isfinite(h.exit)]
+        return (max(gone) if gone else float(MONTHS)) + backfill
 
 
 class _TrialSim:
@@ -734,8 +827,13 @@ class _TrialSim:
 
     def __init__(self, scenario: Scenario, root: np.random.SeedSequence, trial: int,
                  clock: _Clock, creation: dict[str, np.ndarray], log: list | None,
-                 policies: dict[str, EffortPolicy] | None = None):
-        self.scenario, self.root, self.trial, self.clock = scenario, root, trial, clock
+                 policies: dict[str, EffortPolicy] | None = None, year: int = 0,
+                 openings: dict[str, _Opening] | None = None):
+        self.year = year  # plan years since the first (0: the first)
+        self.scenario, self.root, self.trial, self.clock = \
+            scenario, year_root(root, year), trial, clock
+        self.carry = year + 1 < scenario.years  # another plan year follows this one
+        self.offset = year * clock.year  # days of the logged events from the first year
         self.policies = policies or {}
         self.behavior = scenario.behavior
         self.creation = creation  # per role: opportunity creation rates by month
@@ -743,21 +841,48 @@ class _TrialSim:
         cycle = max((m.cycle_days for m in scenario.market.values()
                      if isinstance(m, PipelineMarket)), default=0.0)
         self.env = simpy.Environment(initial_time=-WARM_UP_CYCLES * cycle)
-        self.roles = {name: _RoleSim(self, r, name)
+        self.roles = {name: _RoleSim(self, r, name, (openings or {}).get(name))
                       for r, name in enumerate(scenario.org.roles)
                       if isinstance(scenario.market[name], PipelineMarket)}
 
     def log(self, day: float, role: str, rep: str, event: str, measure: str = "",
             stage: str = "", amount: float = 0.0, discount: float = 0.0) -> None:
         if self.events is not None:
-            self.events.append((self.trial, day, role, rep, event, measure, stage, amount,
-                                discount))
+            self.events.append((self.trial, day + self.offset, role, rep, event, measure,
+                                stage, amount, discount))
 
     def run(self) -> dict[str, tuple]:
         for role in self.roles.values():
             role.start_processes()
         self.env.run(until=self.clock.year)
         return {name: role.draws() for name, role in self.roles.items()}
+
+    def closing(self) -> dict[str, _Opening]:
+        """How each pipeline role opens the next plan year."""
+        return {name: role.closing() for name, role in self.roles.items()}
+
+
+def year_root(root: np.random.SeedSequence, year: int) -> np.random.SeedSequence:
+    """The root of plan year `year`'s streams: the run's root for the first year (so a
+    one-year run draws what it always did), a child of it keyed beyond any trial's for the
+    next ones."""
+    if year == 0:
+        return root
+    return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, YEAR_KEY, year),
+                                  pool_size=root.pool_size)
+
+
+def _open_seat(holders: list[_Rep], stays: _Rep | None, start: float) -> None:
+    """A seat's holders on a later plan year's first day: the rep who stays takes the
+    first slot (their skill and tenure kept, this year's figures reset), otherwise a new
+    hire starts on `start` (inf: the seat stays empty)."""
+    first = holders[0]
+    if stays is None:
+        first.start, first.ramps = start, True
+        return
+    holders[0] = replace(stays, slot=first.slot, seat=first.seat, start=0.0, name=first.name,
+                         exit=math.inf, active=False, given_up=False, expected=0.0, ytd=0.0,
+                         hired=stays.hired - MONTHS, stays=True)
 
 
 def main_measure(role: Role, market: PipelineMarket) -> str:
@@ -818,8 +943,11 @@ def _check(scenario: Scenario) -> None:
 
 
 def _stack(per_trial: list[dict[str, tuple]], name: str, role: Role, market: PipelineMarket,
-           chunk: Chunk, r: int) -> Draws:
-    """One role's trials of a chunk as engine arrays; MBO scores drawn as in Monte Carlo."""
+           chunk: Chunk, r: int, year_quota: Callable[[str], np.ndarray] | None = None
+           ) -> Draws:
+    """One role's trials of a chunk as engine arrays; MBO scores drawn as in Monte Carlo.
+    In a later plan year, `year_quota(measure)` gives the year's quota of each measure but
+    the main one, which comes from the agents (set on each rep's year before)."""
     parts = [t[name] for t in per_trial]
     start, exit_, active, prod, new_hire, steady = (np.stack([p[i] for p in parts])
                                                      for i in range(6))
@@ -829,29 +957,38 @@ def _stack(per_trial: list[dict[str, tuple]], name: str, role: Role, market: Pip
     counts = {m: np.stack([p[7][m] for p in parts]) for m in parts[0][7]}
     booked = {m: np.stack([p[8][m] for p in parts]) for m in parts[0][8]}
     credit.update(draw_scores(role, market, chunk, r, staff))
-    return Draws(staff, credit, counts, booked)
+    quota = {}
+    if year_quota is not None:
+        main = main_measure(role, market)
+        quota = {m: np.stack([p[9] for p in parts]) if m == main else year_quota(m)
+                 for m in role.quota_measures()}
+    return Draws(staff, credit, counts, booked, quota)
 
 
 def _drawn_from(per_trial: list[dict[str, tuple]], scenario: Scenario,
-                chunk: Chunk) -> Callable[[int, str], Draws]:
+                chunk: Chunk, year: int = 0) -> Callable[[int, str], Draws]:
     """Draws of role r from the agents' trials (pipeline roles) or as Monte Carlo does."""
     def drawn(r: int, name: str) -> Draws:
         role, market = scenario.org.roles[name], scenario.market[name]
-        return _stack(per_trial, name, role, market, chunk, r) \
+        grown = None if year == 0 else \
+            (lambda m: scenario.next_years.seat_quota(role.quota_for(m), year))
+        return _stack(per_trial, name, role, market, chunk, r, grown) \
             if isinstance(market, PipelineMarket) else draw_role(scenario, chunk, r, name)
     return drawn
 
 
 def _payout_events(events: list, trials: range, name: str, year, slot_names: list[str],
-                   clock: _Clock, logged: int) -> None:
-    """A payout event per rep and month with pay, for the logged trials of a chunk."""
+                   clock: _Clock, logged: int, offset: float = 0.0) -> None:
+    """A payout event per rep and month with pay, for the logged trials of a chunk (days
+    from `offset`, the start of a later plan year)."""
     pay = year.monthly_pay
     for i, t in enumerate(trials):
         if t >= logged:
             return
         for slot, month in zip(*np.nonzero(pay[i]), strict=True):
-            events.append((t, float(clock.starts[month + 1] - 1), name, slot_names[slot],
-                           "payout", "", "", float(pay[i, slot, month]), 0.0))
+            events.append((t, offset + float(clock.starts[month + 1] - 1), name,
+                           slot_names[slot], "payout", "", "", float(pay[i, slot, month]),
+                           0.0))
 
 
 def simulate_agents(scenario: Scenario, *, trials: int | None = None, seed: int | None = None,
@@ -874,28 +1011,39 @@ def simulate_agents(scenario: Scenario, *, trials: int | None = None, seed: int 
     policies = effort_policies(scenario, clock)
     events: list = []
     chunks: list[ChunkStats] = []
-    with tqdm(total=n, unit="trial", desc=f"{scenario.scenario} (agents)", delay=2.0,
-              disable=not progress) as bar:
+    later: list[pd.DataFrame] = []  # the figures of plan years after the first
+    with tqdm(total=n * scenario.years, unit="trial-year", delay=2.0, disable=not progress,
+              desc=f"{scenario.scenario} (agents)") as bar:
         for start in range(0, n, BLOCK):
             stop = min(start + BLOCK, n)
-            per_trial = []
+            per_year: list[list[dict[str, tuple]]] = [[] for _ in range(scenario.years)]
             for t in range(start, stop):
                 log = events if t < logged_trials else None
-                per_trial.append(_TrialSim(scenario, root, t, clock, creation, log,
-                                           policies).run())
-                bar.update(1)
-            chunk = Chunk(root, start, stop, months.period_days)
-            years = {}
-            all_draws = draw_roles(scenario, chunk, _drawn_from(per_trial, scenario, chunk))
-            for name in names:
-                role, market = scenario.org.roles[name], scenario.market[name]
-                years[name] = role_year(role, market, all_draws[name], months)
-                _payout_events(events, range(start, stop), name, years[name],
-                               role.slot_names(name), clock, logged_trials)
-            chunks.append(chunk_stats(start, years, slot_names))
+                openings = None
+                for y in range(scenario.years):
+                    sim = _TrialSim(scenario, root, t, clock, creation, log, policies, y,
+                                    openings)
+                    per_year[y].append(sim.run())
+                    openings = sim.closing() if sim.carry else None
+                    bar.update(1)
+            for y, per_trial in enumerate(per_year):
+                chunk = Chunk(year_root(root, y), start, stop, months.period_days)
+                paid = {}
+                drawn = draw_roles(scenario, chunk, _drawn_from(per_trial, scenario, chunk, y))
+                for name in names:
+                    role, market = scenario.org.roles[name], scenario.market[name]
+                    paid[name] = role_year(role, market, drawn[name], months)
+                    _payout_events(events, range(start, stop), name, paid[name],
+                                   role.slot_names(name), clock, logged_trials,
+                                   y * clock.year)
+                if y == 0:
+                    chunks.append(chunk_stats(start, paid, slot_names))
+                if scenario.years > 1:
+                    later.append(year_rows(start, y, paid))
     results = assemble(chunks, n, scenario=scenario.echo(), engine="agents",
                        seed=int(root.entropy), roles=names, months=months.labels)
-    return replace(results, events=_event_frame(events, months))
+    return replace(results, events=_event_frame(events, months),
+                   years=years_frame(later) if later else None)
 
 
 def _event_frame(events: list, months: PlanCalendar) -> pd.DataFrame:

@@ -28,6 +28,19 @@ TOP_SHARE = 0.2  # Pareto concentration: revenue share of the top 20 % of reps
 
 
 @dataclass(frozen=True)
+class ContestYear:
+    """One contest of a role's plan over a chunk: named by the component's name.
+
+    prizes: (trials, slots) prizes won in the year; contention: (trials, slots, periods of
+    the window) in contention after each period of its window (`Contest.contention`).
+    """
+
+    name: str
+    prizes: np.ndarray
+    contention: np.ndarray
+
+
+@dataclass(frozen=True)
 class RoleYear:
     """One role's rep slots over a chunk of trials. Annual arrays are (trials, slots);
     monthly ones (trials, slots, 12). A slot with year_share 0 was never in seat."""
@@ -49,8 +62,8 @@ class RoleYear:
     # (skill x ramp x territory), for who wins; None otherwise
     prizes: np.ndarray | None = None
     productivity: np.ndarray | None = None
-    # (trials, slots, periods of the first contest's window): in contention after each
-    contention: np.ndarray | None = None
+    # each contest of the plan on its own: its prizes and who is in contention
+    contests: tuple[ContestYear, ...] = ()
 
     @property
     def in_seat(self) -> np.ndarray:
@@ -101,8 +114,8 @@ def _joined(roles: Sequence[RoleYear]) -> RoleYear:
     """All roles side by side along the slot axis (the `all` group)."""
     if len(roles) == 1:
         return roles[0]
-    return RoleYear(**{f: _side_by_side([getattr(r, f) for r in roles])
-                       for f in RoleYear.__dataclass_fields__})
+    fields = [f for f in RoleYear.__dataclass_fields__ if f != "contests"]
+    return RoleYear(**{f: _side_by_side([getattr(r, f) for r in roles]) for f in fields})
 
 
 def _side_by_side(arrays: list) -> np.ndarray | None:
@@ -173,6 +186,17 @@ def merge_chunks(parts: Sequence[ChunkStats]) -> ChunkStats:
     return ChunkStats(parts[0].start, trial, period, hist, reps)
 
 
+def prize_column(contest: str) -> str:
+    """The rep table's column of one contest's prizes (`contest_prizes` sums them all)."""
+    return f"contest_prizes[{contest}]"
+
+
+def contention_column(contest: str, period: int) -> str:
+    """The rep table's column: in contention for `contest` after the window's `period`
+    (1-based)."""
+    return f"in_contention[{contest}]_{period}"
+
+
 def rep_frame(start: int, roles: Mapping[str, RoleYear],
               slot_names: Mapping[str, list[str]]) -> pd.DataFrame:
     """Every slot in seat in every trial: trial, role, rep and the annual figures."""
@@ -190,9 +214,10 @@ def rep_frame(start: int, roles: Mapping[str, RoleYear],
         if r.prizes is not None:  # a contest: who won, by how productive they were
             df["contest_prizes"] = r.prizes.ravel()[seat]
             df["productivity"] = r.productivity.ravel()[seat]
-        if r.contention is not None:
-            for j in range(r.contention.shape[-1]):
-                df[f"in_contention_{j + 1}"] = r.contention[..., j].ravel()[seat]
+        for c in r.contests:  # each contest's own columns, named by the contest
+            df[prize_column(c.name)] = c.prizes.ravel()[seat]
+            for j in range(c.contention.shape[-1]):
+                df[contention_column(c.name, j + 1)] = c.contention[..., j].ravel()[seat]
         frames.append(df)
     rows = pd.concat(frames, ignore_index=True)  # trial, then role, then rep
     return rows.sort_values("trial", kind="stable", ignore_index=True)

@@ -36,6 +36,7 @@ from spmsim.engines.payroll import Draws, role_year
 from spmsim.engines.results import Results
 from spmsim.engines.teams import manager_credit
 from spmsim.engines.threads import cpu_budget, default_workers
+from spmsim.errors import SpmsimError
 from spmsim.format import amount, count
 from spmsim.model.market import (
     AttainmentMarket,
@@ -378,6 +379,10 @@ def simulate(scenario: Scenario, *, trials: int | None = None, seed: int | None 
     n = scenario.trials if trials is None else trials
     if n < 1:
         raise ValueError("trials must be at least 1")
+    if scenario.years > 1:
+        raise SpmsimError(f"scenario {scenario.scenario!r}: years: {scenario.years} (plan years "
+                          "in a row) runs in the agent engine: simulate with --engine agents, "
+                          "or set years: 1")
     root = np.random.SeedSequence(scenario.seed if seed is None else seed)
     if backend is None:
         workers = default_workers() if workers is None else max(1, workers)

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from spmsim.calendar import MONTHS_PER_PERIOD, PlanCalendar
-from spmsim.engines.metrics import RoleYear
+from spmsim.engines.metrics import ContestYear, RoleYear
 from spmsim.model.market import Market, TeamMarket
 from spmsim.model.org import Role, Staffing
-from spmsim.plans import Plan, PlanInputs, basis, evaluate
+from spmsim.plans import Plan, PlanInputs, basis, evaluate, last_year_series
 from spmsim.plans.components import Context
 
 
@@ -29,6 +29,9 @@ class Draws:
     # credit as booked where a crediting rule (windfall) changed what the plan pays on:
     # revenue counts the deals as booked
     booked: dict[str, np.ndarray] = field(default_factory=dict)
+    # full-year quota per trial and slot where it differs from the role's (a later plan
+    # year, set on the year before): measure -> (trials, slots)
+    quota: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _annual(monthly: np.ndarray) -> np.ndarray:
@@ -73,6 +76,29 @@ def _teams(role: Role, market: Market) -> np.ndarray | None:
     return role.team_codes()
 
 
+def _last_year(role: Role, staff: Staffing) -> dict[str, np.ndarray]:
+    """Last year's bookings per slot for the plan's contests on growth, by measure: the
+    seat's territory history; NaN for a new hire (no last year: not in the running)."""
+    growth = {c.measure for c in role.plan.components if getattr(c, "needs_last_year", False)}
+    if not growth:
+        return {}
+    last = np.where(staff.new_hire, np.nan, role.last_year())
+    return dict.fromkeys(growth, last)
+
+
+def _dated_windows(plan: Plan, d: Draws, months: PlanCalendar,
+                   step: int) -> dict[str, np.ndarray]:
+    """Credit inside each dated contest's window per payout period, by the contest's name:
+    each month's credit x the share of its days inside the dates."""
+    out = {}
+    for c in plan.components:
+        if getattr(c, "dates", None) is not None:
+            share = months.active_share(np.array([c.dates.start], "M8[D]"),
+                                        np.array([c.dates.end], "M8[D]"))[0]
+            out[c.name] = _to_periods(d.credit[c.measure] * share, step)
+    return out
+
+
 def role_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> RoleYear:
     """Pay one role's reps under their plan (or plans, with planned changes) and collect
     their annual figures."""
@@ -88,7 +114,8 @@ def _window(d: Draws, window: np.ndarray) -> Draws:
                    productivity=staff.productivity * window, new_hire=staff.new_hire,
                    steady=staff.steady & bool(np.all(window == 1.0)))
     return Draws(staff=seg, credit={m: c * window for m, c in d.credit.items()},
-                 counts={m: c * window for m, c in d.counts.items()})
+                 counts={m: c * window for m, c in d.counts.items()},
+                 booked={m: c * window for m, c in d.booked.items()}, quota=d.quota)
 
 
 def _changed_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> RoleYear:
@@ -109,24 +136,37 @@ def _changed_year(role: Role, market: Market, d: Draws, months: PlanCalendar) ->
             since_start = months.active_share(np.array([none], "M8[D]"), end)[0]
             paid_from = int(plan.calendar.period_index(np.array([first], "M8[D]"))[0])
             blended = _plan_year(on, market, _window(d, since_start), months, paid_from)
+            contests = tuple(replace(c, prizes=b.prizes)
+                             for c, b in zip(part.contests, blended.contests, strict=True))
             part = replace(part, variable_pay=blended.variable_pay,
-                           monthly_pay=blended.monthly_pay, prizes=blended.prizes)
+                           monthly_pay=blended.monthly_pay, prizes=blended.prizes,
+                           contests=contests)
         parts.append(part)
     add = ("revenue", "quota", "attained", "variable_pay", "base_pay", "on_target_incentive",
            "ote", "monthly_revenue", "monthly_pay")
     summed = {f: sum(getattr(p, f) for p in parts) for f in add}
     prizes = [p.prizes for p in parts if p.prizes is not None]
-    contention = next((p.contention for p in parts if p.contention is not None), None)
     return replace(parts[0], year_share=sum(p.year_share for p in parts),
                    active=d.staff.active, prizes=sum(prizes) if prizes else None,
-                   contention=contention, **summed)
+                   contests=_merged_contests(parts), **summed)
+
+
+def _merged_contests(parts: list[RoleYear]) -> tuple[ContestYear, ...]:
+    """The contests of a year's plan segments, by name: a contest in several plans adds
+    its prizes; who is in contention is the first segment's that has it."""
+    merged: dict[str, ContestYear] = {}
+    for c in (c for p in parts for c in p.contests):
+        seen = merged.get(c.name)
+        merged[c.name] = c if seen is None else replace(seen, prizes=seen.prizes + c.prizes)
+    return tuple(merged.values())
 
 
 def _contention(plan: Plan, k: int, payout, inputs: PlanInputs) -> np.ndarray:
-    """(trials, slots, periods of the window): who is in contention for the first contest
-    after each period of its window (`Contest.contention`)."""
+    """(trials, slots, periods of the window): who is in contention for contest k after
+    each period of its window (`Contest.contention`)."""
     c = plan.components[k]
-    ctx = Context.of_credit(payout.credit[k], inputs.quota.get(c.measure), inputs.team)
+    ctx = Context.of_credit(payout.credit[k], inputs.quota.get(c.measure), inputs.team,
+                            last_year_series(plan, inputs, c))
     return c.contention(ctx)[..., c.window(plan.calendar.n_periods)]
 
 
@@ -146,7 +186,7 @@ def _plan_year(role: Role, market: Market, d: Draws, months: PlanCalendar,
         plan.calendar.year_share(active)
     in_seat = year_share > 0
     scale = np.where(in_seat, year_share, 1.0) if role.prorate_quota else 1.0
-    quota = {m: role.quota_for(m) * scale for m in role.quota_measures()}
+    quota = {m: d.quota.get(m, role.quota_for(m)) * scale for m in role.quota_measures()}
     quota_due = _ramped(plan, quota, staff, None if staff.always_active else active)
     quota = {m: q.sum(axis=-1) for m, q in quota_due.items()} or quota
     used = plan.measures
@@ -158,7 +198,8 @@ def _plan_year(role: Role, market: Market, d: Draws, months: PlanCalendar,
         active=None if staff.always_active else active,
         counts={m: _to_periods(c, step) for m, c in d.counts.items() if m in per_deal},
         new_hire=staff.new_hire, team=_teams(role, market),
-        paid_from=None if paid_from is None else np.asarray(paid_from))
+        paid_from=None if paid_from is None else np.asarray(paid_from),
+        last_year=_last_year(role, staff), window_credit=_dated_windows(plan, d, months, step))
     payout = evaluate(plan, inputs)
     if step == 1:
         monthly_pay = payout.net_paid
@@ -179,12 +220,12 @@ def _plan_year(role: Role, market: Market, d: Draws, months: PlanCalendar,
     quota_total = sum(quota.values()) if quota else 0.0
     prizes = productivity = None
     ranked = [k for k, c in enumerate(plan.components) if c.ranked]
-    contention = None
+    contests = tuple(ContestYear(plan.components[k].name, payout.earned_ytd[k, ..., -1],
+                                 _contention(plan, k, payout, inputs)) for k in ranked)
     if ranked:  # contests: each rep's prizes in the year and how productive they were
-        prizes = payout.earned_ytd[ranked, ..., -1].sum(axis=0)
+        prizes = sum(c.prizes for c in contests)
         months_in = np.maximum(staff.active.sum(axis=-1), 1e-12)
         productivity = (staff.productivity * staff.active).sum(axis=-1) / months_in
-        contention = _contention(plan, ranked[0], payout, inputs)
     return RoleYear(
         year_share=year_share, revenue=revenue_year,
         quota=np.where(in_seat, quota_total, 0.0),
@@ -193,6 +234,6 @@ def _plan_year(role: Role, market: Market, d: Draws, months: PlanCalendar,
         on_target_incentive=np.broadcast_to(payout.ti, year_share.shape),
         ote=plan.ote * year_share, new_hire=staff.new_hire, left=staff.left,
         monthly_revenue=monthly_revenue, monthly_pay=monthly_pay, active=staff.active,
-        prizes=prizes, productivity=productivity, contention=contention)
+        prizes=prizes, productivity=productivity, contests=contests)
 
 

@@ -42,7 +42,7 @@ REP_FIELDS = ("year_share", "revenue", "quota", "attainment", "variable_pay", "b
 FORMAT = 1
 # what a results folder holds: its tables, meta.json, and the summaries `spmsim simulate`
 # writes beside them; a folder holding anything else is not replaced by `save`
-TABLES = ("trials", "periods", "histograms", "reps", "events")
+TABLES = ("trials", "periods", "histograms", "reps", "events", "years")
 OWNED = frozenset({"meta.json", "summary.csv", "summary.txt", *(f"{n}.parquet" for n in TABLES)})
 
 
@@ -95,6 +95,9 @@ class Results:
     histograms: dict[str, np.ndarray]  # name -> (groups, HIST_BINS) counts
     reps: pd.DataFrame | None = field(default=None, compare=False)
     events: pd.DataFrame | None = field(default=None, compare=False)  # agent engine's log
+    # with `years` above 1 (agent engine): every plan year's per-trial figures
+    # (`engines.years`); the fields above are the first year's
+    years: pd.DataFrame | None = field(default=None, compare=False)
 
     @property
     def n_trials(self) -> int:
@@ -220,7 +223,7 @@ class Results:
         into `folder`, an existing folder being built (see `save`)."""
         tables = {"trials": self._raw_trials(), "periods": self.periods_frame(),
                   "histograms": self._histogram_frame()}
-        for name in ("reps", "events"):
+        for name in ("reps", "events", "years"):
             df = getattr(self, name)
             if df is not None:
                 tables[name] = df
@@ -279,7 +282,8 @@ class Results:
                               "simulate again") from e
         return cls(scenario=meta["scenario"], engine=meta["engine"], seed=meta["seed"],
                    groups=groups, months=months, trial=trial, period=period,
-                   histograms=histograms, reps=tables.get("reps"), events=tables.get("events"))
+                   histograms=histograms, reps=tables.get("reps"), events=tables.get("events"),
+                   years=tables.get("years"))
 
 
 

@@ -6,17 +6,18 @@ import numpy as np
 import pandas as pd
 
 from spmsim.history.replay import PlanGroup, ReplayResult
+from spmsim.plans import last_year_series
 from spmsim.plans.components import Context
 
 COLUMNS = ["contest", "plan", "period", "period_label", "rank", "rep_id", "credit",
-           "attainment", "prize"]
+           "attainment", "growth", "prize"]
 
 
 def group_standing(g: PlanGroup, k: int):
     """The standing of component k (a contest) over the reps on g's plan."""
     c = g.plan.components[k]
     return c.standing(Context.of_credit(g.payout.credit[k], g.inputs.quota.get(c.measure),
-                                        g.inputs.team))
+                                        g.inputs.team, last_year_series(g.plan, g.inputs, c)))
 
 
 def _contest_rows(g: PlanGroup, k: int) -> pd.DataFrame:
@@ -33,7 +34,8 @@ def _contest_rows(g: PlanGroup, k: int) -> pd.DataFrame:
             "period_label": g.plan.calendar.labels[t], "rank": s.rank[:, t],
             "rep_id": g.reps["rep_id"].to_numpy(), "credit": credit,
             "attainment": np.nan if quota is None else
-            credit / (np.asarray(quota, dtype=float) * c.window(n).sum() / n),
+            credit / (np.asarray(quota, dtype=float) * c.shares(n).sum() / n),
+            "growth": s.score[:, t] if c.rank_by == "growth" else np.nan,
             "prize": s.prize[:, t]}))
     return pd.concat(frames, ignore_index=True)
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from spmsim.data.fx import FxTable
-from spmsim.data.transactions import Transactions
+from spmsim.data.transactions import LAST_YEAR, Transactions
 from spmsim.history import assignments
 from spmsim.plans import Payout, Plan, PlanInputs, evaluate
 from spmsim.plans.crediting import credit_deals
@@ -107,7 +107,8 @@ def _measure_arrays(plan: Plan, deals: pd.DataFrame, rows: np.ndarray, n_rows: i
     deal_count = np.where(amount < 0, 0.0, split)  # a credit memo is not a deal
     arrays = {"credit": _binned(measure, (rows, booked), (n_rows, n), credit, plan.measures),
               "counts": _binned(measure, (rows, booked), (n_rows, n), deal_count,
-                                plan.measures)}
+                                plan.measures),
+              "window_credit": _dated_windows(plan, deals, rows, n_rows, credit)}
     if plan.clawback is not None:
         lag = (deals["cancel_date"] - deals["date"]).dt.days.to_numpy()
         clawed = deals["cancel_date"].notna().to_numpy() & (lag <= plan.clawback.within_days)
@@ -117,6 +118,24 @@ def _measure_arrays(plan: Plan, deals: pd.DataFrame, rows: np.ndarray, n_rows: i
         arrays["cancelled"] = _binned(measure, pair, (n_rows, n, n), credit, [])
         arrays["cancelled_counts"] = _binned(measure, pair, (n_rows, n, n), deal_count, [])
     return arrays
+
+
+def _dated_windows(plan: Plan, deals: pd.DataFrame, rows: np.ndarray, n_rows: int,
+                   credit: np.ndarray) -> dict[str, np.ndarray]:
+    """Credit inside each dated contest's window by deal date, (rows, periods), by the
+    contest's name."""
+    out = {}
+    day = deals["date"].to_numpy("datetime64[D]")
+    booked = plan.calendar.period_index(day)
+    for c in plan.components:
+        if getattr(c, "dates", None) is None:
+            continue
+        inside = (day >= np.datetime64(c.dates.start, "D")) & \
+            (day <= np.datetime64(c.dates.end, "D"))
+        out[c.name] = _binned(deals["measure"].to_numpy(), (rows, booked),
+                              (n_rows, plan.calendar.n_periods),
+                              np.where(inside, credit, 0.0), [c.measure])[c.measure]
+    return out
 
 
 def _team_codes(roster: pd.DataFrame) -> np.ndarray:
@@ -156,13 +175,32 @@ def _group(key: str, plan: Plan, tx: Transactions) -> PlanGroup:
     quota, quota_due = assignments.quotas(plan, roster, tx.quotas, member, active,
                                           assignments.tenure_start(plan, start), counted)
     hired = start.to_numpy("datetime64[D]") > np.datetime64(plan.year_start)
+    last, team_last = _last_year(roster, reps["rep_id"], codes, member_codes)
     inputs = PlanInputs(quota=quota, quota_due=quota_due, active=active, new_hire=hired,
-                        paid_from=paid_from, team=member_codes,
-                        team_inputs=PlanInputs(**team), **own)
+                        paid_from=paid_from, team=member_codes, last_year=last,
+                        team_inputs=PlanInputs(**team, last_year=team_last), **own)
     return PlanGroup(key, plan, reps.drop(columns="_row"), inputs, evaluate(plan, inputs),
                      revenue=own_booked,
                      team_revenue={m: a[member_codes] for m, a in booked.items()},
                      deals=deals.reset_index(drop=True))
+
+
+def _last_year(roster: pd.DataFrame, rep_ids: pd.Series, codes: np.ndarray,
+               member_codes: np.ndarray) -> tuple[dict, dict]:
+    """Last year's credit per measure from the roster's `last_year_<measure>` columns:
+    each member's (the first figure on any of their rows; NaN: none) and their team's
+    total (each rep once, in the team of their latest row; reps with none add nothing)."""
+    own, team = {}, {}
+    latest = roster.drop_duplicates("rep_id", keep="last")
+    for col in (c for c in roster.columns if c.startswith(LAST_YEAR)):
+        per_rep = roster.groupby("rep_id")[col].first()
+        m = col[len(LAST_YEAR):]
+        own[m] = rep_ids.map(per_rep).to_numpy(float)
+        totals = np.bincount(codes[latest.index.to_numpy()],
+                             np.nan_to_num(latest["rep_id"].map(per_rep).to_numpy(float)),
+                             minlength=codes.max() + 1)
+        team[m] = totals[member_codes]
+    return own, team
 
 
 def _booked_revenue(deals: pd.DataFrame, n_rows: int, rows: np.ndarray) -> dict:

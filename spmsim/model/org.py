@@ -111,7 +111,8 @@ class TerritoryLink(Frozen):
         None, gt=0, description="hours a rep can give their accounts a year; a territory "
         "with more workload is covered only in part and books that much less")
     history: str | None = Field("last_year", description="accounts column of last year's "
-                                "bookings, for the flat_growth quota method")
+                                "bookings, for the flat_growth quota method and contests "
+                                "on growth")
     bases: str | None = Field(None, description="CSV of each territory's home base: territory "
                               "(or rep_id) and lat, lon, base_id or account_id; travel is "
                               "measured from these")
@@ -291,7 +292,27 @@ class Role(Frozen):
                 self.quota_method.weights.get("flat_growth", 0) > 0
             if uses_history and self.territory is not None and self.territory.history is None:
                 raise ValueError("quota_method: flat growth needs territory.history")
+        self._check_growth_contests()
         return self
+
+    def _check_growth_contests(self) -> None:
+        """A contest on growth compares with each seat's last year: its territory history."""
+        if self.territory is not None and self.territory.history is not None:
+            return
+        for where, plan in (("plan", self.plan), *((f"plan_changes[{i}].plan", c.plan)
+                                                   for i, c in enumerate(self.plan_changes))):
+            for k, c in enumerate(plan.components):
+                if getattr(c, "needs_last_year", False):
+                    raise ValueError(
+                        f"{where}.components[{k}]: contest {c.name!r} ranks on growth over "
+                        "last year: give the role `territory:` with last year's bookings "
+                        "per account (`history`, a column of the accounts file)")
+
+    def last_year(self) -> np.ndarray:
+        """Last year's bookings of each slot's seat, (slots,): its territory's history
+        (who holds the seat this year is the engine's to say: a new hire has none)."""
+        history = self.territory.table["history"].to_numpy(float)
+        return np.tile(history, self.attrition.generations)
 
     @property
     def quota_measure(self) -> str | None:

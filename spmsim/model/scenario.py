@@ -37,6 +37,7 @@ from spmsim.model.market import (
 )
 from spmsim.model.org import Attrition, Hire, Ramp, Role, TerritoryLink
 from spmsim.model.quota import QuotaMethod
+from spmsim.model.years import MAX_YEARS, NextYears
 from spmsim.overrides import apply_overrides
 from spmsim.plans import Plan, plan_from_dict
 from spmsim.plans.crediting import AttributeRates
@@ -72,6 +73,11 @@ class Scenario(Frozen):
     economics: Economics = Economics()
     behavior: Behavior = Field(
         default_factory=Behavior, description="agent engine only: how reps respond to plans")
+    years: int = Field(1, ge=1, le=MAX_YEARS, description="agent engine only: plan years "
+                       "simulated in a row in each trial (quotas, reps and open deals carry "
+                       "over)")
+    next_years: NextYears = Field(default_factory=NextYears,
+                                  description="with `years` above 1: how each next year is set")
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -96,6 +102,10 @@ class Scenario(Frozen):
             if isinstance(self.market[name], TeamMarket):
                 _check_manager(name, role, self.market[name], roles, self.market)
             _check_role(name, role, self.market[name])
+            if self.years > 1 and role.plan_changes:
+                raise ValueError(f"org.roles.{name}.plan_changes: plan changes are dated "
+                                 "within the first plan year; with `years` above 1 give the "
+                                 "role the plan of the later years instead, or set years: 1")
         return self
 
     @property

@@ -112,18 +112,20 @@ def _spiff(c: Any, plan: Plan) -> str:
 
 def _contest(c: Any, plan: Plan) -> str:
     cur = _curr(plan)
-    by = "attainment" if c.rank_by == "attainment" else "credit"
-    bar = share(c.qualify) if c.rank_by == "attainment" else cur(c.qualify)
+    by = {"attainment": "attainment", "credit": "credit",
+          "growth": "growth over the same months last year"}[c.rank_by]
+    bar = cur(c.qualify) if c.rank_by == "credit" else share(c.qualify)
+    when = f"from {c.dates.start:%d %b %Y} to {c.dates.end:%d %b %Y}" if c.dates else \
+        _months(c.periods, plan)
     if c.each is not None:
-        return (f"pays {cur(c.each)} to every rep at or above {bar} of {by} "
-                f"{_months(c.periods, plan)}")
+        return f"pays {cur(c.each)} to every rep at or above {bar} of {by} {when}"
     places = ", ".join(cur(p) for p in c.prizes)
     ties = {"split": "tied reps share their places' prizes",
             "duplicate": "tied reps each take the best prize they share",
             "next": "tied reps each take the prize and the next rep the next one"}[c.ties]
     least = f", at least {bar} to qualify" if c.qualify > 0 else ""
     return (f"pays prizes of {places} to the top {len(c.prizes)} by {by} "
-            f"{_months(c.periods, plan)}{least} ({ties})")
+            f"{when}{least} ({ties})")
 
 
 DESCRIBERS: dict[str, Callable[[Any, Plan], str]] = {

@@ -46,6 +46,11 @@ class PlanInputs:
         team_inputs: precomputed team totals, shaped like `credit` (its credit, counts and
             cancelled fields), for teams that span reps outside these arrays (replay across
             plans).
+        last_year: last year's annual credit per measure, broadcastable to (..., reps), NaN
+            for a rep with none (a new hire): what contests on growth compare with.
+        window_credit: credit inside a dated contest's window per period, by the contest's
+            name: by deal date in replay, each month's credit x the share of its days
+            inside in the engines. Without it, each period's credit x that share.
     """
 
     credit: Mapping[str, np.ndarray]
@@ -59,6 +64,8 @@ class PlanInputs:
     new_hire: np.ndarray | None = None
     team: np.ndarray | None = None
     team_inputs: PlanInputs | None = None
+    last_year: Mapping[str, np.ndarray] = field(default_factory=dict)
+    window_credit: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,29 @@ def team_sum(values: np.ndarray, team: np.ndarray) -> np.ndarray:
     return onehot.T @ (onehot @ values)
 
 
+def last_year_series(plan: Plan, inputs: PlanInputs, c: Component) -> np.ndarray | None:
+    """Last year's credit on c's measure per period (..., reps, P): the annual figure
+    prorated by the plan's quota weights (days without them), and for a dated window by
+    the share of each period's days inside it; a team component's is the
+    team's total (from `team_inputs` when given; members with none add nothing). None when
+    c does not rank on growth."""
+    if not getattr(c, "needs_last_year", False):
+        return None
+    team = c.credit == "team"
+    src = inputs.team_inputs if team and inputs.team_inputs is not None else inputs
+    if c.measure not in src.last_year:
+        raise ValueError(f"contest {c.name!r} ranks on growth: pass last year's "
+                         f"{c.measure!r} credit per rep (`last_year`)")
+    annual = np.asarray(src.last_year[c.measure], dtype=float)[..., None]
+    inside = c.shares(plan.calendar.n_periods)  # a dated window's part of each period
+    series = annual * basis.due(plan.calendar, plan.quota_weights, None) * inside
+    if team and src is inputs:
+        if inputs.team is None:
+            raise ValueError(f"component {c.name!r} pays on team credit: pass `team` labels")
+        series = team_sum(np.nan_to_num(series), np.asarray(inputs.team))
+    return series
+
+
 def _lead_shape(inputs: PlanInputs) -> tuple[tuple[int, ...], int]:
     shapes = {np.shape(a) for a in inputs.credit.values()}
     if len(shapes) != 1:
@@ -159,6 +189,17 @@ class _Evaluator:
                 raise ValueError(f"component {c.name!r} pays on team credit: pass `team` labels")
             values = team_sum(values, np.asarray(self.inputs.team))
         return values
+
+    def _window_credit(self, c: Component, credit: np.ndarray) -> np.ndarray:
+        """The credit inside a dated contest's window: given (`window_credit`, team totals
+        for a team contest), or each period's credit x the share of its days inside."""
+        src = self._source(c)
+        if c.name not in src.window_credit:
+            return credit * c.shares(self.n)
+        values = np.asarray(src.window_credit[c.name], dtype=float)
+        if c.credit == "team" and src is self.inputs:
+            values = team_sum(values, np.asarray(self.inputs.team))
+        return np.broadcast_to(values, credit.shape)
 
     def _removed_by(self, cancelled: np.ndarray, ndim: int) -> np.ndarray:
         """Credit removed from each booking period once the cancellations up to t count.
@@ -233,6 +274,8 @@ class _Evaluator:
             credit, earned = self.component(c, without_cancelled=False)
             return tuple(np.broadcast_to(a, (self.n,) + a.shape) for a in (credit, earned))
         credit = self._series("credit", c, "cancelled" if without_cancelled else None)
+        if getattr(c, "dates", None) is not None:
+            credit = self._window_credit(c, credit)
         counts = None
         if c.measure in self._source(c).counts:
             counts = self._series("counts", c, "cancelled_counts" if without_cancelled else None)
@@ -240,7 +283,8 @@ class _Evaluator:
         team = None if c.credit != "team" or self.inputs.team is None else \
             np.asarray(self.inputs.team)
         quota = self._quota(c)
-        earned = self._judged(c, credit, quota, target[..., None], counts, team)
+        last = last_year_series(self.plan, self.inputs, c)
+        earned = self._judged(c, credit, quota, target[..., None], counts, team, last)
         if linked:
             judged = (credit, quota, target[..., None], counts, team)
             earned = self._linked(c, judged, earned, without_cancelled)
@@ -250,12 +294,12 @@ class _Evaluator:
 
     def _judged(self, c: Component, credit: np.ndarray, quota: np.ndarray | None,
                 target: np.ndarray, counts: np.ndarray | None,
-                team: np.ndarray | None) -> np.ndarray:
+                team: np.ndarray | None, last_year: np.ndarray | None = None) -> np.ndarray:
         """c's earnings to date on its attainment basis: s x E(credit judged / s)."""
         how = c.judged_on(self.plan.basis) if quota is not None else None
         ytd = np.cumsum(credit, axis=-1)
         if how is None or how == "annual":
-            return c.earned_ytd(Context(ytd, credit, quota, target, counts, team))
+            return c.earned_ytd(Context(ytd, credit, quota, target, counts, team, last_year))
         groups = basis.pay_groups(self.n, self.plan.payout_period, c.payout_period)
         judged, share = basis.judged(how, ytd, self._due(c.measure), groups)
         if self.inputs.active is None and c.measure not in self.inputs.quota_due:

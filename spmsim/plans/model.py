@@ -6,12 +6,13 @@ from datetime import date
 from functools import cached_property
 from typing import Literal
 
+import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from spmsim.calendar import MONTHS_PER_PERIOD, PayoutPeriod, PlanCalendar
 from spmsim.config import Frozen, Money
 from spmsim.plans.basis import Basis
-from spmsim.plans.components import AnyComponent, Cap, Commission
+from spmsim.plans.components import AnyComponent, Cap, Commission, Contest
 from spmsim.plans.components.spiff import Spiff
 from spmsim.plans.crediting import CreditRule
 from spmsim.plans.linkage import linked_measures
@@ -113,6 +114,7 @@ class Plan(Frozen):
                 raise ValueError(f"components[{i}].periods: a {self.payout_period} plan has "
                                  f"periods 1-{n}")
         self._check_pay_periods()
+        self._place_contest_dates()
         if self.quota_weights is not None:
             self._check_weights(n)
         for i, x in enumerate(self.ramp_quota or ()):
@@ -144,6 +146,21 @@ class Plan(Frozen):
         if self.draw is not None and self.draw.periods > n:
             raise ValueError(f"draw.periods: a {self.payout_period} plan has {n} periods")
         return self
+
+    def _place_contest_dates(self) -> None:
+        """Each dated contest window inside the plan year, placed on its periods."""
+        cal = self.calendar
+        first, last = cal.bounds[0], cal.bounds[-1] - np.timedelta64(1, "D")
+        for i, c in enumerate(self.components):
+            if not isinstance(c, Contest) or c.dates is None:
+                continue
+            for end in ("start", "end"):
+                day = np.datetime64(getattr(c.dates, end), "D")
+                if not first <= day <= last:
+                    raise ValueError(f"components[{i}].dates.{end}: {day} is outside the plan "
+                                     f"year ({first} to {last})")
+            c.place_dates(cal.active_share(np.array([c.dates.start], "M8[D]"),
+                                           np.array([c.dates.end], "M8[D]"))[0])
 
     def _check_pay_periods(self) -> None:
         step = MONTHS_PER_PERIOD[self.payout_period]

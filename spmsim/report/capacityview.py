@@ -13,11 +13,10 @@ import pandas as pd
 from spmsim.capacity.mix import MixPlan
 from spmsim.capacity.plan import CapacityPlan
 from spmsim.capacity.seats import hires_of
-from spmsim.format import compact_money, count, percent
+from spmsim.format import compact_money, count, percent, plan_role_label
 from spmsim.model.org import Hire
 from spmsim.report import charts
 from spmsim.report.memo import memo as memo_html
-from spmsim.studies.describe import plan_role_label
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
@@ -29,8 +28,7 @@ def role_name(plan: CapacityPlan) -> str:
 
 
 def _currency(plan: CapacityPlan) -> str:
-    c = plan.capacity
-    return c.scenario.org.roles[c.role].plan.currency
+    return plan.currency
 
 
 def starts(plan: CapacityPlan) -> str:

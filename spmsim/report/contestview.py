@@ -7,7 +7,8 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML
 
-from spmsim.engines.contests import ContestSummary, contest_roles, contest_summary
+from spmsim.engines.contests import ContestSummary, contest_roles
+from spmsim.engines.contests import contest_summaries as role_contests
 from spmsim.format import compact_money, label, money, percent_short
 from spmsim.report.studyview import StudyView, esc
 from spmsim.report.tables import html_table
@@ -15,9 +16,9 @@ from spmsim.studies.describe import role_label
 
 
 def contest_summaries(view: StudyView) -> list[tuple[str, ContestSummary]]:
-    """(variant, summary) for every design and role whose plan has a contest."""
-    return [(v, contest_summary(r, role)) for v, r in view.results.items()
-            for role in contest_roles(r)]
+    """(variant, summary) for every contest of every design and role."""
+    return [(v, s) for v, r in view.results.items() for role in contest_roles(r)
+            for s in role_contests(r, role)]
 
 
 def contest_sentence(view: StudyView, variant: str, s: ContestSummary) -> str:
@@ -29,7 +30,8 @@ def contest_sentence(view: StudyView, variant: str, s: ContestSummary) -> str:
     spread = "the same every year (every prize is always won)" if cost["p10"] == cost["p90"] \
         else f"from {compact_money(cost['p10'], cur)} to {compact_money(cost['p90'], cur)} " \
              f"in 8 years of 10"
-    return (f"<p><b>{esc(label(variant))}</b>, {esc(who)}: the contest costs "
+    return (f"<p><b>{esc(label(variant))}</b>, {esc(who)}: the contest "
+            f"<i>{esc(label(s.contest))}</i> costs "
             f"{compact_money(cost['p50'], cur)} in a typical year, {spread}. "
             f"{percent_short(s.win_share)} of reps win a prize in a year. The most productive "
             f"tenth of reps win {percent_short(s.top_decile_share)} of the prize money, with a "
@@ -72,5 +74,6 @@ def contest_section(view: StudyView) -> list:
     for variant, s in found:
         parts.append(HTML(contest_sentence(view, variant, s)))
         parts.append(HTML(html_table(decile_table(view, s), row_header=False,
-                                     caption=f"Who wins: {label(variant)}")))
+                                     caption=f"Who wins: {label(variant)}, "
+                                             f"{label(s.contest)}")))
     return parts

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spmsim.format import compact_money, label, percent, points, signed_money
+from spmsim.format import compact_money, label, percent, plan_role_label, points, signed_money
 from spmsim.io import resolve_path
 from spmsim.model.scenario import load_scenario
 from spmsim.report.memo import memo as memo_html
-from spmsim.studies.describe import plan_role_label
 
 FAIRNESS = ("Fairness: how little a rep's attainment depends on the potential of the "
             "territory (100 % = not at all; 1 - |correlation| of each seat's attainment "

@@ -10,10 +10,9 @@ that differs is named by its field.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from spmsim.format import compact_money, count, label, percent, words
+from spmsim.format import compact_money, count, label, percent, plan_role_label, words
 from spmsim.plans import plan_from_dict
 from spmsim.plans.diff import Change, describe, plan_changes
 
@@ -28,13 +27,6 @@ def role_label(tree: dict, role: str) -> str:
     brackets ('Enterprise AE FY27 (proposed)' -> 'Enterprise AE'), else the id as a label."""
     spec = tree.get("org", {}).get("roles", {}).get(role, {})
     return plan_role_label(str((spec.get("plan") or {}).get("plan", "")), role)
-
-
-def plan_role_label(plan_name: str, role: str) -> str:
-    """`role_label` from a plan's name."""
-    name = re.sub(r"\s*\(.*?\)", "", plan_name)
-    name = re.sub(r"\s+(FY\s?\d{2,4}|\d{4}|H[12]|Q[1-4])\b.*$", "", name).strip()
-    return name or label(role)
 
 
 def _quota_method(spec: dict | None) -> str:

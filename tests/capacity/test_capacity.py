@@ -381,7 +381,7 @@ def test_unreachable_target_says_what_to_change():
     with pytest.raises(InputError) as e:
         plan_capacity(big, progress=False)
     text = str(e.value)
-    assert "target: 90,000,000 is met with probability" in text and "all 36 new hires" in text
+    assert "target: $90,000,000 is met with probability" in text and "all 36 new hires" in text
     assert "lower the target or the probability, or allow more or earlier hires" in text
 
 

@@ -346,7 +346,8 @@ def test_any_edit_is_valid_exactly_when_the_edges_rise(fresh, rates, edges, cap,
 def test_the_repositorys_scenarios_roles_and_plans_are_offered():
     assert [p.name for p in scenario_files(SCENARIOS)] == [
         "acme_baseline.yaml", "acme_behavior.yaml", "acme_quarterly_accelerator.yaml",
-        "acme_steeper_accelerator.yaml", "acme_teams.yaml", "acme_territories.yaml"]
+        "acme_steeper_accelerator.yaml", "acme_teams.yaml", "acme_territories.yaml",
+        "acme_years.yaml"]
     assert [p.name for p in plan_files([PLANS])] == [
         "account_manager.yaml", "enterprise_ae.yaml", "enterprise_ae_proposed.yaml",
         "sales_manager.yaml", "smb_ae.yaml", "smb_ae_q4_contest.yaml", "smb_ae_q4_spif.yaml",
@@ -387,6 +388,14 @@ def test_a_missing_file_says_where_it_was_looked_for(tmp_path, monkeypatch):
 def test_a_role_the_scenario_lacks_is_named():
     with pytest.raises(InputError, match="no role 'ae'; roles: ent_ae, smb_ae, account_mgr"):
         role_scenario(ACME, "ae", read_yaml(ENT), ENT)
+
+
+def test_a_scenario_of_several_years_is_designed_on_its_first():
+    years = SCENARIOS / "acme_years.yaml"
+    assert read_yaml(years)["set"]["years"] == 3
+    scenario = role_scenario(years, "ent_ae", read_yaml(ENT), ENT)
+    assert scenario.years == 1  # the Monte Carlo engine the designer uses runs one year
+    assert scenario.behavior.effort_choice is not None
 
 
 def test_a_plan_the_role_cannot_pay_is_refused():

@@ -13,8 +13,13 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from spmsim.engines import simulate
-from spmsim.engines.contests import contest_roles, contest_summary
+from spmsim.engines import simulate, simulate_agents
+from spmsim.engines.contests import (
+    contest_names,
+    contest_roles,
+    contest_summaries,
+    contest_summary,
+)
 from spmsim.model.scenario import scenario_from_tree
 
 Z = 4.0
@@ -22,11 +27,12 @@ N_REPS, TRIALS = 20, 1_000
 PRIZES = [10_000, 5_000, 2_500]
 
 
-def _scenario(skill_sigma: float, contest: dict | None = None):
+def _scenario(skill_sigma: float, contest: dict | None = None, *more: dict):
     components = [{"name": "Commission", "type": "commission", "measure": "new_arr",
                    "weight": 1.0, "tiers": [{"rate": 1.0}]}]
     components.append(contest or {"name": "Q4 push", "type": "contest", "measure": "new_arr",
                                   "periods": [10, 11, 12], "prizes": PRIZES})
+    components.extend(more)
     plan = {"plan": "AE", "ote": 200_000, "base_share": 0.5, "year_start": "2027-01-01",
             "components": components}
     return scenario_from_tree({
@@ -88,3 +94,62 @@ def test_a_plan_without_a_contest_has_no_contest_columns():
     assert contest_roles(r) == [] and "contest_prizes" not in r.reps
     with pytest.raises(ValueError, match="no contest"):
         contest_summary(r, "ae")
+
+
+@pytest.mark.parametrize("engine", ["montecarlo", "agents"])
+def test_every_contest_of_a_plan_has_its_own_figures(engine):
+    # a Q1 top-two contest on the same plan as the Q4 top three: with i.i.d. reps and
+    # continuous credit each pays its own list every year, Q1 10,000 + 4,000 = 14,000 and
+    # Q4 10,000 + 5,000 + 2,500 = 17,500; the rep table's total is their sum, 31,500
+    q1 = {"name": "Q1 sprint", "type": "contest", "measure": "new_arr", "periods": [1, 2, 3],
+          "prizes": [10_000, 4_000]}
+    run = simulate if engine == "montecarlo" else simulate_agents
+    r = run(_scenario(0.0, None, q1), trials=48 if engine == "montecarlo" else 6,
+            progress=False)
+    assert contest_names(r, "ae") == ["Q4 push", "Q1 sprint"]
+    q4, first = contest_summaries(r, "ae")
+    assert (q4.contest, first.contest) == ("Q4 push", "Q1 sprint")
+    assert q4.cost["p10"] == q4.cost["p90"] == 17_500
+    assert first.cost["p10"] == first.cost["p90"] == 14_000
+    per_trial = r.reps.groupby("trial")["contest_prizes"].sum()
+    assert per_trial.to_numpy() == pytest.approx(31_500)
+    # three periods in each window; at the end, the share in contention is the share who
+    # win: 3 of 20 reps (Q4), 2 of 20 (Q1)
+    assert len(q4.contention) == len(first.contention) == 3
+    assert q4.contention[-1] == pytest.approx(3 / N_REPS)
+    assert first.contention[-1] == pytest.approx(2 / N_REPS)
+    with pytest.raises(ValueError, match="2 contests: name one of 'Q4 push', 'Q1 sprint'"):
+        contest_summary(r, "ae")
+    with pytest.raises(ValueError, match="no contest 'Q3'"):
+        contest_summary(r, "ae", "Q3")
+
+
+@pytest.mark.parametrize("engine", ["montecarlo", "agents"])
+def test_a_window_of_whole_months_by_dates_pays_as_its_periods_do(engine):
+    # 1 October to 31 December by dates is periods 10-12: every month's share is 1, so the
+    # same draws give the same prizes, rep by rep
+    run = simulate if engine == "montecarlo" else simulate_agents
+    trials = 32 if engine == "montecarlo" else 4
+    by_dates = {"name": "Q4 push", "type": "contest", "measure": "new_arr", "prizes": PRIZES,
+                "dates": {"start": "2027-10-01", "end": "2027-12-31"}}
+    a = run(_scenario(0.0, by_dates), trials=trials, progress=False).reps
+    b = run(_scenario(0.0), trials=trials, progress=False).reps
+    assert a["contest_prizes"].to_numpy() == pytest.approx(b["contest_prizes"].to_numpy())
+
+
+def test_the_engines_count_each_months_credit_by_its_days_inside_the_dates():
+    from spmsim.calendar import PlanCalendar
+    from spmsim.engines.payroll import Draws, _dated_windows
+    from spmsim.plans import plan_from_dict
+    plan = plan_from_dict({"plan": "P", "ote": 100_000, "base_share": 0.5,
+                           "year_start": "2027-01-01", "payout_period": "quarter",
+                           "components": [{"name": "Autumn push", "type": "contest",
+                                           "measure": "new_arr", "prizes": [1_000],
+                                           "dates": {"start": "2027-10-15",
+                                                     "end": "2027-11-30"}}]})
+    credit = np.full((1, 1, 12), 3_100.0)  # 3,100 every month
+    d = Draws(staff=None, credit={"new_arr": credit}, counts={})
+    out = _dated_windows(plan, d, PlanCalendar(plan.year_start, "month"), 3)
+    # October: 17 of 31 days, 3,100 x 17/31 = 1,700; November whole, 3,100; December
+    # none: Q4 holds 4,800, the other quarters nothing
+    assert out["Autumn push"][0, 0].tolist() == pytest.approx([0, 0, 0, 4_800])

@@ -94,3 +94,18 @@ def test_an_overlay_role_is_paid_on_its_credit_but_books_no_revenue(engine):
     summary = results.summary()
     assert summary.loc["revenue (mean)", "all"] == pytest.approx(
         summary.loc["revenue (mean)", "ae"])
+
+
+@pytest.mark.parametrize("engine", [simulate, simulate_agents], ids=["montecarlo", "agents"])
+def test_revenue_stays_as_booked_across_a_plan_change(engine):
+    """A windfall plan changed on 1 July for the same plan: each half-year is paid by its
+    own plan, and revenue is still the deals as booked (800,000 each), not as credited."""
+    tree = _scenario(PLAN)
+    tree["org"]["roles"]["ae"]["plan_changes"] = [{"effective_from": "2027-07-01",
+                                                    "plan": PLAN}]
+    reps = engine(scenario_from_tree(tree), trials=4, seed=3, progress=False).reps_frame()
+    deals = reps["revenue"] / 800_000
+    assert deals.sum() > 20
+    assert np.allclose(deals, np.round(deals), atol=1e-6)
+    assert reps["variable_pay"].to_numpy() == pytest.approx(65_000 * deals.to_numpy(),
+                                                            rel=1e-6)

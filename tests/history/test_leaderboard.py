@@ -110,3 +110,61 @@ def test_a_team_contest_leaderboard_ranks_the_teams(tmp_path):
     assert board["rank"].to_dict() == {"A": 1, "B": 1, "C": 2, "D": 2}
     assert board["prize"].to_dict() == {"A": 5_000, "B": 5_000, "C": 2_500, "D": 2_500}
     assert board.loc["A", "credit"] == 150_000  # the team's Q4 credit, which each holds
+
+
+# ------------------------------------------------------------------ growth over last year
+
+GROWTH = {**PLAN, "quota_weights": [0.1, 0.2, 0.3, 0.4], "components": [
+    PLAN["components"][0],
+    {"name": "Q4 growth", "type": "contest", "measure": "new_arr", "periods": [4],
+     "rank_by": "growth", "prizes": [10_000, 5_000]}]}
+
+
+def _growth_result(files, roster: list[str]):
+    files["roster"].write_text("\n".join(roster) + "\n")
+    plans = {"ae": plan_from_dict(GROWTH)}
+    return replay(load_transactions(plans, files["deals"], files["quotas"], files["roster"]))
+
+
+def test_growth_ranks_on_the_rosters_last_year_prorated_by_the_quota_weights(files):
+    # Q4 carries 40 % of the year. Last year: A 100,000 -> 40,000 in Q4, 60,000 now: +50 %;
+    # B 300,000 -> 120,000, 90,000 now: -25 %, shrank: out; C blank (a new hire): out;
+    # D 50,000 -> 20,000, 60,000 now: +200 % first (10,000); A second (5,000)
+    roster = ["rep_id,plan,team,start_date,end_date,last_year_new_arr",
+              "A,ae,,,,100000", "B,ae,,,,300000", "C,ae,,,,", "D,ae,,,,50000"]
+    board = leaderboard(_growth_result(files, roster))
+    assert board[["rep_id", "rank", "prize"]].values.tolist() == [
+        ["D", 1, 10_000], ["A", 2, 5_000], ["B", 0, 0], ["C", 0, 0]]
+    assert board["growth"].tolist() == pytest.approx([2.0, 0.5, -0.25, float("nan")],
+                                                     nan_ok=True)
+
+
+def test_a_growth_contest_needs_the_rosters_last_year_column(files):
+    from spmsim.errors import InputError
+    with pytest.raises(InputError, match=r"missing columns \['last_year_new_arr'\]"):
+        _growth_result(files, ROSTER)
+    bad = ["rep_id,plan,team,start_date,end_date,last_year_new_arr", "A,ae,,,,lots",
+           "B,ae,,,,", "C,ae,,,,", "D,ae,,,,-5"]
+    with pytest.raises(InputError) as e:
+        _growth_result(files, bad)
+    assert "line 2" in str(e.value) and "not a number" in str(e.value)
+    assert "line 5" in str(e.value) and "must not be negative" in str(e.value)
+
+
+# ------------------------------------------------------------------ a window by dates
+
+def test_a_dated_window_counts_deals_by_their_dates_exactly(files):
+    # 5 October to 30 November, both inclusive, on the quarterly plan: A's deal on 5
+    # October (the first day) and B's on 20 November count; C's on 1 December (the day
+    # after) and D's on 15 December do not. B 90,000 first (10,000), A 60,000 second (5,000).
+    # Spread by days instead, each Q4 deal would count 57/92 of itself and D would place.
+    dated = {**PLAN, "components": [PLAN["components"][0], {
+        "name": "Autumn push", "type": "contest", "measure": "new_arr", "prizes": [10_000, 5_000],
+        "dates": {"start": "2027-10-05", "end": "2027-11-30"}}]}
+    plans = {"ae": plan_from_dict(dated)}
+    board = leaderboard(replay(load_transactions(plans, files["deals"], files["quotas"],
+                                                 files["roster"])))
+    assert board[["rep_id", "rank", "credit", "prize"]].values.tolist() == [
+        ["B", 1, 90_000, 10_000], ["A", 2, 60_000, 5_000], ["C", 0, 0, 0], ["D", 0, 0, 0]]
+    # attainment against the window's share of the 1,000,000 quota: 57/92 of a quarter
+    assert board["attainment"].iloc[0] == pytest.approx(90_000 / (1_000_000 * 57 / 92 / 4))

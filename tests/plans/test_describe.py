@@ -133,3 +133,18 @@ def test_the_rules_of_plans_as_companies_write_them_are_in_the_sentence():
     assert "10% of earnings is held back until the year end (forfeited on leaving)" in text
     assert "gates and tiers read attainment against the annual quota" in text
     assert "new ARR is credited by product: 100% for software, 50% for services" in text
+
+
+def test_a_contest_on_growth_in_words():
+    plan = _plan({"name": "Q4 growth", "type": "contest", "measure": "new_arr",
+                  "rank_by": "growth", "periods": [10, 11, 12], "prizes": [10000, 5000],
+                  "qualify": 0.1})
+    assert "pays prizes of $10,000, $5,000 to the top 2 by growth over the same months " \
+        "last year in months 10-12, at least 10% to qualify" in describe_plan(plan)
+
+
+def test_a_contest_by_dates_in_words():
+    plan = _plan({"name": "Autumn push", "type": "contest", "measure": "new_arr",
+                  "dates": {"start": "2027-10-15", "end": "2027-11-30"}, "prizes": [1000]})
+    assert "pays prizes of $1,000 to the top 1 by credit from 15 Oct 2027 to 30 Nov 2027" \
+        in describe_plan(plan)

@@ -37,8 +37,9 @@ def test_the_q4_contest_study_shows_who_wins_and_the_spif_design_does_not(tmp_pa
     # 50 SMB seats, three prizes always won: 17,500 every year
     assert s.cost == {"p10": 17_500, "p50": 17_500, "p90": 17_500, "mean": 17_500}
     text = _text(contestview.contest_section(view))
-    assert "Q4 contest , SMB AE: the contest costs $17.5K in a typical year, the same every " \
-        "year" in text
+    assert "Q4 contest , SMB AE: the contest Q4 contest costs $17.5K in a typical year, the " \
+        "same every year" in text
+    assert s.contest == "Q4 contest"
     assert "least productive" in text and "2nd" in text and "most productive" in text
     assert "_" not in text  # no field names
     # the most productive tenth win more often than the least

@@ -50,7 +50,10 @@ class Context:
     quota: annual quota (..., 1) or None; target: TI x weight, prorated (..., 1);
     counts: deals per period (..., P) or None;
     team: integer team per rep (reps,) or None: who shares a team's credit (contests rank
-    teams).
+    teams);
+    last_year: last year's credit on the measure per period (..., P), prorated from the
+    annual figure by the plan's quota weights (NaN: no last year, a new hire), or None:
+    what a contest on growth compares with.
     """
 
     ytd: np.ndarray
@@ -59,10 +62,12 @@ class Context:
     target: np.ndarray
     counts: np.ndarray | None = None
     team: np.ndarray | None = None
+    last_year: np.ndarray | None = None
 
     @classmethod
     def of_credit(cls, credit: np.ndarray, quota: np.ndarray | None = None,
-                  team: np.ndarray | None = None) -> Context:
+                  team: np.ndarray | None = None,
+                  last_year: np.ndarray | None = None) -> Context:
         """The context of credit per period (..., reps, P) and an annual quota per rep
         (broadcastable to (..., reps)) with no target: what a contest is ranked on outside
         the engine (leaderboards, who is in contention)."""
@@ -70,7 +75,7 @@ class Context:
         q = None if quota is None else \
             np.broadcast_to(np.asarray(quota, dtype=float), lead)[..., None]
         return cls(ytd=np.cumsum(credit, axis=-1), period_credit=credit, quota=q,
-                   target=np.zeros(lead + (1,)), team=team)
+                   target=np.zeros(lead + (1,)), team=team, last_year=last_year)
 
     @property
     def n_periods(self) -> int:

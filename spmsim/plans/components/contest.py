@@ -1,5 +1,17 @@
 """Contest: prizes by rank over a window of periods, or a prize for everyone over a bar.
 
+Reps are ranked on the window's credit, on attainment of the window's share of the quota,
+or on growth: (window credit - last year's credit in the same window) / last year's, where
+last year's is the annual figure prorated to the window by the plan's quota weights; a rep
+with no last year (a new hire) is not in the running.
+
+The window is consecutive payout periods (`periods`) or dates (`dates`, both days
+inclusive). A dated window is placed on the plan's calendar when the plan is validated:
+the periods it touches are its window, and the credit it is ranked on is the credit
+inside the dates, which the caller supplies (replay: by deal dates exactly; the engines:
+each month's credit x the share of its days inside; otherwise each period's credit x the
+share of its days inside).
+
 Reps are ranked against the other reps evaluated with them (the rep axis, second to last:
 the reps on the plan in replay, a role's seats in a simulated trial). On team credit the
 teams are ranked and a team's prize is split equally among its members. A rep is in the
@@ -17,12 +29,13 @@ earned in the window's last period. Ties, by `ties`:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from spmsim.config import EDGE_TOLERANCE, Money
+from spmsim.config import EDGE_TOLERANCE, Frozen, Money
 from spmsim.format import money, percent
 from spmsim.plans.components.base import Component, Context
 
@@ -41,25 +54,43 @@ class Standing:
     prize: np.ndarray
 
 
+class ContestDates(Frozen):
+    """A contest window by dates, both days inclusive."""
+
+    start: date = Field(description="the window's first day")
+    end: date = Field(description="the window's last day (inclusive)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ContestDates:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
 class Contest(Component):
     """Prizes by rank of credit or attainment over a window of payout periods."""
 
     kind: ClassVar[str] = "contest"
     type: Literal["contest"] = "contest"
     ranked: ClassVar[bool] = True
-    rank_by: Literal["credit", "attainment"] = Field(
-        "credit", description="rank on the window's credit (or units), or on attainment of "
-        "the window's share of the annual quota")
+    rank_by: Literal["credit", "attainment", "growth"] = Field(
+        "credit", description="rank on the window's credit (or units), on attainment of "
+        "the window's share of the annual quota, or on growth over the same window last "
+        "year (reps with no last year do not qualify)")
     periods: tuple[int, ...] | None = Field(
         None, description="1-based payout periods the contest runs over, consecutive; "
         "the whole year if omitted")
+    dates: ContestDates | None = Field(
+        None, description="instead of periods: the window's first and last day, e.g. "
+        "{start: 2027-10-15, end: 2027-11-30}; credit counts by deal date")
     prizes: tuple[Money, ...] | None = Field(
         None, description="prize by place: [first, second, ...]")
     each: Money | None = Field(
         None, gt=0, description="instead of places: this prize for every rep who qualifies")
     qualify: Money = Field(
-        0.0, ge=0, description="least score to be in the running: credit, or attainment "
-        "as a fraction (1.0 = the window's quota)")
+        0.0, ge=0, description="least score to be in the running: credit, attainment "
+        "as a fraction (1.0 = the window's quota), or growth as a fraction (0.1 = 10 % "
+        "over last year)")
     ties: Literal["split", "duplicate", "next"] = Field(
         "split", description="tied reps share the prizes of their places (split), each take "
         "the best one and use up the places (duplicate), or each take it and the next rep "
@@ -77,8 +108,13 @@ class Contest(Component):
                              f"[{periods[0]}, {periods[0] + 1}]; got {list(periods)}")
         return periods
 
+    # share of each payout period's days inside `dates`, set by the plan (`place_dates`)
+    _shares: tuple[float, ...] = PrivateAttr(default=())
+
     @model_validator(mode="after")
     def _one_way_to_win(self) -> Contest:
+        if self.dates is not None and self.periods is not None:
+            raise ValueError("give the window as `periods` or as `dates`, not both")
         if (self.prizes is None) == (self.each is None):
             raise ValueError("give `prizes` by place or one prize `each` for every qualifier")
         if self.prizes is not None and (not self.prizes or min(self.prizes) < 0):
@@ -96,11 +132,33 @@ class Contest(Component):
     def needs_quota(self) -> bool:
         return self.rank_by == "attainment"
 
+    @property
+    def needs_last_year(self) -> bool:
+        """Ranked on growth: the evaluation needs last year's credit on the measure."""
+        return self.rank_by == "growth"
+
     def is_monotone(self) -> bool:
         return True  # a rep's prize never falls as their own credit rises
 
+    def place_dates(self, shares: np.ndarray) -> None:
+        """Place a dated window on the plan's calendar: the share of each payout period's
+        days inside it (the plan calls this when it is validated)."""
+        self._shares = tuple(float(x) for x in shares)
+
+    def shares(self, n_periods: int) -> np.ndarray:
+        """(n_periods,) share of each period's days inside the window (1 or 0 for a window
+        of periods)."""
+        if self.dates is None:
+            return self.window(n_periods).astype(float)
+        if len(self._shares) != n_periods:
+            raise ValueError(f"contest {self.name!r} runs by dates: evaluate it in its plan, "
+                             "which places them on its calendar")
+        return np.array(self._shares)
+
     def window(self, n_periods: int) -> np.ndarray:
-        """(n_periods,) True inside the contest's window."""
+        """(n_periods,) True for the periods the contest's window touches."""
+        if self.dates is not None:
+            return self.shares(n_periods) > 0
         mask = np.zeros(n_periods, dtype=bool)
         first, last = (1, n_periods) if self.periods is None else \
             (self.periods[0], self.periods[-1])
@@ -115,15 +173,27 @@ class Contest(Component):
         return None if self.prizes is None else float(sum(self.prizes))
 
     def _scores(self, ctx: Context) -> np.ndarray:
-        """Window credit (or attainment) to date, (..., reps, periods)."""
+        """Window credit (attainment, growth) to date, (..., reps, periods); growth is NaN
+        for a rep with no last year."""
         n = ctx.n_periods
         inside = self.window(n)
         score = np.cumsum(ctx.period_credit * inside, axis=-1)
         if self.rank_by == "attainment":
-            window_quota = ctx.quota * (inside.sum() / n)
+            window_quota = ctx.quota * (self.shares(n).sum() / n)
             score = score / np.where(window_quota > 0, window_quota, np.nan)
             score = np.nan_to_num(score, nan=0.0)
+        elif self.rank_by == "growth":
+            last = self._last_year_to_date(ctx)
+            score = (score - last) / np.where(last > 0, last, np.nan)
         return np.where(np.cumsum(inside) > 0, score, 0.0)
+
+    def _last_year_to_date(self, ctx: Context) -> np.ndarray:
+        """Last year's credit in the window to date, (..., reps, periods)."""
+        if ctx.last_year is None:
+            raise ValueError(f"contest {self.name!r} ranks on growth: pass last year's "
+                             f"{self.measure!r} credit (`last_year`)")
+        return np.cumsum(np.broadcast_to(ctx.last_year, ctx.period_credit.shape)
+                         * self.window(ctx.n_periods), axis=-1)
 
     def standing(self, ctx: Context) -> Standing:
         """Places and prizes as they stand after each period (the leaderboard)."""
@@ -190,10 +260,10 @@ class Contest(Component):
         n = ctx.n_periods
         inside = self.window(n)
         s = self.standing(ctx)
-        elapsed = np.cumsum(inside)
-        left = inside.sum() - elapsed
-        pace = s.score / np.maximum(elapsed, 1)
-        reach = s.score + pace * left
+        share = self.shares(n)  # a dated window's first and last periods count in part
+        elapsed = np.cumsum(share)
+        left = share.sum() - elapsed
+        reach = self._reach(ctx, s.score, elapsed, left)
         if self.each is not None:
             line = np.full(s.score.shape, max(self.qualify, 0.0))
         else:
@@ -203,12 +273,24 @@ class Contest(Component):
             if reps <= k:
                 kth = np.zeros(scores.shape[:-2] + (1, n))
             else:
-                kth = -np.partition(-scores, k - 1, axis=-2)[..., k - 1:k, :]
+                known = np.where(np.isnan(scores), -np.inf, scores)  # no last year
+                kth = -np.partition(-known, k - 1, axis=-2)[..., k - 1:k, :]
             line = np.maximum(np.broadcast_to(kth, scores.shape), self.qualify)
             line = line if s.score.ndim > 1 else line[0]
         near = (reach > 0) & (reach + EDGE_TOLERANCE >= line)
         out = np.where(left > 0, near, s.prize > 0)
         return out & inside
+
+    def _reach(self, ctx: Context, score: np.ndarray, elapsed: np.ndarray,
+               left: np.ndarray) -> np.ndarray:
+        """The score at the window's end if the rep books at their pace so far."""
+        if self.rank_by != "growth":  # credit and attainment grow with window credit
+            return score + score / np.maximum(elapsed, 1e-9) * left
+        inside = self.window(ctx.n_periods)
+        credit = np.cumsum(ctx.period_credit * inside, axis=-1)
+        whole = self._last_year_to_date(ctx)[..., -1:]  # last year's whole window
+        at_end = credit * (elapsed + left) / np.maximum(elapsed, 1e-9)
+        return (at_end - whole) / np.where(whole > 0, whole, np.nan)
 
     def earned_ytd(self, ctx: Context) -> np.ndarray:
         n = ctx.n_periods
@@ -218,22 +300,25 @@ class Contest(Component):
 
     def explain(self, ytd: float, quota: float | None, target: float,
                 n_periods: int = 12) -> list[str]:
-        window = "the year" if self.periods is None else \
+        window = f"{self.dates.start:%d %b %Y} to {self.dates.end:%d %b %Y}" if self.dates \
+            else "the year" if self.periods is None else \
             f"periods {self.periods[0]}-{self.periods[-1]}"
         how = f"{money(self.each)} to every rep at or above {self._bar()}" if self.each else \
             "prizes " + ", ".join(money(p) for p in self.prizes) + f" by place (ties: {self.ties})"
         return [f"contest over {window} on {self.rank_by}: {how}"]
 
     def _bar(self) -> str:
-        return percent(self.qualify) if self.rank_by == "attainment" else money(self.qualify)
+        return money(self.qualify) if self.rank_by == "credit" else percent(self.qualify)
 
     def explain_standing(self, standing: Standing, i: int, t: int) -> list[str]:
         """One rep's place after period t (0-based) and the gap to the next better prize."""
         score, rank = standing.score[..., t], standing.rank[..., t]
         prize = standing.prize[..., t]
-        show = percent if self.rank_by == "attainment" else money
+        show = money if self.rank_by == "credit" else percent
         if not self.window(standing.score.shape[-1])[t]:
             return []
+        if np.isnan(score[i]):
+            return ["not in the running: no credit last year to grow from (a new hire)"]
         if rank[i] == 0:
             lines = [f"not in the running: {show(float(score[i]))}, the bar is "
                      f"{self._bar() if self.qualify > 0 else 'above zero'}"]
@@ -243,6 +328,7 @@ class Contest(Component):
         better = prize > prize[i] + EDGE_TOLERANCE
         if better.any():  # the least score that wins more: draw level with it
             gap = max(float(score[better].min() - score[i]), self.qualify - float(score[i]))
-            lines.append(f"{show(gap)} more to draw level with a larger prize "
+            more = "more growth" if self.rank_by == "growth" else "more"
+            lines.append(f"{show(gap)} {more} to draw level with a larger prize "
                          f"({money(float(prize[better].min()))})")
         return lines
