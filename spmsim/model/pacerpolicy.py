@@ -33,8 +33,8 @@ from spmsim.model.effortpolicy import (
     _best,
     _static,
     cost,
+    outlook_of,
     ratchet_loss,
-    size_pmf,
     utility,
 )
 from spmsim.plans import Plan
@@ -176,6 +176,5 @@ def build_pacer(params: EffortChoice, pay_year: np.ndarray, pay_window: np.ndarr
                 rates: np.ndarray, quantile, quota: float, cycle_days: float,
                 next_year_rate: float, windows: tuple[tuple[int, float], ...]) -> PacerPolicy:
     """The two-state policy of a role (arguments as effortpolicy.build_policy)."""
-    lag = min(int(round(cycle_days / (365.25 / 12))), 11)
-    outlook = Outlook(np.asarray(rates, dtype=float), size_pmf(quantile, quota), lag, windows)
-    return solve_pacer(params, pay_year, pay_window, outlook, next_year_rate)
+    return solve_pacer(params, pay_year, pay_window,
+                       outlook_of(rates, quantile, quota, cycle_days, windows), next_year_rate)
