@@ -412,14 +412,14 @@ class _RoleSim:
         if env.now >= sim.clock.year:
             return  # closes after the plan year
         rep = seat.current
-        later = self._pushes(rep, measure, amount) if rep is not None else None
-        if later is not None:
+        day = self._pushed_to(rep, measure, amount) if rep is not None else None
+        if day is not None:
             sim.log(env.now, self.name, rep.name, "pushed", measure, amount=amount)
-            if later < sim.clock.year:  # into the next window of this year
-                env.process(self._deferred(seat, measure, amount, later))
-            elif sim.carry:  # it closes in the next plan year's first days
+            if day < sim.clock.year:  # into the next window of the year
+                env.process(self._deferred(seat, measure, amount, day))
+            elif sim.carry:  # past the year end: it closes in the next year's first days
                 self.pushed.append((seat, measure, amount))
-            return  # pushed past the year end
+            return
         if rep is None:
             if self.role.attrition.open_deals == "successor" and self._successor_due(seat):
                 seat.held.append((measure, amount))
@@ -431,11 +431,11 @@ class _RoleSim:
         sim.log(env.now, self.name, rep.name, "won", measure, amount=amount, discount=discount)
         self._credit(rep, measure, amount, 1, sim.clock.month(env.now))
 
-    def _pushes(self, rep: _Rep, measure: str, amount: float) -> float | None:
-        """The day a deal closing now is pushed to, or None when the rep keeps it: past
-        the year end at the cap (fixed price); with the price chosen, in an assessment
-        window's last `window_days` when it is expected to pay more in the next window,
-        to that window's first day (the year's end for the last window)."""
+    def _pushed_to(self, rep: _Rep, measure: str, amount: float) -> float | None:
+        """The day a deal closing now is pushed to, or None if the rep closes it now: past
+        the year end (the year's length) at the cap (fixed price); with the price chosen,
+        in an assessment window's last `window_days` when it is expected to pay more in
+        the next window, whose first day it then closes on (or past the year end)."""
         timing = self.sim.behavior.timing
         if timing is None:
             return None
@@ -453,7 +453,7 @@ class _RoleSim:
         if not defers(self.view, done / quota, amount / quota,
                       self._rate_in(rep, w + 1, amount / self._rep_quota(rep))):
             return None
-        return end
+        return end if w + 1 < len(self.windows) else year
 
     def _deferred(self, seat: _Seat, measure: str, amount: float, day: float):
         """A deal pushed into the next window closes on its first day."""
