@@ -67,9 +67,10 @@ from spmsim.model.behavior import (
     window_rate,
 )
 from spmsim.model.effortpolicy import ATTAINMENTS as POLICY_GRID
-from spmsim.model.effortpolicy import EffortPolicy, build_policy, plan_windows
+from spmsim.model.effortpolicy import EffortPolicy, build_policy, period_windows, plan_windows
 from spmsim.model.market import PipelineMarket
 from spmsim.model.org import MONTHS, Role, Staffing
+from spmsim.model.pacerpolicy import PacerPolicy, build_pacer, pacer_components
 from spmsim.model.scenario import Scenario
 from spmsim.model.tournament import prize_line, pulls_into_window, standing_multiplier
 
@@ -517,6 +518,7 @@ class _RoleSim:
             else 1.0
         productivity = rep.skill * ramp * self.growth * self.policy_quota / quota
         lands = month + policy.lag  # the month this month's effort closes in
+        pacer = isinstance(policy, PacerPolicy)
         if len(policy.windows) == 1 or lands >= MONTHS:
             first, share, done = 0, 1.0, rep.ytd
         else:
@@ -525,12 +527,17 @@ class _RoleSim:
             share = policy.windows[w][1]
             done = float(self.credit[self.main][rep.slot, first:month + 1].sum()) \
                 if first <= month else 0.0
-        flight = 0.0
-        if stream is not None:
-            months = self.rates[max(month, first):month + policy.lag]
-            flight = stream.deals_per_month * float(months.sum()) * rep.skill * ramp * \
+        def flight(since: int) -> float:  # expected closes of the deals in flight
+            if stream is None:
+                return 0.0
+            months = self.rates[max(month, since):month + policy.lag]
+            return stream.deals_per_month * float(months.sum()) * rep.skill * ramp * \
                 rep.effort * stream.size.mean
-        return policy.lookup(month, (done + flight) / (share * quota), productivity)
+
+        if pacer:  # the year's state and the window's, both in units of the annual quota
+            return policy.lookup(month, (rep.ytd + flight(0)) / quota,
+                                 (done + flight(first)) / quota, productivity)
+        return policy.lookup(month, (done + flight(first)) / (share * quota), productivity)
 
     @property
     def policy_quota(self) -> float:
@@ -899,7 +906,8 @@ def plan_view(role: Role, market: PipelineMarket) -> PlanView:
                     mbo.mean if mbo is not None else 1.0)
 
 
-def effort_policies(scenario: Scenario, clock: _Clock) -> dict[str, EffortPolicy]:
+def effort_policies(scenario: Scenario,
+                    clock: _Clock) -> dict[str, EffortPolicy | PacerPolicy]:
     """With effort_choice on, each pipeline role's effort policy, solved once per run."""
     params = scenario.behavior.effort_choice
     if params is None:
@@ -915,9 +923,17 @@ def effort_policies(scenario: Scenario, clock: _Clock) -> dict[str, EffortPolicy
             continue
         view = plan_view(role, market)
         rates = stream.deals_per_month * market.month_rates(clock.days)
-        out[name] = build_policy(params, view.pay_on(POLICY_GRID), rates, stream.size.quantile,
-                                 policy_quota(role, main), market.cycle_days, view.quota_rate,
-                                 plan_windows(role.plan, main))
+        args = (rates, stream.size.quantile, policy_quota(role, main), market.cycle_days,
+                view.quota_rate)
+        pay = view.pay_on(POLICY_GRID)
+        pacer = pacer_components(role.plan, main)
+        if pacer is None:
+            out[name] = build_policy(params, pay, *args, plan_windows(role.plan, main))
+            continue
+        names, period = pacer  # judged both per period and on the year: two states
+        window = view.pay_of(POLICY_GRID, names)
+        out[name] = build_pacer(params, pay - window, window, *args,
+                                period_windows(role.plan, period))
     return out
 
 

@@ -21,6 +21,7 @@ from spmsim.config import Frozen, Rate
 from spmsim.model.effortpolicy import EffortChoice
 from spmsim.model.tournament import ContestResponse
 from spmsim.plans import Plan, payout_curve
+from spmsim.plans.curve import curve_arrays
 
 GRID = np.linspace(0.0, 4.0, 401)  # attainment grid of the payout curve, steps of 1 %
 
@@ -156,6 +157,13 @@ class PlanView:
         """Pay (share of TI) at each of the given attainments."""
         curve = payout_curve(self.plan, attainment, dict(self.quotas), self.mbo_score)
         return curve.loc[curve["component"] == "Total", "pct_of_ti"].to_numpy()
+
+    def pay_of(self, attainment: np.ndarray, components: frozenset[str]) -> np.ndarray:
+        """Pay (share of TI) of the named components alone at each attainment."""
+        _, names, earned, _ = curve_arrays(self.plan, attainment, dict(self.quotas),
+                                           self.mbo_score)
+        rows = [i for i, name in enumerate(names) if name in components]
+        return earned[rows].sum(axis=0) / self.plan.ti
 
     @cached_property
     def slopes(self) -> np.ndarray:

@@ -254,9 +254,15 @@ def build_policy(params: EffortChoice, pay: np.ndarray, rates: np.ndarray, quant
     month of a rep of productivity 1, `quantile` the deal size's quantile function, the
     sales cycle in days (rounded to whole months: the lag from effort to close), and the
     plan's assessment windows."""
+    return solve_policy(params, pay, outlook_of(rates, quantile, quota, cycle_days, windows),
+                        next_year_rate)
+
+
+def outlook_of(rates: np.ndarray, quantile, quota: float, cycle_days: float,
+               windows: tuple[tuple[int, float], ...]) -> Outlook:
+    """A role's Outlook: the sales cycle rounded to whole months is the lag to close."""
     lag = min(int(round(cycle_days / (365.25 / 12))), 11)
-    outlook = Outlook(np.asarray(rates, dtype=float), size_pmf(quantile, quota), lag, windows)
-    return solve_policy(params, pay, outlook, next_year_rate)
+    return Outlook(np.asarray(rates, dtype=float), size_pmf(quantile, quota), lag, windows)
 
 
 ANNUAL = ((12, 1.0),)
@@ -279,6 +285,11 @@ def plan_windows(plan: Plan, measure: str) -> tuple[tuple[int, float], ...]:
     basis, period = kinds.pop()
     if basis != "period" or period == "year":
         return ANNUAL
+    return period_windows(plan, period)
+
+
+def period_windows(plan: Plan, period: str) -> tuple[tuple[int, float], ...]:
+    """Windows of a pay period: (month it ends, share of the annual quota due in it)."""
     per = MONTHS_PER_PERIOD[period] // MONTHS_PER_PERIOD[plan.payout_period]
     shares = due(plan.calendar, plan.quota_weights, None).reshape(-1, per).sum(axis=1)
     step = MONTHS_PER_PERIOD[period]

@@ -354,10 +354,10 @@ def test_a_plan_paying_ti_for_expected_bookings_leaves_effort_at_one():
 def test_quarterly_windows_replacing_an_annual_bonus():
     """Chung et al. (2014): quarterly bonuses "help improve performance of the weak
     performers by serving as pacers"; their working paper (2009): eliminating them cuts
-    revenue by 13.6 %. Their quarterly bonuses came on top of an annual one; the effort
-    policy has one attainment state, so here the quarterly bonuses replace the annual one
-    (the plan judged on each quarter, `basis: period`, against on the year, the same
-    commission and bonus weights). The engine reads the quarterly windows from the plan
+    revenue by 13.6 %. Their quarterly bonuses came on top of an annual one (the next
+    test); here the quarterly bonuses replace the annual one (the plan judged on each
+    quarter, `basis: period`, against on the year, the same commission and bonus
+    weights). The engine reads the quarterly windows from the plan
     (effort differs from the annual run); the published effect is not reproduced:
     measured -2.8 % overall (paired z -2.9), the lowest skill third -1.3 %."""
     def bonus_plan(basis: str) -> dict:
@@ -367,3 +367,28 @@ def test_quarterly_windows_replacing_an_annual_bonus():
     quarterly = revenue(run(scenario(bonus_plan("period"))))
     assert not np.array_equal(annual, quarterly)
     assert abs(gain(quarterly, annual)) < 0.1
+
+
+ANNUAL_BONUS = {**bonus(0.25), "name": "Annual bonus", "basis": "annual"}
+QUARTERLY_BONUS = {**bonus(0.25), "name": "Quarterly bonus", "basis": "period"}
+
+
+def test_quarterly_bonuses_on_top_of_an_annual_one_raise_bookings():
+    """Chung et al. (2014): quarterly bonuses serve as pacers; their working paper (2009):
+    eliminating them cuts revenue by 13.6 %. A commission of 0.5 TI at quota, an annual
+    bonus of 0.25 TI at the annual quota, and quarterly bonuses of 0.25 TI in all (each
+    quarter's share at that quarter's own quota): reps read both the year and the quarter
+    (the two-state policy, `pacerpolicy.py`). Removing the quarterly bonuses lowers
+    bookings: paired over trials (both runs share their draws), z > 4 at 60 trials.
+    Measured: -4.9 % (paired z 6.1), a third of their figure; skill thirds from the
+    lowest -5.1 %, -7.2 %, -3.2 %."""
+    from spmsim.calendar import PlanCalendar
+    from spmsim.engines.agents import _Clock, effort_policies
+    from spmsim.model.pacerpolicy import PacerPolicy
+
+    both = scenario(plan(commission(1.0, 0.5), ANNUAL_BONUS, QUARTERLY_BONUS))
+    clock = _Clock(PlanCalendar(both.year_start, "month"))
+    assert isinstance(effort_policies(both, clock)["ae"], PacerPolicy)
+    with_q = revenue(run(both))
+    without = revenue(run(scenario(plan(commission(1.0, 0.5), ANNUAL_BONUS))))
+    assert paired_z(with_q, without) > Z, gain(without, with_q)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from spmsim.model.behavior import (
@@ -184,6 +186,19 @@ def test_window_rate_by_hand():
     assert window_rate(view, 1.0, 0.5, 0.2) == pytest.approx(want, rel=1e-4)
     # on a linear plan every deal earns the rate, wherever the window may end
     assert window_rate(LINEAR, 0.3, 0.4, 0.25) == pytest.approx(1.0)
+
+
+@given(mean=st.floats(0.0, 1.5), sd=st.floats(0.0, 0.25), size=st.floats(0.01, 1.0))
+@settings(max_examples=60, deadline=None)
+def test_window_rate_lies_between_the_plans_rates(mean, sd, size):
+    # pay a to quota, 2x above: whatever the next window holds (within the curve's grid,
+    # 4 x quota: mean + 6 sd + size stays below it), a deal earns between the base rate
+    # and the accelerated one per unit
+    from spmsim.model.behavior import window_rate
+
+    view = PlanView(_plan([{"upto": 1.0, "rate": 1.0}, {"rate": 2.0}]), ())
+    rate = window_rate(view, mean, sd, size)
+    assert 1.0 - 1e-9 <= rate <= 2.0 + 1e-9
 
 
 def test_market_wage_rises_with_skill():
