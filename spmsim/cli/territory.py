@@ -51,6 +51,8 @@ def cmd_territory_optimise(args) -> int:
 
 def cmd_quota(args) -> int:
     from spmsim.io import write_csv
+    from spmsim.model.scenario import read_scenario_tree
+    from spmsim.report.quotaview import methods_table, recommended, role_name
     from spmsim.studies.designs import compare_quota_methods
     from spmsim.versions import versions
 
@@ -58,8 +60,13 @@ def cmd_quota(args) -> int:
                                   over_assignment=args.over_assignment, growth=args.growth,
                                   trials=args.trials)
     write_csv(table.round(6).assign(**versions()), Path(args.out) / "quota_methods.csv")
-    print(table.drop(columns="alignment").to_string(index=False, float_format=lambda v:
-                                                    f"{v:,.3f}"))
+    plan = (read_scenario_tree(args.scenario)["org"]["roles"][args.role].get("plan") or {})
+    readable = methods_table(table, plan.get("currency", "USD"))
+    years = f"{args.trials:,} simulated years" if args.trials else "the scenario's trials"
+    print(f"Quota methods for {role_name(args.scenario, args.role)}, {years} each (the same "
+          "years for every method)\n")
+    print(readable.to_string())
+    print(f"\nfairest: {recommended(table)['method']}")
     print(f"\nwrote {args.out}/quota_methods.csv")
     return 0
 

@@ -448,3 +448,17 @@ def test_every_help_page_prints(capsys):
             main([*command, "--help"])
         assert e.value.code == 0, command
         assert "usage: spmsim" in capsys.readouterr().out, command
+
+
+def test_quota_methods_print_in_words(tmp_path):
+    from paths import ACME_TERRITORIES
+
+    code, out, _ = cli("quota", ACME_TERRITORIES, "--role", "smb_ae", "--method", "potential",
+                       "--method", "equal", "--trials", "16", "--out", tmp_path / "quota")
+    assert code == 0
+    assert out.startswith("Quota methods for SMB AE, 16 simulated years each")
+    assert "Territory potential" in out and "Fairness (higher is better)" in out
+    assert re.search(r"Variable pay, typical year \(P50\)\s+\$\d", out)
+    assert "fairest: " in out
+    shown = out.split("wrote")[0]
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", shown) and not re.search(r"\d\.\d{4,}", shown)
