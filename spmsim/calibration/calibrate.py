@@ -29,9 +29,10 @@ from spmsim.calibration.fit import (
     ramp_loss,
     role_key,
 )
+from spmsim.calibration.wording import estimate_line
 from spmsim.data.crm import TYPES, History
 from spmsim.errors import InputError, SpmsimError
-from spmsim.format import amount
+from spmsim.format import count
 from spmsim.io import atomic_write_text
 from spmsim.model.scenario import resolve_files, scenario_from_tree
 from spmsim.plans import Plan, load_plan
@@ -101,27 +102,23 @@ class Calibration:
                 "org": {"roles": roles}, "market": markets}
 
     def summary(self) -> str:
-        lines = [f"calibrated {len(self.roles)} role(s) from {self.source} (opportunities "
-                 f"created {self.since} to {self.as_of}; complete from {self.complete})"]
+        """The fitted figures as the analyst reads them: labels, units, standard errors
+        and sample sizes (`wording`); field paths stay in the .calibration.json."""
+        lines = [f"calibrated {count(len(self.roles), 'role')} from {self.source} "
+                 f"(opportunities created {self.since} to {self.as_of}; complete from "
+                 f"{self.complete})"]
         lines += [f"  assumed: {a}" for a in self.assumptions]
-        shown = ("headcount", "inactive_reps", "opportunities_per_month", "win_rate",
-                 "skill_sigma", "ramp.months", "ramp.start", "attrition.annual",
-                 "attrition.backfill_months", "stale_open_deals", "bands")
-        for fit in self.roles.values():
-            lines.append(f"\n{fit.role} -> {fit.key}")
+        for name, fit in self.roles.items():
+            currency = load_plan(self.plans[name]).currency
+            lines.append(f"\n{fit.role} (in the scenario file as role {fit.key})")
             for e in fit.estimates:
-                if e.parameter in shown or e.parameter.startswith(("deals_per_month", "size.",
-                                                                    "quota.", "stages.")):
-                    se = "" if e.se is None else f" +- {_num(e.se)}"
-                    lines.append(f"  {e.parameter:<34} {_num(e.estimate):>12}{se:<14} "
-                                 f"n={e.n:,}")
-                    if e.parameter.endswith((".model", "bands", "inactive_reps")):
-                        lines.append(f"    {e.method}")
+                line = estimate_line(e, currency)
+                if line is None:
+                    continue
+                lines.append(line)
+                if e.parameter.endswith((".model", "bands", "inactive_reps")):
+                    lines.append(f"    {e.method}")
         return "\n".join(lines)
-
-
-def _num(value: float) -> str:
-    return f"{amount(value)}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
 def _plan_path(plan: Path, out: Path) -> str:

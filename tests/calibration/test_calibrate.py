@@ -3,6 +3,8 @@ the pieces against hand-worked and closed-form values, the written scenario, the
 
 from __future__ import annotations
 
+import re
+
 import json
 import math
 from pathlib import Path
@@ -272,7 +274,15 @@ def test_cli_calibrates_the_shipped_example(tmp_path, capsys):
     assert main(["calibrate", str(CRM_EXAMPLE), "--out", str(out), "--plan", str(PLAN),
                  "--bootstrap", "20", "--quota", "new_arr=1000000"]) == 0
     text = capsys.readouterr().out
-    assert "Enterprise AE -> enterprise_ae" in text and "wrote" in text
+    assert "Enterprise AE (in the scenario file as role enterprise_ae)" in text
+    assert "wrote" in text
+    # figures in words and units, not field paths and raw floats
+    assert re.search(r"Win rate\s+\d+\.\d% ± \d\.\d%\s+n = [\d,]+", text)
+    assert re.search(r"Deal size, median, new ARR\s+\$[\d,]+ ± \$[\d,]+", text)
+    assert "Quota a rep, new ARR" in text and "$1,000,000" in text
+    shown = text.replace("role enterprise_ae", "").split("wrote")[0]
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", shown), shown
+    assert not re.search(r"\d\.\d{4,}", shown)
     tree = yaml.safe_load(out.read_text())
     assert tree["org"]["roles"]["enterprise_ae"]["quota"] == {"new_arr": 1_000_000.0}
     assert (tmp_path / "scenario.calibration.json").is_file()
