@@ -3,10 +3,9 @@ the pieces against hand-worked and closed-form values, the written scenario, the
 
 from __future__ import annotations
 
-import re
-
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
