@@ -9,7 +9,7 @@ Not a speed benchmark: the figures the issue asks for on the shipped scenario
   chosen price (`behavior.timing.price=chosen`); the discounts given as a share of the
   role's revenue, and the same with the fixed-price rule as shipped; then on
   `scenarios/acme_quarterly_accelerator.yaml`, nearer Larkin's setting (the accelerator
-  judged each quarter, a year's sales cycle, deals timed up to two quarters ahead), as
+  judged each quarter, an 18-month sales cycle, deals timed up to two quarters ahead), as
   shipped, with deals timed one quarter ahead only, and with the accelerator judged on the
   year instead;
 * Oyer (1998), sales bunching at the fiscal year end (no figure found to compare with):
