@@ -73,6 +73,7 @@ from spmsim.model.org import MONTHS, Role, Staffing
 from spmsim.model.pacerpolicy import PacerPolicy, build_pacer, pacer_components
 from spmsim.model.scenario import Scenario
 from spmsim.model.tournament import prize_line, pulls_into_window, standing_multiplier
+from spmsim.plans import basis
 
 WARM_UP_CYCLES = 4.0  # warm-up length in mean sales cycles: the pipeline is full by day 0
 YEAR_KEY = 2 ** 31  # spawn-key entry of later plan years' streams (trials are below it)
@@ -565,61 +566,106 @@ class _RoleSim:
 
     def _contest_multiplier(self, rep: _Rep, month: int, year_left: float) -> float:
         """Effort from the rep's standing in each contest running this month (the product
-        over contests; 1 outside every window)."""
+        over contests; 1 outside every window). A company contest ranks the rep among the
+        reps of every role in the trial whose plan holds it."""
         m = 1.0
         for c in self.role.plan.components:
             if not c.ranked:
                 continue
-            scores, months, share = self._window_scores(c, month)
-            if not months[month]:
+            scores, weights, unit = self._window_scores(c, month)
+            if not weights[month] > 0:
                 continue
+            me, field = rep.slot, scores
+            if getattr(c, "scope", "role") == "company":
+                others = [r._window_scores(c, month)[0] for r in self.sim.roles.values()
+                          if r is not self and r._holds(c.name)]
+                field = np.concatenate([scores, *others])
+            floor = -np.inf if c.rank_by == "growth" else 0.0
             line = c.qualify if c.each is not None else \
-                max(prize_line(scores, rep.slot, len(c.prizes)), c.qualify)
+                max(prize_line(field, me, len(c.prizes), floor), c.qualify)
             rates = self.rates[month:]
-            left = float(rates[months[month:]].sum() / max(rates.sum(), 1e-12)) * year_left
-            if c.rank_by == "attainment":
-                left /= max(float(self.quota[rep.slot]) * share, 1e-9)
-            m *= standing_multiplier(self.sim.behavior.contest, line - scores[rep.slot], left)
+            left = float((rates * weights[month:]).sum() / max(rates.sum(), 1e-12)) * year_left
+            m *= standing_multiplier(self.sim.behavior.contest, line - scores[me],
+                                     left * unit[me])
         return m
 
-    def _window_scores(self, c, upto: int) -> tuple[np.ndarray, np.ndarray, float]:
-        """(window scores of every slot in seat over months before `upto`, the window's
-        months, its share of the year) for contest c."""
+    def _holds(self, name: str) -> bool:
+        """Whether the role's plan holds a contest of this name."""
+        return any(c.ranked and c.name == name for c in self.role.plan.components)
+
+    @cached_property
+    def _month_calendar(self) -> PlanCalendar:
+        return PlanCalendar(self.role.plan.year_start, "month")
+
+    def _month_weights(self, c) -> np.ndarray:
+        """(12,) share of each month inside contest c's window: its days inside the dates
+        of a dated window, else 1 for the months of its periods."""
         plan = self.role.plan
+        if getattr(c, "dates", None) is not None:
+            start = np.array([c.dates.start], "M8[D]")
+            end = np.array([c.dates.end], "M8[D]")
+            return self._month_calendar.active_share(start, end)[0]
         step = MONTHS // plan.calendar.n_periods
+        return np.repeat(c.window(plan.calendar.n_periods), step).astype(float)
+
+    def _last_year(self) -> np.ndarray:
+        """Last year's bookings of each slot's holder (the seat's territory history), NaN
+        for a new hire or a successor: they have no last year and cannot win on growth."""
+        last = np.full(self.slots, np.nan)
+        history = self.role.last_year()
+        for seat in self.seats:
+            for h in seat.holders:
+                if not (h.ramps and not h.stays):
+                    last[h.slot] = history[h.slot]
+        return last
+
+    def _window_scores(self, c, upto: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(scores of every slot in seat over the window's months before `upto`, the
+        window's month weights, what one unit of credit adds to a slot's score) for
+        contest c: credit, attainment of the window's share of quota, or growth on last
+        year's credit in the window to date (-inf with no last year)."""
+        weights = self._month_weights(c)
+        done = weights * (np.arange(MONTHS) < upto)
         in_seat = np.array([h.active for s in self.seats for h in s.holders])
         slots = np.array([h.slot for s in self.seats for h in s.holders])
-        months = np.repeat(c.window(plan.calendar.n_periods), step)
-        done = months & (np.arange(MONTHS) < upto)
-        scores = np.zeros(self.slots)
-        scores[slots] = np.where(in_seat, self.credit[c.measure][slots][:, done].sum(axis=1),
-                                 0.0)
-        share = months.sum() / MONTHS
+        credit = np.zeros(self.slots)
+        credit[slots] = np.where(in_seat, self.credit[c.measure][slots] @ done, 0.0)
+        unit = np.ones(self.slots)
         if c.rank_by == "attainment":
-            scores = scores / np.maximum(self.quota * share, 1e-9)
-        return scores, months, share
+            unit = 1.0 / np.maximum(self.quota * weights.sum() / MONTHS, 1e-9)
+            return credit * unit, weights, unit
+        if c.rank_by == "growth":
+            plan = self.role.plan
+            step = MONTHS // plan.calendar.n_periods
+            due = np.repeat(basis.due(plan.calendar, plan.quota_weights, None) / step, step)
+            started = done.sum() > 0  # before the window, everyone stands level at 0
+            base = self._last_year() * float((due * (done if started else weights)).sum())
+            ok = np.isfinite(base) & (base > 0)
+            unit = np.where(ok, 1.0 / np.where(ok, base, 1.0), 0.0)
+            growth = (credit - np.where(ok, base, 0.0)) * unit if started else 0.0
+            return np.where(ok, growth, -np.inf), weights, unit
+        return credit, weights, unit
 
     def _contest_end(self, c, response):
         """Near the contest window's end, reps short of the prize line whose won deals due
         soon after it would close the gap pull `pull_share` of them in, at a discount."""
         env, clock, sim = self.sim.env, self.sim.clock, self.sim
-        _, months, _ = self._window_scores(c, 0)
-        end_month = int(np.flatnonzero(months)[-1]) + 1
+        weights = self._month_weights(c)
+        end_month = int(np.flatnonzero(weights > 0)[-1]) + 1
         end = clock.day(float(end_month))
         yield env.timeout(max(end - response.pull_days - env.now, 0.0))
         month = min(clock.month(env.now), MONTHS - 1)
-        scores, _, share = self._window_scores(c, month + 1)
+        scores, _, unit = self._window_scores(c, month + 1)
+        floor = -np.inf if c.rank_by == "growth" else 0.0
         for seat in self.seats:
             rep = seat.current
             if rep is None or not seat.final:
                 continue
             line = c.qualify if c.each is not None else \
-                max(prize_line(scores, rep.slot, len(c.prizes)), c.qualify)
+                max(prize_line(scores, rep.slot, len(c.prizes), floor), c.qualify)
             due = [e for e in seat.final if e[4] == c.measure and not e[1].triggered and
                    end <= e[0] <= end + response.horizon_days]
-            pending = sum(e[3] for e in due)
-            if c.rank_by == "attainment":
-                pending /= max(float(self.quota[rep.slot]) * share, 1e-9)
+            pending = sum(e[3] for e in due) * unit[rep.slot]
             if not pulls_into_window(line - scores[rep.slot], pending):
                 continue
             rng = self.rngs[rep.seat]

@@ -40,11 +40,12 @@ class ContestResponse(Frozen):
     discount: float = Field(0.1, ge=0, lt=1, description="price discount on a deal pulled in")
 
 
-def prize_line(scores: np.ndarray, me: int, places: int) -> float:
-    """The score the rep must pass to hold a prize: the `places`-th best of the others
-    (0 when fewer others are in the running)."""
+def prize_line(scores: np.ndarray, me: int, places: int, floor: float = 0.0) -> float:
+    """The score the rep must pass to hold a prize: the `places`-th best of the others in
+    the running, those scoring above `floor` (0 when fewer are: growth, which may be
+    negative, passes -inf, so that only reps with no last year are out)."""
     others = np.delete(scores, me)
-    others = others[others > 0]
+    others = others[others > floor]
     if others.size < places:
         return 0.0
     return float(np.partition(others, others.size - places)[others.size - places])
