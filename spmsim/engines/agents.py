@@ -118,6 +118,9 @@ class _Opening:
     starts: np.ndarray
     quota: np.ndarray
     deals: list[tuple[int, str, float, float]]
+    # for contests on growth: each slot's credit the year before, by measure (NaN for a
+    # rep who was not in seat all that year)
+    last_year: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class _Clock:
@@ -608,9 +611,12 @@ class _RoleSim:
         step = MONTHS // plan.calendar.n_periods
         return np.repeat(c.window(plan.calendar.n_periods), step).astype(float)
 
-    def _last_year(self) -> np.ndarray:
-        """Last year's bookings of each slot's holder (the seat's territory history), NaN
-        for a new hire or a successor: they have no last year and cannot win on growth."""
+    def _last_year(self, measure: str) -> np.ndarray:
+        """Last year's bookings of each slot's holder: the year before as simulated (a
+        later plan year), else the seat's territory history; NaN for a new hire or a
+        successor: they have no last year and cannot win on growth."""
+        if self.opening is not None and measure in self.opening.last_year:
+            return self.opening.last_year[measure]
         last = np.full(self.slots, np.nan)
         history = self.role.last_year()
         for seat in self.seats:
@@ -639,7 +645,7 @@ class _RoleSim:
             step = MONTHS // plan.calendar.n_periods
             due = np.repeat(basis.due(plan.calendar, plan.quota_weights, None) / step, step)
             started = done.sum() > 0  # before the window, everyone stands level at 0
-            base = self._last_year() * float((due * (done if started else weights)).sum())
+            base = self._last_year(c.measure) * float((due * (done if started else weights)).sum())
             ok = np.isfinite(base) & (base > 0)
             unit = np.where(ok, 1.0 / np.where(ok, base, 1.0), 0.0)
             growth = (credit - np.where(ok, base, 0.0)) * unit if started else 0.0
@@ -823,8 +829,9 @@ class _RoleSim:
         new_hire &= np.isfinite(self.start) & ((self.start > 0) | (self.sim.year > 0))
         steady = (self.active.min(axis=-1) == 1.0) & \
             (self.productivity.min(axis=-1) == self.productivity.max(axis=-1))
+        last = self.opening.last_year if self.opening is not None else {}
         return (self.start, self.exit, self.active, self.productivity, new_hire, steady,
-                self.credit, self.counts, self.booked, np.array(self.quota, float))
+                self.credit, self.counts, self.booked, np.array(self.quota, float), last)
 
     def closing(self) -> _Opening:
         """How the role opens next plan year: who stays (their next quota set on this
@@ -853,7 +860,22 @@ class _RoleSim:
                           float(self.rngs[seat.holders[0].seat].uniform(0, push_days))))
         for s, seat in enumerate(self.seats):
             deals.extend((s, m, amount, 0.0) for m, amount in seat.held)
-        return _Opening(stays=stays, starts=np.maximum(starts, 0.0), quota=quota, deals=deals)
+        return _Opening(stays=stays, starts=np.maximum(starts, 0.0), quota=quota, deals=deals,
+                        last_year=self._year_credit(stays))
+
+    def _year_credit(self, stays: list[_Rep | None]) -> dict[str, np.ndarray]:
+        """For the plan's contests on growth: the credit of each rep who stays, in the slot
+        they take next year, when they were in seat all this year (NaN otherwise)."""
+        growth = {c.measure for c in self.role.plan.components
+                  if getattr(c, "needs_last_year", False)}
+        out = {}
+        for m in growth:
+            last = np.full(self.slots, np.nan)
+            for s, rep in enumerate(stays):
+                if rep is not None and self.active[rep.slot].sum() >= MONTHS - 1e-9:
+                    last[s] = float(self.credit[m][rep.slot].sum())
+            out[m] = last
+        return out
 
     def _next_start(self, seat: _Seat) -> float:
         """When the seat next has a holder, in months from this year's start (inf: never):
@@ -1004,12 +1026,13 @@ def _stack(per_trial: list[dict[str, tuple]], name: str, role: Role, market: Pip
     counts = {m: np.stack([p[7][m] for p in parts]) for m in parts[0][7]}
     booked = {m: np.stack([p[8][m] for p in parts]) for m in parts[0][8]}
     credit.update(draw_scores(role, market, chunk, r, staff))
-    quota = {}
+    quota, last = {}, {}
     if year_quota is not None:
         main = main_measure(role, market)
         quota = {m: np.stack([p[9] for p in parts]) if m == main else year_quota(m)
                  for m in role.quota_measures()}
-    return Draws(staff, credit, counts, booked, quota)
+        last = {m: np.stack([p[10][m] for p in parts]) for m in parts[0][10]}
+    return Draws(staff, credit, counts, booked, quota, last)
 
 
 def _drawn_from(per_trial: list[dict[str, tuple]], scenario: Scenario,

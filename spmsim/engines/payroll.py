@@ -32,6 +32,9 @@ class Draws:
     # full-year quota per trial and slot where it differs from the role's (a later plan
     # year, set on the year before): measure -> (trials, slots)
     quota: dict[str, np.ndarray] = field(default_factory=dict)
+    # last year's credit per trial and slot for contests on growth, where the engine
+    # simulated it (a later plan year): measure -> (trials, slots), NaN for no last year
+    last_year: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _annual(monthly: np.ndarray) -> np.ndarray:
@@ -76,13 +79,16 @@ def _teams(role: Role, market: Market) -> np.ndarray | None:
     return role.team_codes()
 
 
-def _last_year(role: Role, staff: Staffing) -> dict[str, np.ndarray]:
+def _last_year(role: Role, d: Draws) -> dict[str, np.ndarray]:
     """Last year's bookings per slot for the plan's contests on growth, by measure: the
-    seat's territory history; NaN for a new hire (no last year: not in the running)."""
+    year before as simulated (a later plan year), else the seat's territory history; NaN
+    for a new hire (no last year: not in the running)."""
     growth = {c.measure for c in role.plan.components if getattr(c, "needs_last_year", False)}
     if not growth:
         return {}
-    last = np.where(staff.new_hire, np.nan, role.last_year())
+    if d.last_year:
+        return {m: d.last_year[m] for m in growth}
+    last = np.where(d.staff.new_hire, np.nan, role.last_year())
     return dict.fromkeys(growth, last)
 
 
@@ -121,7 +127,8 @@ def _window(d: Draws, window: np.ndarray) -> Draws:
                    steady=staff.steady & bool(np.all(window == 1.0)))
     return Draws(staff=seg, credit={m: c * window for m, c in d.credit.items()},
                  counts={m: c * window for m, c in d.counts.items()},
-                 booked={m: c * window for m, c in d.booked.items()}, quota=d.quota)
+                 booked={m: c * window for m, c in d.booked.items()}, quota=d.quota,
+                 last_year=d.last_year)
 
 
 def _changed_year(role: Role, market: Market, d: Draws, months: PlanCalendar) -> RoleYear:
@@ -205,7 +212,7 @@ def plan_inputs(role: Role, market: Market, d: Draws, months: PlanCalendar,
         counts={m: _to_periods(c, step) for m, c in d.counts.items() if m in per_deal},
         new_hire=staff.new_hire, team=_teams(role, market),
         paid_from=None if paid_from is None else np.asarray(paid_from),
-        last_year=_last_year(role, staff), window_credit=_dated_windows(plan, d, months, step))
+        last_year=_last_year(role, d), window_credit=_dated_windows(plan, d, months, step))
     return inputs, quota, year_share
 
 

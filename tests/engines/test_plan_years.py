@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from spmsim.engines import simulate, simulate_agents
 from spmsim.engines.results import Results
@@ -193,3 +194,39 @@ def test_bad_years_are_named_with_the_fix(override, says):
     with pytest.raises(InputError) as e:
         load_scenario(SCENARIOS / "acme_years.yaml", override)
     assert says in e.value.render()
+
+
+def test_growth_contests_in_a_later_year_compare_with_the_year_simulated_before(tmp_path):
+    """The next year's last-year figure of a rep who stays all year is their credit this
+    year; a rep hired during the year has none (not a full year: out of a growth contest),
+    and neither do new hires; the first year reads the territory history."""
+    from spmsim.calendar import PlanCalendar
+    from spmsim.engines.agents import _Clock, _TrialSim, effort_policies
+
+    history = [200_000.0] * 4
+    acc = pd.DataFrame({"account_id": [f"A{i}" for i in range(4)], "lat": 40.0,
+                        "lon": -100.0, "potential": 1.0, "workload": 1.0,
+                        "last_year": history, "rep_id": [f"R{i}" for i in range(4)]})
+    acc.to_csv(tmp_path / "accounts.csv", index=False)
+    tree = scenario(years=2, reps=3).model_dump(mode="json", exclude_none=True)
+    role = tree["org"]["roles"]["ae"]
+    role["hires"] = [{"month": 6, "count": 1}]
+    role["territory"] = {"accounts": "accounts.csv", "elasticity": 0.0}
+    role["plan"]["components"].append(
+        {"name": "Growth", "type": "contest", "measure": "new_arr", "rank_by": "growth",
+         "periods": [1, 2, 3], "prizes": [1_000.0]})
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(tree))
+    s = load_scenario(path)
+    clock = _Clock(PlanCalendar(s.year_start, "month"))
+    creation = {"ae": s.market["ae"].creation_rates(clock.days)}
+    root = np.random.SeedSequence(s.seed)
+    first = _TrialSim(s, root, 0, clock, creation, None, effort_policies(s, clock))
+    draws = first.run()
+    opening = first.closing()["ae"]
+    credit = draws["ae"][6]["new_arr"].sum(axis=1)
+    last = opening.last_year["new_arr"]
+    np.testing.assert_allclose(last[:3], credit[:3])  # the incumbents, all year in seat
+    assert np.isnan(last[3])  # hired in June: half a year is no last year
+    assert np.isnan(last[4:]).all()  # successors' slots
+    assert draws["ae"][10] == {}  # the first year: the territory history
