@@ -230,3 +230,22 @@ def test_growth_contests_in_a_later_year_compare_with_the_year_simulated_before(
     assert np.isnan(last[3])  # hired in June: half a year is no last year
     assert np.isnan(last[4:]).all()  # successors' slots
     assert draws["ae"][10] == {}  # the first year: the territory history
+
+
+@pytest.mark.slow
+def test_removing_a_quota_ratchet_raises_bookings_year_after_year():
+    """Misra and Nair (2011): quotas ratcheted on last year's sales hold effort back (reps
+    past quota weigh next year's harder quota); removing the ratchet raised revenue. Here,
+    three years of an accelerating plan whose reps expect the ratchet they get (half the
+    excess over quota added to next year's quota), against quotas that only grow alike
+    (and reps who know it): bookings are higher without the ratchet in every year, by a
+    paired z above 4 over 40 trials of 30 reps (measured, seed 77: +4.1 %, +5.4 %, +5.8 %;
+    z 6.2, 6.7, 6.7)."""
+    def run(rule: str, expects: float) -> pd.DataFrame:
+        s = scenario(years=3, trials=40, reps=30, next_years={"quota": rule, "ratchet": 0.5},
+                     behavior={"effort_choice": {"ratchet": expects}})
+        return yearly(simulate_agents(s, progress=False, logged_trials=0))
+    ratchet, same = run("ratchet", 0.5), run("same", 0.0)
+    for year in (1, 2, 3):
+        d = same[year] - ratchet[year]
+        assert d.mean() / (d.std(ddof=1) / math.sqrt(len(d))) > 4, year
