@@ -9,7 +9,6 @@ often; a new hire has no last year and never wins.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import yaml
 
@@ -18,17 +17,15 @@ from spmsim.engines.contests import contest_summary
 from spmsim.errors import SpmsimError
 from spmsim.model.scenario import load_scenario
 
+from territory_helpers import write_accounts
+
 SEATS = 10
 PRIZES = [10_000, 5_000, 2_500]
 
 
 def _scenario(tmp_path, history: list[float], rank_by: str = "growth", hires: int = 0,
               territory: bool = True):
-    acc = pd.DataFrame({"account_id": [f"A{i:02d}" for i in range(SEATS + hires)],
-                        "lat": 40.0, "lon": -100.0, "potential": 100_000.0, "workload": 10.0,
-                        "last_year": history + [100_000.0] * hires,
-                        "rep_id": [f"R{k:02d}" for k in range(SEATS + hires)]})
-    acc.to_csv(tmp_path / "accounts.csv", index=False)
+    write_accounts(tmp_path, history + [100_000.0] * hires)
     plan = {"plan": "AE", "ote": 150_000, "base_share": 0.5, "year_start": "2027-01-01",
             "components": [
                 {"name": "New ARR", "type": "commission", "measure": "new_arr", "weight": 1.0,

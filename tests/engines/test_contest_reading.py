@@ -5,13 +5,14 @@ contest, and over the days of a dated window (the pay is the plan's, tested else
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import yaml
 
 from spmsim.engines import simulate_agents
 from spmsim.model.scenario import load_scenario, scenario_from_tree
 from spmsim.model.tournament import prize_line
+
+from territory_helpers import write_accounts
 
 RESPONSE = {"in_reach": 0.3, "out_of_reach": 0.5, "reach": 1.0}
 Q4 = slice(9, 12)
@@ -65,10 +66,7 @@ def test_in_a_company_contest_the_small_role_reads_the_prize_line_of_every_role(
 
 def _growth_scenario(tmp_path, response: dict | None) -> object:
     history = [50_000.0] * 5 + [2_000_000.0] * 5  # five easy last years, five impossible
-    acc = pd.DataFrame({"account_id": [f"A{i:02d}" for i in range(10)], "lat": 40.0,
-                        "lon": -100.0, "potential": 100_000.0, "workload": 10.0,
-                        "last_year": history, "rep_id": [f"R{k:02d}" for k in range(10)]})
-    acc.to_csv(tmp_path / "accounts.csv", index=False)
+    write_accounts(tmp_path, history)
     plan = {"plan": "AE", "ote": 150_000, "base_share": 0.5, "year_start": "2027-01-01",
             "components": [
                 {"name": "New ARR", "type": "commission", "measure": "new_arr", "weight": 1.0,

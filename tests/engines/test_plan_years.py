@@ -18,6 +18,7 @@ from spmsim.model.scenario import Scenario, load_scenario, scenario_from_tree
 from spmsim.model.years import NextYears
 
 from paths import SCENARIOS
+from territory_helpers import write_accounts
 
 LAM, MEDIAN, SIGMA = 2.0, 10_000.0, 0.5
 YEAR = 12 * LAM * MEDIAN * math.exp(SIGMA ** 2 / 2)  # a rep's mean bookings in a year
@@ -204,10 +205,7 @@ def test_growth_contests_in_a_later_year_compare_with_the_year_simulated_before(
     from spmsim.engines.agents import _Clock, _TrialSim, effort_policies
 
     history = [200_000.0] * 4
-    acc = pd.DataFrame({"account_id": [f"A{i}" for i in range(4)], "lat": 40.0,
-                        "lon": -100.0, "potential": 1.0, "workload": 1.0,
-                        "last_year": history, "rep_id": [f"R{i}" for i in range(4)]})
-    acc.to_csv(tmp_path / "accounts.csv", index=False)
+    write_accounts(tmp_path, history)
     tree = scenario(years=2, reps=3).model_dump(mode="json", exclude_none=True)
     role = tree["org"]["roles"]["ae"]
     role["hires"] = [{"month": 6, "count": 1}]
