@@ -180,15 +180,16 @@ def cmd_notebook(args) -> int:
 
 def cmd_sweep(args) -> int:
     from spmsim.report.build import render_notebook
+    from spmsim.report.sweepview import candidates_table, choice_sentence
     from spmsim.studies.sweep.runner import run_sweep
-    from spmsim.studies.sweep.view import candidates_display, choice, open_sweep
+    from spmsim.studies.sweep.view import open_sweep
 
     table = run_sweep(args.study, args.out, trials=args.trials, workers=args.workers,
                       scheduler=args.scheduler, resume=not args.no_resume,
                       progress=not args.no_progress)
     view = open_sweep(args.out)
-    print(candidates_display(view, rows=args.show).to_string())
-    print("\n" + choice(view, as_html=False))
+    print(candidates_table(view, rows=args.show).to_string())
+    print("\n" + choice_sentence(view))
     print(f"\nwrote {args.out}/candidates/*.json, candidates.parquet, summary.csv, "
           "results.duckdb, sweep.json")
     if args.report:

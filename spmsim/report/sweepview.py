@@ -157,3 +157,28 @@ def front_points(view: SweepView) -> pd.DataFrame:
 
 def payout_title(view: SweepView, role: str) -> str:
     return f"{role_label(view.meta['base_tree'], role)}: payout curve, base and chosen plan"
+
+
+def choice_sentence(view: SweepView) -> str:
+    """The chosen plan and why, in one plain sentence for the command line: its swept
+    values in words, the objective, the front and the constraints (the candidate's id
+    names its file under `candidates/`)."""
+    m, c = view.meta, view.chosen
+    base = m["base_tree"]
+    spec = m.get("study_spec") or {}
+    rules = "; ".join(_constraint(x, base) for x in spec.get("constraints", [])) or "none"
+    if c is None:
+        return (f"No candidate meets every constraint ({rules}) out of {m['candidates']}: "
+                "widen the ranges or relax a constraint.")
+    obj = m["objective"]
+    better = {"min": "lower is better", "max": "higher is better"}
+    axes = " against ".join(f"{_column_words(o['column'], base, lower=True)} "
+                            f"({better[o['goal']]})" for o in m["objectives"])
+    values = ", ".join(f"{words(p)} {parameter_value(path, c[p])}"
+                       for p, path in m["parameters"].items())
+    most = "most" if obj["goal"] == "max" else "least"
+    return (f"Chosen plan ({values}; candidate {c['candidate']}): the {most} "
+            f"{READER[obj['metric']][0].split(' (')[0].lower()} "
+            f"({fmt(obj['metric'], c['objective'])} a year on average) among the "
+            f"{m['on_front']} plans on the Pareto front of {axes}; {m['feasible']} of the "
+            f"{m['candidates']} candidates meet every constraint ({rules}).")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from pathlib import Path
 
 import duckdb
@@ -454,7 +455,10 @@ def test_cli_prints_the_choice_and_renders_the_report(swept, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "round 0: 6 candidates, 6 already finished, 0 to run" in printed
     view = open_sweep(out)
-    assert f"Chosen: {view.meta['chosen']}" in printed
+    assert "Chosen plan (" in printed and f"candidate {view.meta['chosen']})" in printed
+    shown = printed.split("wrote")[0].split("to run")[-1]
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", shown), shown  # no field names
+    assert not re.search(r"\d\.\d{4,}", shown)
     page = (reports / f"{path.stem}_sweep.html").read_text()
     assert page.count("<svg") == 2 and "adopt the chosen plan" in page and "Pareto front" in page
     assert view.meta["chosen"] not in page  # candidates are ranked, not named by id

@@ -4,10 +4,7 @@ chosen plan's payout curve against the base."""
 
 from __future__ import annotations
 
-import html
 import json
-import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from spmsim.errors import SpmsimError
-from spmsim.format import amount, percent
 from spmsim.io import resolve_path, sha256_file
 from spmsim.model.scenario import resolve_files
 from spmsim.overrides import apply_overrides
@@ -63,58 +59,6 @@ def open_sweep(out: str | Path) -> SweepView:
                               "two runs (or was edited); run the sweep again (finished "
                               "candidates are resumed)")
     return SweepView(meta, pd.read_parquet(out / "candidates.parquet"))
-
-
-def _fmt(column: str, value: Any) -> str:
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if not isinstance(value, int | float | np.number) or pd.isna(value):
-        return "-" if value is None or (isinstance(value, float) and math.isnan(value)) \
-            else str(value)
-    if column.startswith(SHARES):
-        return f"{percent(value)}"
-    if column.startswith("attainment"):
-        return f"{value:.2f}"
-    return f"{amount(value)}" if abs(value) >= 1000 else f"{value:.3g}"
-
-
-def choice(view: SweepView, as_html: bool = True) -> str:
-    """One paragraph: the chosen candidate, its parameters, and why (HTML or plain)."""
-    text = _choice(view)
-    return text if as_html else html.unescape(re.sub(r"<[^>]+>", "", text))
-
-
-def _choice(view: SweepView) -> str:
-    m, c = view.meta, view.chosen
-    axes = " vs ".join(o["column"] + f" ({o['goal']})" for o in m["objectives"])
-    rules = "; ".join(m["constraints"]) or "none"
-    if c is None:
-        return (f"<p><b>No candidate meets every constraint</b> ({html.escape(rules)}) out of "
-                f"{m['candidates']}; widen the ranges or relax a constraint.</p>")
-    obj = m["objective"]
-    params = ", ".join(f"{p} = {_fmt(p, c[p])}" for p in view.parameters)
-    return (f"<p><b>Chosen: {html.escape(str(c['candidate']))}</b> ({html.escape(params)}): "
-            f"the best {html.escape(obj['column'])} ({obj['goal']}: "
-            f"{_fmt(obj['column'], c['objective'])}) among the {m['on_front']} candidates on "
-            f"the Pareto front of {html.escape(axes)}, out of {m['feasible']} of "
-            f"{m['candidates']} that meet every constraint ({html.escape(rules)}).</p>")
-
-
-def candidates_display(view: SweepView, rows: int = 20) -> pd.DataFrame:
-    """The best `rows` candidates, formatted: feasible first, then on the front, then by
-    the objective; parameters, objectives, constraint checks, flags."""
-    t = view.table
-    goal = view.meta["objective"]["goal"]
-    order = t.assign(_f=~t["feasible"], _p=~t["on_front"],
-                     _o=t["objective"] if goal == "min" else -t["objective"])
-    order = order.sort_values(["_f", "_p", "_o", "index"], kind="mergesort", na_position="last")
-    checks = view.meta["constraints"]
-    cols = ["candidate", *view.parameters,
-            *dict.fromkeys([o["column"] for o in view.meta["objectives"]]
-                           + [view.meta["objective"]["column"]]),
-            *checks, "feasible", "on_front", "chosen"]
-    shown = order[cols].head(rows)
-    return shown.apply(lambda s: s.map(lambda v: _fmt(s.name, v))).set_index("candidate")
 
 
 def front_points(view: SweepView) -> pd.DataFrame:
