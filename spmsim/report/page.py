@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import re
 
+from spmsim.format import label
 from spmsim.versions import versions_text
 
 CSS = """
@@ -136,11 +137,12 @@ def facts(date: str, seed: int | None, trials: int | None) -> str:
 
 # the order of the index: the main report (a study's executive summary) first
 ORDER = ["executive_summary", "incentive_study", "sweep_study", "quota_study",
-         "territory_study", "capacity_study", "forecast_study"]
+         "territory_study", "capacity_study", "forecast_study", "years_study"]
 KIND = {"executive_summary": "Study: decision memo", "incentive_study": "Study: incentives",
         "sweep_study": "Plan search (sweep)", "quota_study": "Quota methods",
         "territory_study": "Territories", "capacity_study": "Hiring capacity",
-        "forecast_study": "Pipeline forecast"}
+        "forecast_study": "Pipeline forecast", "years_study": "Plan years in a row",
+        "calibration_study": "Calibration check", "plan_designer": "Plan designer"}
 
 INDEX_CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
@@ -172,7 +174,8 @@ def index(entries: list[dict]) -> str:
     newest = sorted(entries, key=lambda e: e.get("date") or "", reverse=True)
     for i, e in enumerate(sorted(newest, key=_rank)):
         main = " class=\"main\"" if i == 0 and e.get("notebook") == "executive_summary" else ""
-        kind = KIND.get(e.get("notebook") or "", e.get("notebook") or "-")
+        notebook = e.get("notebook") or ""
+        kind = KIND.get(notebook, label(notebook) if notebook else "-")
         rows.append(f"<tr{main}><td data-label=\"Report\"><a href=\"{html.escape(e['file'])}\">"
                     f"{html.escape(e['study'])}</a></td>{cell(kind, 'Kind')}"
                     f"{cell(e.get('date'), 'Date')}{cell(e.get('seed'), 'Seed')}"

@@ -57,3 +57,14 @@ def test_a_notebook_without_study_results_says_what_to_run(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path / "notebooks")  # where JupyterLab starts a kernel
     with pytest.raises(InputError, match="run `spmsim report STUDY.yaml`"):
         open_study("reports/default_study")
+
+
+def test_every_shipped_notebook_has_a_kind_in_words_and_others_a_label():
+    from spmsim.report.page import KIND, index
+
+    from paths import NOTEBOOKS
+
+    assert {p.stem for p in NOTEBOOKS.glob("*.ipynb")} <= set(KIND)
+    page = index([{"file": "b.html", "study": "Board pack", "notebook": "board_pack",
+                        "seed": 1, "trials": 10, "date": "2026-12-02"}])
+    assert ">Board pack</td>" in page  # a project's own notebook: its name as a label
