@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from spmsim.config import EDGE_TOLERANCE
 from spmsim.errors import SpmsimError
-from spmsim.format import amount, percent
+from spmsim.format import money, percent, plan_role_label
 from spmsim.io import atomic_folder, naming, sha256_file
 from spmsim.versions import versions
 
@@ -69,16 +69,17 @@ def histogram_percentile(counts: np.ndarray, q: float) -> float:
     return (b + within) * HIST_STEP
 
 
-def _fmt(metric: str, value: float) -> str:
+def _fmt(metric: str, value: float, currency: str | None = None) -> str:
+    """A summary figure for the printed table: shares and attainment in per cent, counts
+    to one decimal, money in whole units with its currency."""
     if not np.isfinite(value):
         return "-"
-    if metric.startswith(("share", "P(", "cost of sales", "revenue share")):
+    if metric.startswith(("share", "P(", "cost of sales", "revenue share", "attainment",
+                          "earnings/OTE")):
         return f"{percent(value)}"
-    if metric.startswith(("attainment", "earnings/OTE")):
-        return f"{value:.2f}"
     if metric.startswith(("reps", "leavers")):
         return f"{value:.1f}"
-    return f"{amount(value)}"
+    return money(value, currency, 0)
 
 
 @dataclass(frozen=True)
@@ -188,14 +189,25 @@ class Results:
         return pd.DataFrame(rows)
 
     def summary_text(self) -> str:
-        """The summary as a printable table: money in whole units, shares in per cent."""
+        """The summary as a printable table: each role by its plan's name, money in whole
+        units with its currency, shares and attainment in per cent."""
         table = self.summary()
+        roles = self.scenario.get("org", {}).get("roles", {})
+        plans = {g: (spec.get("plan") or {}) for g, spec in roles.items()}
+        currency = next((p.get("currency") for p in plans.values() if p.get("currency")),
+                        None)
+        heads = ["All roles" if g == "all" else
+                 plan_role_label(str(plans.get(g, {}).get("plan", "")), g)
+                 for g in table.columns]
         lines = [f"{self.scenario.get('scenario', '')}: {self.n_trials:,} trials, seed "
                  f"{self.seed}, {self.engine} engine"]
         width = max(map(len, table.index))
-        lines.append(" " * width + "".join(f"{g:>16}" for g in table.columns))
+        cols = [max(16, len(h) + 2) for h in heads]
+        lines.append(" " * width + "".join(f"{h:>{c}}" for h, c in zip(heads, cols,
+                                                                        strict=True)))
         for metric, row in table.iterrows():
-            lines.append(f"{metric:<{width}}" + "".join(f"{_fmt(metric, v):>16}" for v in row))
+            lines.append(f"{metric:<{width}}" + "".join(
+                f"{_fmt(metric, v, currency):>{c}}" for v, c in zip(row, cols, strict=True)))
         return "\n".join(lines)
 
     # ---- storage --------------------------------------------------------------------
