@@ -15,7 +15,7 @@ import pandas as pd
 
 from spmsim.engines.metrics import RoleYear, chunk_stats
 from spmsim.engines.results import TRIAL_STATS, Results
-from spmsim.format import label, money, percent
+from spmsim.format import money, percent, plan_role_label
 from spmsim.model.scenario import ALL
 
 YEAR_STATS = (*TRIAL_STATS, "quota", "hires")
@@ -105,7 +105,8 @@ def years_text(results: Results) -> str:
     for group in results.groups:
         spec = roles.get(group) or next(iter(roles.values()), {})
         currency = (spec.get("plan") or {}).get("currency")
-        name = "All roles" if group == ALL else label(group)
+        name = "All roles" if group == ALL else \
+            plan_role_label(str((spec.get("plan") or {}).get("plan", "")), group)
         table = readable(year_over_year(results.years, group), currency)
         blocks.append(f"{name}, plan years in a row (means of {results.n_trials:,} runs)\n"
                       + table.to_string())
