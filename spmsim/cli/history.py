@@ -85,7 +85,7 @@ def cmd_compare(args) -> int:
     new_plans = {**others, key: load_plan(new_path)}
     revenue = args.revenue_measures or revenue_measures({key: old_plans[key]})
     result = compare(_transactions(args, old_plans), _transactions(args, new_plans), key, revenue)
-    text = render(result)
+    text = render(result, currency=old_plans[key].currency)
     out = Path(args.out)
     summary = result.summary.reset_index(names="version").round(6)
     write_files(out, {"compare_by_rep.csv": text_writer(csv_text(result.by_rep)),

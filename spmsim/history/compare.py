@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from spmsim.data.transactions import Transactions
-from spmsim.format import amount, percent
+from spmsim.format import money, percent, points
 from spmsim.history.replay import replay
 
 UNCHANGED = 0.005  # changes under half a cent count as unchanged
@@ -48,24 +48,42 @@ def compare(old: Transactions, new: Transactions, key: str, revenue: list[str]) 
     return Comparison(by_rep=by_rep.round(6), summary=summary)
 
 
-def render(c: Comparison, top: int = 5) -> str:
-    """The comparison as a short text report."""
+def render(c: Comparison, top: int = 5, currency: str | None = None) -> str:
+    """The comparison as a short text report: totals under each plan and the change, then
+    the biggest winners and losers, in words, money with its currency."""
     s, b = c.summary, c.by_rep
     counts = b["outcome"].value_counts()
     lines = [f"{s.loc['old', 'plan']}  ->  {s.loc['new', 'plan']}",
              f"reps: {len(b)}; wins {counts.get('wins', 0)}, loses {counts.get('loses', 0)}, "
              f"unchanged {counts.get('unchanged', 0)}", ""]
-    table = s[["variable_pay", "revenue", "cost_of_sales", "pct_of_ti"]].copy()
-    table.loc["change"] = table.loc["new"] - table.loc["old"]
-    lines.append(table.to_string(formatters={
-        "variable_pay": amount, "revenue": amount,
-        "cost_of_sales": (lambda v: percent(v, 2)), "pct_of_ti": percent}))
-    fmt = {"old_pay": amount, "new_pay": amount, "change": "{:+,.0f}".format,
-           "change_pct": lambda v: "n/a" if pd.isna(v) else f"{v:+.1%}"}
-    cols = ["rep_id", "team", "old_pay", "new_pay", "change", "change_pct"]
-    for title, rows in (("biggest winners", b.head(top)), ("biggest losers",
+
+    def cash(v: float) -> str:
+        return money(v, currency, 0)
+
+    def signed(v: float) -> str:
+        return ("+" if v > 0 else "") + cash(v) if abs(v) >= 0.5 else cash(0.0)
+    t = s[["variable_pay", "revenue", "cost_of_sales", "pct_of_ti"]]
+    d = t.loc["new"] - t.loc["old"]
+    table = pd.DataFrame({
+        "Variable pay": [cash(t.loc["old", "variable_pay"]), cash(t.loc["new", "variable_pay"]),
+                         signed(d["variable_pay"])],
+        "Revenue": [cash(t.loc["old", "revenue"]), cash(t.loc["new", "revenue"]),
+                    signed(d["revenue"])],
+        "Cost of sales": [percent(t.loc["old", "cost_of_sales"], 2),
+                          percent(t.loc["new", "cost_of_sales"], 2),
+                          points(d["cost_of_sales"], 2)],
+        "Earned, % of TI": [percent(t.loc["old", "pct_of_ti"]),
+                            percent(t.loc["new", "pct_of_ti"]), points(d["pct_of_ti"])]},
+        index=["Current plan", "New plan", "Change"])
+    lines.append(table.to_string())
+    for title, rows in (("Biggest winners", b.head(top)), ("Biggest losers",
                                                             b.tail(top).iloc[::-1])):
         rows = rows[rows["outcome"] == ("wins" if "winners" in title else "loses")]
-        lines += ["", f"{title}:", rows[cols].to_string(index=False, formatters=fmt)
-                  if len(rows) else "  none"]
+        shown = pd.DataFrame({
+            "Rep": rows["rep_id"], "Team": rows["team"].fillna("-"),
+            "Pay now": [cash(v) for v in rows["old_pay"]],
+            "Pay on the new plan": [cash(v) for v in rows["new_pay"]],
+            "Change": [signed(v) for v in rows["change"]],
+            "Change %": ["n/a" if pd.isna(v) else f"{v:+.1%}" for v in rows["change_pct"]]})
+        lines += ["", f"{title}:", shown.to_string(index=False) if len(rows) else "  none"]
     return "\n".join(lines)

@@ -311,6 +311,19 @@ def test_compare_writes_its_three_files(compared):
     assert list(summary["plan"]) == ["Enterprise AE FY27", "Enterprise AE FY27 (proposed)"]
 
 
+def test_compare_prints_in_words(compared):
+    _, stdout = compared
+    shown = stdout.split("\nwrote ")[0]
+    assert re.search(r"^Current plan\s+\$[\d,]+\s+\$[\d,]+\s+[\d.]+%", shown, re.M)
+    assert re.search(r"^Change\s+[-+]?\$[\d,]+ .* pts", shown, re.M)
+    assert "Biggest winners:" in shown and "Pay on the new plan" in shown
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", shown)  # no column names
+    # the totals add up: the change is new minus current
+    current, new, change = (money(m.replace("$", "").replace("+", "")) for m in re.findall(
+        r"^(?:Current plan|New plan|Change)\s+(-?\+?\$[\d,]+)", shown, re.M))
+    assert change == pytest.approx(new - current, abs=1)
+
+
 def test_compare_counts_every_enterprise_rep_once(compared):
     out, stdout = compared
     roster = pd.read_csv(FY27 / "roster.csv")
