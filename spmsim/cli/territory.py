@@ -40,10 +40,16 @@ def cmd_territory_optimise(args) -> int:
         "territories.html": html_writer(territory_page_chart(design))})
     print(design.describe())
     print(f"objective (travel{' plus priced moves' if args.disruption else ''}): "
-          f"{design.result.objective:,.2f}" +
+          f"{design.result.objective:,.0f}" +
           ("" if design.result.bound is None else
-           f"; proven lower bound {design.result.bound:,.2f}"))
-    print(design.metrics.to_string(float_format=lambda v: f"{v:,.3f}"))
+           f"; proven lower bound {design.result.bound:,.0f}"))
+    rows = [("What changes", "Today", "Proposed"),
+            *design.summary().itertuples(index=False, name=None)]
+    w = [max(len(str(r[k])) for r in rows) for k in range(3)]
+    print()
+    for what, today, proposed in rows:
+        print(f"{what:<{w[0]}}  {today:>{w[1]}}  {proposed:>{w[2]}}")
+    print("\nevery measure of balance, travel and disruption: metrics.csv")
     print(f"\nwrote {out}/alignment.csv, territories.csv, metrics.csv, balance.csv, "
           "territories.html")
     return 0
