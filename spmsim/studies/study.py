@@ -36,6 +36,7 @@ from spmsim.engines import simulate, simulate_agents
 from spmsim.engines.montecarlo import Backend
 from spmsim.engines.results import Results
 from spmsim.errors import InputError, SpmsimError, problems_from_validation
+from spmsim.format import label
 from spmsim.io import atomic_folder, atomic_write, atomic_write_text, write_csv
 from spmsim.model.scenario import ALL, read_scenario_tree, resolve_files, scenario_from_tree
 from spmsim.overrides import apply_overrides
@@ -321,15 +322,15 @@ def _run(study: Study, path: Path, out: Path, trials: int | None, progress: bool
             frames["periods"].append(results.periods_frame().assign(variant=name))
             if results.reps is not None:
                 frames["reps"].append(results.reps.assign(variant=name))
-            log(f"{name}: ok ({results.n_trials:,} trials, seed {seeds[name]})")
+            log(f"{label(name)}: ok ({results.n_trials:,} trials, seed {seeds[name]})")
         except OSError:  # the disk, not the variant: stop, leaving the previous study
             raise
         except (SpmsimError, ValueError, KeyError) as e:
             status[name] = f"failed: {e}"
-            log(f"{name}: FAILED\n{e}")
+            log(f"{label(name)}: FAILED\n{e}")
         except Exception as e:  # a bug: keep the traceback in the status table
             status[name] = "failed: " + "".join(traceback.format_exception_only(e)).strip()
-            log(f"{name}: FAILED\n{traceback.format_exc()}")
+            log(f"{label(name)}: FAILED\n{traceback.format_exc()}")
     summary = summarise(study, metrics, status)
     write_csv(summary, out / "summary.csv")
     tables = {"summary": summary,
