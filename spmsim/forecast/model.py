@@ -23,8 +23,8 @@ pseudo-deals so a thin cell does not give 0 or 1. lam is the mean count of deals
 and won within a window; X is drawn from their amounts. The record counts as complete
 from its first close (an export of deals closed since a date holds older ones only if they
 closed later). Without a stage history the current fields stand in (stages pooled, a flag
-and a warning say so) and there is no backtest: the past could not be read without
-look-ahead.
+and a warning say so), and the backtest approximates each past pipeline from created and
+close dates (its stage by days open, its amount the expected one), with a warning.
 
 Backtest: at each month (or quarter) end with enough history before it, snapshot ->
 calibrate -> forecast the next period -> compare with what was booked: coverage of the
