@@ -101,9 +101,7 @@ class MixPlan(YearBookings):
 
     def summary_text(self) -> str:
         c, p = self.capacity, self.percentiles()
-
-        def amount(x: float) -> str:
-            return money(x, self.currency, 0)
+        amount = self.cash
 
         roles = c.scenario.org.roles
         who = {r: plan_role_label(roles[r].plan.plan, r) for r in c.roles}

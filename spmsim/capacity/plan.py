@@ -58,6 +58,14 @@ class YearBookings:
                 "deterministic": self.expected}
         return pd.DataFrame({"mark": list(rows), "value": list(rows.values())})
 
+    @property
+    def currency(self) -> str:
+        raise NotImplementedError
+
+    def cash(self, x: float) -> str:
+        """Money in whole units with the plan's currency, for the printed summary."""
+        return money(x, self.currency, 0)
+
     def summary_text(self) -> str:
         raise NotImplementedError
 
@@ -114,10 +122,7 @@ class CapacityPlan(YearBookings):
 
     def summary_text(self) -> str:
         c, p = self.capacity, self.percentiles()
-
-        def amount(x: float) -> str:
-            return money(x, self.currency, 0)
-
+        amount = self.cash
         who = plan_role_label(c.scenario.org.roles[c.role].plan.plan, c.role)
         starts = ", ".join(f"{h.count} in month {h.month}" for h in self.new_hires) or "none"
         naive = "not within the hiring limits" if self.naive_hires is None else (

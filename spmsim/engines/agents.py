@@ -99,6 +99,11 @@ class _Rep:
     hired: float = math.inf  # month-float of their hire, from this year's start (tenure)
     stays: bool = False  # in seat since an earlier plan year (with `years` above 1)
 
+    @property
+    def joins(self) -> bool:
+        """A new hire or a successor: not in seat before this plan year."""
+        return self.ramps and not self.stays
+
 
 @dataclass
 class _Seat:
@@ -264,7 +269,7 @@ class _RoleSim:
         self.start[rep.slot] = rep.start
         if not rep.stays:
             rep.hired = rep.start
-        if rep.start > 0 or (rep.ramps and not rep.stays and sim.year > 0):
+        if rep.start > 0 or (rep.joins and sim.year > 0):
             sim.log(clock.day(rep.start), self.name, rep.name, "hire")
             if sim.behavior.selection is not None:
                 rep.skill = self._hired_skill(rep, rng)
@@ -583,9 +588,7 @@ class _RoleSim:
                 others = [r._window_scores(c, month)[0] for r in self.sim.roles.values()
                           if r is not self and r._holds(c.name)]
                 field = np.concatenate([scores, *others])
-            floor = -np.inf if c.rank_by == "growth" else 0.0
-            line = c.qualify if c.each is not None else \
-                max(prize_line(field, me, len(c.prizes), floor), c.qualify)
+            line = _line(c, field, me)
             rates = self.rates[month:]
             left = float((rates * weights[month:]).sum() / max(rates.sum(), 1e-12)) * year_left
             m *= standing_multiplier(self.sim.behavior.contest, line - scores[me],
@@ -621,7 +624,7 @@ class _RoleSim:
         history = self.role.last_year()
         for seat in self.seats:
             for h in seat.holders:
-                if not (h.ramps and not h.stays):
+                if not h.joins:
                     last[h.slot] = history[h.slot]
         return last
 
@@ -662,13 +665,11 @@ class _RoleSim:
         yield env.timeout(max(end - response.pull_days - env.now, 0.0))
         month = min(clock.month(env.now), MONTHS - 1)
         scores, _, unit = self._window_scores(c, month + 1)
-        floor = -np.inf if c.rank_by == "growth" else 0.0
         for seat in self.seats:
             rep = seat.current
             if rep is None or not seat.final:
                 continue
-            line = c.qualify if c.each is not None else \
-                max(prize_line(scores, rep.slot, len(c.prizes), floor), c.qualify)
+            line = _line(c, scores, rep.slot)
             due = [e for e in seat.final if e[4] == c.measure and not e[1].triggered and
                    end <= e[0] <= end + response.horizon_days]
             pending = sum(e[3] for e in due) * unit[rep.slot]
@@ -821,12 +822,11 @@ class _RoleSim:
     # ---- results -----------------------------------------------------------------------
 
     def draws(self) -> tuple:
-        hired = np.array([h.ramps and not h.stays and h.hired == h.start
-                          for s in self.seats for h in s.holders])
-        order = np.array([h.slot for s in self.seats for h in s.holders])
         new_hire = np.zeros(self.slots, bool)
-        new_hire[order] = hired
-        new_hire &= np.isfinite(self.start) & ((self.start > 0) | (self.sim.year > 0))
+        for seat in self.seats:
+            for h in seat.holders:
+                new_hire[h.slot] = h.joins
+        new_hire &= np.isfinite(self.start)  # started within the year
         steady = (self.active.min(axis=-1) == 1.0) & \
             (self.productivity.min(axis=-1) == self.productivity.max(axis=-1))
         last = self.opening.last_year if self.opening is not None else {}
@@ -856,8 +856,8 @@ class _RoleSim:
                  for p, seat, m, amount, due in self.beyond if p.is_alive]
         push_days = self.sim.behavior.timing.window_days if self.sim.behavior.timing else 0.0
         for seat, m, amount in self.pushed:  # the customer signs in the next year's first days
-            deals.append((index[id(seat)], m, amount,
-                          float(self.rngs[seat.holders[0].seat].uniform(0, push_days))))
+            s = index[id(seat)]
+            deals.append((s, m, amount, float(self.rngs[s].uniform(0, push_days))))
         for s, seat in enumerate(self.seats):
             deals.extend((s, m, amount, 0.0) for m, amount in seat.held)
         return _Opening(stays=stays, starts=np.maximum(starts, 0.0), quota=quota, deals=deals,
@@ -939,6 +939,16 @@ def year_root(root: np.random.SeedSequence, year: int) -> np.random.SeedSequence
         return root
     return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, YEAR_KEY, year),
                                   pool_size=root.pool_size)
+
+
+def _line(c, scores: np.ndarray, me: int) -> float:
+    """The score rep `me` must reach for a prize in contest c: the bar of a prize each,
+    else the last prize place among the others in the running (growth may be negative),
+    and never below the qualifying bar."""
+    if c.each is not None:
+        return c.qualify
+    floor = -np.inf if c.rank_by == "growth" else 0.0
+    return max(prize_line(scores, me, len(c.prizes), floor), c.qualify)
 
 
 def _open_seat(holders: list[_Rep], stays: _Rep | None, start: float) -> None:

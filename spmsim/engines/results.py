@@ -188,17 +188,27 @@ class Results:
             }
         return pd.DataFrame(rows)
 
+    def _plan(self, group: str) -> dict[str, Any]:
+        """The plan (as echoed) of a group's role; the first role's for `all`."""
+        roles = self.scenario.get("org", {}).get("roles", {})
+        spec = roles.get(group) or next(iter(roles.values()), {})
+        return spec.get("plan") or {}
+
+    def currency(self, group: str = "all") -> str | None:
+        """The currency of a group's plan (the first role's for `all`)."""
+        return self._plan(group).get("currency")
+
+    def group_label(self, group: str) -> str:
+        """A group as readers name it: the role by its plan's name, or All roles."""
+        return "All roles" if group == "all" else \
+            plan_role_label(str(self._plan(group).get("plan", "")), group)
+
     def summary_text(self) -> str:
         """The summary as a printable table: each role by its plan's name, money in whole
         units with its currency, shares and attainment in per cent."""
         table = self.summary()
-        roles = self.scenario.get("org", {}).get("roles", {})
-        plans = {g: (spec.get("plan") or {}) for g, spec in roles.items()}
-        currency = next((p.get("currency") for p in plans.values() if p.get("currency")),
-                        None)
-        heads = ["All roles" if g == "all" else
-                 plan_role_label(str(plans.get(g, {}).get("plan", "")), g)
-                 for g in table.columns]
+        currency = self.currency()
+        heads = [self.group_label(g) for g in table.columns]
         lines = [f"{self.scenario.get('scenario', '')}: {self.n_trials:,} trials, seed "
                  f"{self.seed}, {self.engine} engine"]
         width = max(map(len, table.index))

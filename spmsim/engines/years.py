@@ -15,7 +15,7 @@ import pandas as pd
 
 from spmsim.engines.metrics import RoleYear, chunk_stats
 from spmsim.engines.results import TRIAL_STATS, Results
-from spmsim.format import money, percent, plan_role_label
+from spmsim.format import money, percent
 from spmsim.model.scenario import ALL
 
 YEAR_STATS = (*TRIAL_STATS, "quota", "hires")
@@ -100,14 +100,9 @@ def readable(table: pd.DataFrame, currency: str | None = None) -> pd.DataFrame:
 
 def years_text(results: Results) -> str:
     """Every group's plan years side by side, as printable tables (`spmsim simulate`)."""
-    roles = results.scenario.get("org", {}).get("roles", {})
     blocks = []
     for group in results.groups:
-        spec = roles.get(group) or next(iter(roles.values()), {})
-        currency = (spec.get("plan") or {}).get("currency")
-        name = "All roles" if group == ALL else \
-            plan_role_label(str((spec.get("plan") or {}).get("plan", "")), group)
-        table = readable(year_over_year(results.years, group), currency)
-        blocks.append(f"{name}, plan years in a row (means of {results.n_trials:,} runs)\n"
-                      + table.to_string())
+        table = readable(year_over_year(results.years, group), results.currency(group))
+        blocks.append(f"{results.group_label(group)}, plan years in a row (means of "
+                      f"{results.n_trials:,} runs)\n" + table.to_string())
     return "\n\n".join(blocks)

@@ -19,7 +19,6 @@ from spmsim.model.years import NextYears
 from spmsim.report.charts import WIDTH
 from spmsim.report.studyview import StudyView, esc
 from spmsim.report.tables import html_table
-from spmsim.studies.describe import role_label
 
 NAMES = {"same": "Same growth", "ratchet": "Ratchet"}
 
@@ -71,9 +70,7 @@ def designs(s: Scenario, alternative: str | None, *, trials: int, seed: int | No
 
 
 def _currency(r: Results, role: str) -> str:
-    roles = r.scenario.get("org", {}).get("roles", {})
-    spec = roles.get(role) or next(iter(roles.values()), {})
-    return (spec.get("plan") or {}).get("currency", "USD")
+    return r.currency(role) or "USD"
 
 
 def _table(r: Results, role: str) -> pd.DataFrame:
@@ -89,7 +86,7 @@ def memo(runs: dict[str, Results], role: str = ALL) -> str:
         t, cur = _table(r, role), _currency(r, role)
         start, end = t.iloc[0], t.iloc[-1]
         n = len(t)
-        who = "the whole sales force" if role == ALL else role_label(r.scenario, role)
+        who = "the whole sales force" if role == ALL else r.group_label(role)
         parts.append(
             f"<p><b>{esc(label(name))}</b>: {esc(rule_sentence(r.scenario))} For {esc(who)}, "
             f"revenue goes from {compact_money(start['revenue'], cur)} in year 1 to "
