@@ -608,9 +608,7 @@ class _RoleSim:
         of a dated window, else 1 for the months of its periods."""
         plan = self.role.plan
         if getattr(c, "dates", None) is not None:
-            start = np.array([c.dates.start], "M8[D]")
-            end = np.array([c.dates.end], "M8[D]")
-            return self._month_calendar.active_share(start, end)[0]
+            return c.dates.shares(self._month_calendar)
         step = MONTHS // plan.calendar.n_periods
         return np.repeat(c.window(plan.calendar.n_periods), step).astype(float)
 

@@ -99,9 +99,7 @@ def _dated_windows(plan: Plan, d: Draws, months: PlanCalendar,
     out = {}
     for c in plan.components:
         if getattr(c, "dates", None) is not None:
-            share = months.active_share(np.array([c.dates.start], "M8[D]"),
-                                        np.array([c.dates.end], "M8[D]"))[0]
-            out[c.name] = _to_periods(d.credit[c.measure] * share, step)
+            out[c.name] = _to_periods(d.credit[c.measure] * c.dates.shares(months), step)
     return out
 
 

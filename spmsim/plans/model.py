@@ -159,8 +159,7 @@ class Plan(Frozen):
                 if not first <= day <= last:
                     raise ValueError(f"components[{i}].dates.{end}: {day} is outside the plan "
                                      f"year ({first} to {last})")
-            c.place_dates(cal.active_share(np.array([c.dates.start], "M8[D]"),
-                                           np.array([c.dates.end], "M8[D]"))[0])
+            c.place_dates(c.dates.shares(cal))
 
     def _check_pay_periods(self) -> None:
         step = MONTHS_PER_PERIOD[self.payout_period]

@@ -35,6 +35,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
+from spmsim.calendar import PlanCalendar
 from spmsim.config import EDGE_TOLERANCE, Frozen, Money
 from spmsim.format import money, percent
 from spmsim.plans.components.base import Component, Context
@@ -65,6 +66,11 @@ class ContestDates(Frozen):
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         return self
+
+    def shares(self, calendar: PlanCalendar) -> np.ndarray:
+        """(periods,) share of each of the calendar's periods' days inside the window."""
+        return calendar.active_share(np.array([self.start], "M8[D]"),
+                                     np.array([self.end], "M8[D]"))[0]
 
 
 class Contest(Component):
