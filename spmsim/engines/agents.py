@@ -1116,10 +1116,11 @@ def simulate_agents(scenario: Scenario, *, trials: int | None = None, seed: int 
                     _payout_events(events, range(start, stop), name, paid[name],
                                    role.slot_names(name), clock, logged_trials,
                                    y * clock.year)
+                stats = chunk_stats(start, paid, slot_names if y == 0 else None)
                 if y == 0:
-                    chunks.append(chunk_stats(start, paid, slot_names))
+                    chunks.append(stats)
                 if scenario.years > 1:
-                    later.append(year_rows(start, y, paid))
+                    later.append(year_rows(y, paid, stats))
     results = assemble(chunks, n, scenario=scenario.echo(), engine="agents",
                        seed=int(root.entropy), roles=names, months=months.labels)
     return replace(results, events=_event_frame(events, months),

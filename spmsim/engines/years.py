@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from spmsim.engines.metrics import RoleYear, chunk_stats
+from spmsim.engines.metrics import ChunkStats, RoleYear
 from spmsim.engines.results import TRIAL_STATS, Results
 from spmsim.format import money, percent
 from spmsim.model.scenario import ALL
@@ -21,9 +21,10 @@ from spmsim.model.scenario import ALL
 YEAR_STATS = (*TRIAL_STATS, "quota", "hires")
 
 
-def year_rows(start: int, year: int, roles: Mapping[str, RoleYear]) -> pd.DataFrame:
-    """One chunk's figures for plan year `year` (0-based): a row per trial and group."""
-    stats = chunk_stats(start, roles)
+def year_rows(year: int, roles: Mapping[str, RoleYear], stats: ChunkStats) -> pd.DataFrame:
+    """One chunk's figures for plan year `year` (0-based), a row per trial and group: its
+    per-trial figures (`stats`, from `metrics.chunk_stats`) with the quota and hires."""
+    start = stats.start
     groups = (*roles, ALL)
     n = stats.trial["revenue"].shape[0]
     extra = {"quota": [], "hires": []}
