@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import re
-from html import unescape
-
 import yaml
 
 from spmsim.report import contestview
-from spmsim.report import studyview as sv
 from spmsim.report.build import changed_role
-from spmsim.studies.study import run_study
 
 from paths import ROOT
+from study_helpers import page_text, run_spec
 
 
 def _text(parts: list) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", " ".join(p.data for p in
-                                                                          parts))))
+    return page_text(" ".join(p.data for p in parts))
 
 
 def test_the_q4_contest_study_shows_who_wins_and_the_spif_design_does_not(tmp_path):
@@ -27,10 +22,7 @@ def test_the_q4_contest_study_shows_who_wins_and_the_spif_design_does_not(tmp_pa
         for key, value in v.get("set", {}).items():
             v["set"][key] = str(ROOT / "scenarios/plans" / value.split("/")[-1])
     spec["trials"] = 128
-    path = tmp_path / "study.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    run_study(path, tmp_path / "out", progress=False, log=lambda *_: None)
-    view = sv.open_study(tmp_path / "out")
+    view = run_spec(spec, tmp_path)
     found = contestview.contest_summaries(view)
     assert [(v, s.role) for v, s in found] == [("q4_contest", "smb_ae")]
     s = found[0][1]
@@ -54,7 +46,4 @@ def test_the_q4_contest_study_shows_who_wins_and_the_spif_design_does_not(tmp_pa
 def test_no_contest_no_section(tmp_path):
     spec = {"study": "No contest", "base": str(ROOT / "scenarios/acme_baseline.yaml"),
             "seed": 3, "trials": 64, "variants": {"baseline": {}}}
-    path = tmp_path / "study.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    run_study(path, tmp_path / "out", progress=False, log=lambda *_: None)
-    assert contestview.contest_section(sv.open_study(tmp_path / "out")) == []
+    assert contestview.contest_section(run_spec(spec, tmp_path)) == []

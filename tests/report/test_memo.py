@@ -8,16 +8,14 @@ ran on the same draws (the default) and unpaired, with Welch's standard error, w
 from __future__ import annotations
 
 import re
-from html import unescape
 
 import pytest
-import yaml
 
 from spmsim.report import studymemo
 from spmsim.report import studyview as sv
-from spmsim.studies.study import run_study
 
 from paths import ACME
+from study_helpers import page_text, run_spec
 
 pytestmark = pytest.mark.slow
 
@@ -29,14 +27,7 @@ def _study(tmp_path, variants: dict, common: bool = True, trials: int = 64):
     spec = {"study": "Memo check", "description": "Which plan?", "base": str(ACME),
             "seed": 11, "trials": trials, "common_draws": common, "variants": variants,
             "objective": {"metric": "profit_after_comp", "goal": "max"}}
-    path = tmp_path / "study.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    run_study(path, tmp_path / "out", progress=False, log=lambda *_: None)
-    return sv.open_study(tmp_path / "out")
-
-
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+    return run_spec(spec, tmp_path)
 
 
 def test_indistinguishable_designs_are_too_close_to_call(tmp_path):
@@ -46,7 +37,7 @@ def test_indistinguishable_designs_are_too_close_to_call(tmp_path):
     assert not view.paired
     diff = sv.comparison(view)
     assert not diff.paired and diff.too_close
-    memo = _text(studymemo.memo(view))
+    memo = page_text(studymemo.memo(view))
     assert "Too close to call" in memo
     assert re.search(r"About [\d,]+ trials a variant would separate them", memo) or \
         "No number of trials would separate them" in memo
@@ -56,7 +47,7 @@ def test_indistinguishable_designs_are_too_close_to_call(tmp_path):
 def test_the_same_design_on_common_draws_is_the_same_every_year(tmp_path):
     view = _study(tmp_path, {"current": {}, "again": {}})
     assert view.paired and sv.comparison(view).identical
-    memo = _text(studymemo.memo(view))
+    memo = page_text(studymemo.memo(view))
     assert "Too close to call" in memo and "in every one of the 64 simulated years" in memo
 
 
@@ -68,11 +59,11 @@ def test_clearly_different_designs_are_called(tmp_path):
     diff = sv.comparison(view)
     assert sv.recommended(view) == "current" and sv.runner_up(view) == "steeper"
     assert not diff.too_close and diff.low > 0 and diff.prob_better > 0.9
-    memo = _text(studymemo.memo(view))
+    memo = page_text(studymemo.memo(view))
     assert "Too close to call" not in memo
     assert "How sure we are." in memo and "Against the runner-up, Steeper" in memo
     assert re.search(r"comes out ahead in \d+% of the years", memo)
     # the same figures as the paired difference, formatted for a reader
     assert "Recommendation: Keep the current plans (Current)" in memo
     assert "“New ARR” pays 3x from 100% to 150% of quota (now 2x)" in \
-        _text(sv.variant_sentences(view).data)
+        page_text(sv.variant_sentences(view).data)

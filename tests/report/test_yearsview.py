@@ -4,24 +4,17 @@ section, on the shipped three-year Acme scenario cut to a few trials."""
 from __future__ import annotations
 
 import re
-from html import unescape
 
 import pytest
-import yaml
 
 from spmsim.errors import SpmsimError
 from spmsim.model.scenario import load_scenario
-from spmsim.report import studyview as sv
 from spmsim.report import yearsview
-from spmsim.studies.study import run_study
 
 from paths import ROOT, SCENARIOS
+from study_helpers import page_text, run_spec
 
 YEARS = SCENARIOS / "acme_years.yaml"
-
-
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
 def test_the_rule_in_words():
@@ -50,13 +43,9 @@ def test_a_study_of_several_years_gets_a_year_after_year_section(tmp_path):
                 "ratchet": {},
                 "same_growth": {"set": {"next_years.quota": "same",
                                         "behavior.effort_choice.ratchet": 0.0}}}}
-    path = tmp_path / "study.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    run_study(path, tmp_path / "out", progress=False, log=lambda *_: None)
-    view = sv.open_study(tmp_path / "out")
-    parts = yearsview.years_section(view)
+    parts = yearsview.years_section(run_spec(spec, tmp_path))
     assert len(parts) == 4  # the memo, two charts and the figures
-    text = _text(parts[0].data + parts[3].data)
+    text = page_text(parts[0].data + parts[3].data)
     assert "Year after year" in text and "Same growth" in text
     assert re.search(r"In year 3, Same growth against Ratchet ?: revenue", text)
     assert "Every rep's quota grows 8% a year." in text
@@ -69,7 +58,4 @@ def test_a_study_of_several_years_gets_a_year_after_year_section(tmp_path):
 def test_one_year_designs_get_no_section(tmp_path):
     spec = {"study": "One year", "base": str(ROOT / "scenarios/acme_baseline.yaml"),
             "seed": 3, "trials": 16, "variants": {"baseline": {}}}
-    path = tmp_path / "study.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    run_study(path, tmp_path / "out", progress=False, log=lambda *_: None)
-    assert yearsview.years_section(sv.open_study(tmp_path / "out")) == []
+    assert yearsview.years_section(run_spec(spec, tmp_path)) == []
